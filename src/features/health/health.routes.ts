@@ -1,0 +1,41 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import { sql } from "kysely";
+import { AppError } from "../../errors";
+import { createRouter, problemResponses } from "../../http/router";
+import { pendingMigrations } from "../../platform/migrate";
+
+const Health = z.object({ status: z.literal("ok") }).openapi("Health");
+
+const healthz = createRoute({
+  method: "get",
+  path: "/healthz",
+  tags: ["Operations"],
+  summary: "The process is alive",
+  responses: { 200: { description: "Alive", content: { "application/json": { schema: Health } } } },
+});
+
+const readyz = createRoute({
+  method: "get",
+  path: "/readyz",
+  tags: ["Operations"],
+  summary: "The database is reachable and every migration has run",
+  responses: {
+    200: { description: "Ready", content: { "application/json": { schema: Health } } },
+    ...problemResponses(503),
+  },
+});
+
+export const healthRoutes = createRouter()
+  .openapi(healthz, (c) => c.json({ status: "ok" as const }, 200))
+  .openapi(readyz, async (c) => {
+    const { db } = c.get("deps");
+    let pending: string[];
+    try {
+      await sql`select 1`.execute(db);
+      pending = await pendingMigrations(db);
+    } catch (cause) {
+      throw new AppError("NOT_READY", { detail: "The database is not reachable", cause });
+    }
+    if (pending.length > 0) throw new AppError("NOT_READY", { detail: `Pending migrations: ${pending.join(", ")}` });
+    return c.json({ status: "ok" as const }, 200);
+  });

@@ -1,0 +1,60 @@
+import type { Thread, User } from "../../../db/schema";
+import { AppError } from "../../errors";
+import type { Deps } from "../../http/app-env";
+import { withTransaction } from "../../platform/db";
+import { newId } from "../../platform/ids";
+import { findUsersByIds } from "../users/users.repository";
+import { findThreadByDirectKey, insertThreadIfAbsent, listMembers } from "./threads.repository";
+import { MAX_GROUP_MEMBERS } from "./threads.schemas";
+
+type Input = { creatorId: string; kind: "direct" | "group"; memberIds: string[]; title: string | undefined };
+
+/** Starts a thread; a direct thread between two people is unique, so asking again returns the existing one. */
+export async function createThread(
+  deps: Deps,
+  input: Input,
+): Promise<{ thread: Thread; members: User[]; created: boolean }> {
+  const others = [...new Set(input.memberIds)].filter((id) => id !== input.creatorId);
+  checkShape(input, others.length);
+  const known = await findUsersByIds(deps.db, others);
+  const missing = others.filter((id) => !known.some((user) => user.id === id));
+  if (missing.length > 0) {
+    throw new AppError("UNKNOWN_USER", {
+      detail: "Every member must have used payments before",
+      errors: missing.map((id) => ({ path: "member_ids", message: `unknown user ${id}` })),
+    });
+  }
+
+  const memberIds = [input.creatorId, ...others];
+  const directKey = input.kind === "direct" ? [...memberIds].sort().join(" ") : null;
+  return withTransaction(deps.db, async (trx) => {
+    const inserted = await insertThreadIfAbsent(
+      trx,
+      {
+        id: newId("thr"),
+        kind: input.kind,
+        title: input.title ?? null,
+        direct_key: directKey,
+        created_by: input.creatorId,
+        created_at: deps.clock.now(),
+      },
+      memberIds,
+    );
+    const thread = inserted ?? (directKey ? await findThreadByDirectKey(trx, directKey) : undefined);
+    if (!thread) throw new Error("Direct thread conflict without an existing thread");
+    return { thread, members: await listMembers(trx, [thread.id]), created: inserted !== undefined };
+  });
+}
+
+function checkShape(input: Input, otherCount: number): void {
+  if (input.kind === "direct" && (otherCount !== 1 || input.title !== undefined)) {
+    throw new AppError("THREAD_MEMBERS_INVALID", {
+      detail: "A direct thread has exactly one other person and no title",
+    });
+  }
+  if (input.kind === "group" && (otherCount < 1 || otherCount > MAX_GROUP_MEMBERS - 1)) {
+    throw new AppError("THREAD_MEMBERS_INVALID", {
+      detail: `A group thread has 2 to ${MAX_GROUP_MEMBERS} people, you included`,
+    });
+  }
+}

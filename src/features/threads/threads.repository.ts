@@ -1,0 +1,80 @@
+import type { Message, Thread, User } from "../../../db/schema";
+import type { Db, Trx } from "../../platform/db";
+
+/** Inserts the thread and its members; undefined when a direct thread between them already exists. */
+export async function insertThreadIfAbsent(
+  trx: Trx,
+  thread: Omit<Thread, "seq">,
+  memberIds: readonly string[],
+): Promise<Thread | undefined> {
+  const inserted = await trx
+    .insertInto("threads")
+    .values(thread)
+    .onConflict((oc) => oc.column("direct_key").doNothing())
+    .returningAll()
+    .executeTakeFirst();
+  if (!inserted) return undefined;
+  await trx
+    .insertInto("thread_members")
+    .values(memberIds.map((user_id) => ({ thread_id: thread.id, user_id, joined_at: thread.created_at })))
+    .execute();
+  return inserted;
+}
+
+export function findThreadByDirectKey(db: Db | Trx, directKey: string): Promise<Thread | undefined> {
+  return db.selectFrom("threads").selectAll().where("direct_key", "=", directKey).executeTakeFirst();
+}
+
+/** The thread, only if this person is a member of it. */
+export function findThreadForMember(db: Db | Trx, threadId: string, userId: string): Promise<Thread | undefined> {
+  return db
+    .selectFrom("threads")
+    .innerJoin("thread_members", "thread_members.thread_id", "threads.id")
+    .selectAll("threads")
+    .where("threads.id", "=", threadId)
+    .where("thread_members.user_id", "=", userId)
+    .executeTakeFirst();
+}
+
+export function listThreadsForMember(
+  db: Db,
+  userId: string,
+  beforeSeq: bigint | undefined,
+  take: number,
+): Promise<Thread[]> {
+  let query = db
+    .selectFrom("threads")
+    .innerJoin("thread_members", "thread_members.thread_id", "threads.id")
+    .selectAll("threads")
+    .where("thread_members.user_id", "=", userId);
+  if (beforeSeq !== undefined) query = query.where("threads.seq", "<", beforeSeq);
+  return query.orderBy("threads.seq", "desc").limit(take).execute();
+}
+
+export function listMembers(db: Db | Trx, threadIds: readonly string[]): Promise<(User & { thread_id: string })[]> {
+  if (threadIds.length === 0) return Promise.resolve([]);
+  return db
+    .selectFrom("thread_members")
+    .innerJoin("users", "users.id", "thread_members.user_id")
+    .selectAll("users")
+    .select("thread_members.thread_id")
+    .where("thread_members.thread_id", "in", threadIds)
+    .orderBy("thread_members.joined_at")
+    .orderBy("users.id")
+    .execute();
+}
+
+export function insertMessage(db: Db | Trx, message: Omit<Message, "seq">): Promise<Message> {
+  return db.insertInto("messages").values(message).returningAll().executeTakeFirstOrThrow();
+}
+
+export function listMessages(
+  db: Db,
+  threadId: string,
+  beforeSeq: bigint | undefined,
+  take: number,
+): Promise<Message[]> {
+  let query = db.selectFrom("messages").selectAll().where("thread_id", "=", threadId);
+  if (beforeSeq !== undefined) query = query.where("seq", "<", beforeSeq);
+  return query.orderBy("seq", "desc").limit(take).execute();
+}

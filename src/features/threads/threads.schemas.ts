@@ -1,0 +1,80 @@
+import { z } from "@hono/zod-openapi";
+import type { Message as MessageRow, Thread as ThreadRow, User as UserRow } from "../../../db/schema";
+import { toUserDto, User } from "../users/users.schemas";
+
+export const MAX_GROUP_MEMBERS = 50;
+export const MESSAGE_BODY_MAX = 4000;
+
+export const ThreadParams = z.object({
+  id: z
+    .string()
+    .min(1)
+    .max(64)
+    .openapi({ param: { name: "id", in: "path" }, example: "thr_8d2k1m0c7x4v9t3r6p5n2b1a0q" }),
+});
+
+export const CreateThreadBody = z
+  .strictObject({
+    kind: z.enum(["direct", "group"]),
+    member_ids: z
+      .array(z.string().min(1).max(64))
+      .min(1)
+      .max(MAX_GROUP_MEMBERS)
+      .openapi({ description: "The other people in the thread (you are added automatically)" }),
+    title: z.string().trim().min(1).max(100).optional().openapi({ description: "Group threads only" }),
+  })
+  .openapi("CreateThreadRequest");
+
+export const Thread = z
+  .object({
+    id: z.string(),
+    kind: z.enum(["direct", "group"]),
+    title: z.string().nullable(),
+    members: z.array(User),
+    created_at: z.string().openapi({ format: "date-time" }),
+  })
+  .openapi("Thread");
+
+export const ThreadPage = z
+  .object({ items: z.array(Thread), next_cursor: z.string().nullable() })
+  .openapi("ThreadPage");
+
+export const PostMessageBody = z
+  .strictObject({ body: z.string().min(1).max(MESSAGE_BODY_MAX) })
+  .openapi("PostMessageRequest");
+
+export const Message = z
+  .object({
+    id: z.string(),
+    thread_id: z.string(),
+    sender_id: z.string(),
+    kind: z.literal("text"),
+    body: z.string(),
+    created_at: z.string().openapi({ format: "date-time" }),
+  })
+  .openapi("Message");
+
+export const MessagePage = z
+  .object({ items: z.array(Message), next_cursor: z.string().nullable() })
+  .openapi("MessagePage");
+
+export function toThreadDto(thread: ThreadRow, members: UserRow[]): z.infer<typeof Thread> {
+  return {
+    id: thread.id,
+    kind: thread.kind,
+    title: thread.title,
+    members: members.map(toUserDto),
+    created_at: thread.created_at.toISOString(),
+  };
+}
+
+export function toMessageDto(message: MessageRow): z.infer<typeof Message> {
+  return {
+    id: message.id,
+    thread_id: message.thread_id,
+    sender_id: message.sender_id,
+    kind: message.kind,
+    body: message.body,
+    created_at: message.created_at.toISOString(),
+  };
+}

@@ -1,0 +1,19 @@
+import type { Deps } from "../../http/app-env";
+import { insertUserIfMissing } from "./users.repository";
+
+const DISPLAY_NAME_MAX = 64;
+const FALLBACK_DISPLAY_NAME = "Member";
+
+/** Records a person the chat product vouches for (a verified token's subject) the first time we see them. */
+export async function ensureUser(
+  deps: Pick<Deps, "db" | "clock">,
+  input: { id: string; displayName: string | undefined },
+) {
+  const displayName = input.displayName?.trim().slice(0, DISPLAY_NAME_MAX) || FALLBACK_DISPLAY_NAME;
+  await insertUserIfMissing(deps.db, {
+    id: input.id,
+    handle: null,
+    display_name: displayName,
+    created_at: deps.clock.now(),
+  });
+}

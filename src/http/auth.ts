@@ -1,0 +1,82 @@
+import type { MiddlewareHandler } from "hono";
+import { createRemoteJWKSet, decodeProtectedHeader, type JWTPayload, jwtVerify, SignJWT } from "jose";
+import type { Config } from "../config";
+import { AppError } from "../errors";
+import { ensureUser } from "../features/users/ensure-user";
+import type { Clock } from "../platform/clock";
+import type { AppEnv } from "./app-env";
+
+const SYMMETRIC_ALGORITHM = "HS256";
+const ASYMMETRIC_ALGORITHMS = ["RS256", "PS256", "ES256", "EdDSA"];
+const BEARER = /^Bearer ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*)$/;
+const KNOWN_USERS_MAX = 10_000;
+
+export type VerifiedToken = { sub: string; name: string | undefined };
+export type TokenVerifier = (token: string) => Promise<VerifiedToken>;
+
+function unauthenticated(detail: string): AppError {
+  return new AppError("UNAUTHENTICATED", { detail });
+}
+
+/**
+ * HS256 with the configured secret, or an asymmetric algorithm against the JWKS URL.
+ * `sub` and `exp` are required; `alg: none` and every other algorithm are refused.
+ */
+export function createTokenVerifier(auth: Config["auth"], clock: Clock): TokenVerifier {
+  const secret = auth.jwtSecret ? new TextEncoder().encode(auth.jwtSecret) : undefined;
+  const jwks = auth.jwksUrl ? createRemoteJWKSet(new URL(auth.jwksUrl)) : undefined;
+  const claims = { issuer: auth.issuer, audience: auth.audience, requiredClaims: ["exp", "sub"] };
+
+  return async (token) => {
+    let alg: string | undefined;
+    try {
+      alg = decodeProtectedHeader(token).alg;
+    } catch {
+      throw unauthenticated("The bearer token is not a JWT");
+    }
+    let payload: JWTPayload;
+    try {
+      const options = { ...claims, currentDate: clock.now() };
+      if (alg === SYMMETRIC_ALGORITHM && secret) {
+        ({ payload } = await jwtVerify(token, secret, { ...options, algorithms: [SYMMETRIC_ALGORITHM] }));
+      } else if (alg && jwks && ASYMMETRIC_ALGORITHMS.includes(alg)) {
+        ({ payload } = await jwtVerify(token, jwks, { ...options, algorithms: ASYMMETRIC_ALGORITHMS }));
+      } else {
+        throw unauthenticated(`Tokens signed with ${alg ?? "no algorithm"} are not accepted`);
+      }
+    } catch (cause) {
+      if (cause instanceof AppError) throw cause;
+      throw unauthenticated("The bearer token is invalid or expired");
+    }
+    if (!payload.sub) throw unauthenticated("The bearer token has no subject");
+    return { sub: payload.sub, name: typeof payload.name === "string" ? payload.name : undefined };
+  };
+}
+
+/** Signs a session token the same way the chat product would (HS256 with the shared secret). */
+export function signSessionToken(secret: string, userId: string, now: Date, ttlSeconds: number): Promise<string> {
+  const issuedAt = Math.floor(now.getTime() / 1000);
+  return new SignJWT({})
+    .setProtectedHeader({ alg: SYMMETRIC_ALGORITHM, typ: "JWT" })
+    .setSubject(userId)
+    .setIssuedAt(issuedAt)
+    .setExpirationTime(issuedAt + ttlSeconds)
+    .sign(new TextEncoder().encode(secret));
+}
+
+/** Verifies the bearer token and records the person it names, once per process for each person. */
+export function requireAuth(verify: TokenVerifier): MiddlewareHandler<AppEnv> {
+  const knownUsers = new Set<string>();
+  return async (c, next) => {
+    const match = BEARER.exec(c.req.header("Authorization") ?? "");
+    if (!match?.[1]) throw unauthenticated("Send Authorization: Bearer <token>");
+    const { sub, name } = await verify(match[1]);
+    if (!knownUsers.has(sub)) {
+      await ensureUser(c.get("deps"), { id: sub, displayName: name });
+      if (knownUsers.size >= KNOWN_USERS_MAX) knownUsers.clear();
+      knownUsers.add(sub);
+    }
+    c.set("userId", sub);
+    await next();
+  };
+}

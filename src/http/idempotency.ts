@@ -1,0 +1,83 @@
+import type { MiddlewareHandler } from "hono";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+import { AppError, type ErrorCode } from "../errors";
+import type { AppEnv } from "./app-env";
+import { completeClaim, findKey, insertClaim, releaseClaim, takeOverClaim } from "./idempotency.repository";
+
+const KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
+/** An in-flight claim older than this belonged to a process that died; a retry may take it over. */
+export const IDEMPOTENCY_LOCK_TIMEOUT_MS = 60_000;
+/** Outcomes where the request never ran, so a corrected retry with the same key must be allowed. */
+const NOT_EXECUTED: ReadonlySet<ErrorCode> = new Set(["VALIDATION_FAILED", "ROUTE_NOT_FOUND", "METHOD_NOT_ALLOWED"]);
+
+/**
+ * Stripe's semantics, per person: the same key and body replays the first response
+ * (`Idempotent-Replayed: true`), the same key with another body is refused (422), and a
+ * key whose first request is still running answers 409. Server errors release the key.
+ */
+export const idempotency: MiddlewareHandler<AppEnv> = async (c, next) => {
+  const key = c.req.header("Idempotency-Key");
+  if (c.req.method !== "POST" || key === undefined) return next();
+  if (!KEY_PATTERN.test(key)) {
+    throw new AppError("IDEMPOTENCY_KEY_INVALID", { detail: "Use 1-255 printable ASCII characters" });
+  }
+  const { db, clock, config } = c.get("deps");
+  const userId = c.get("userId");
+  const now = clock.now();
+  const claim = {
+    userId,
+    key,
+    fingerprint: await fingerprint(c.req.method, c.req.path, await c.req.text()),
+    now,
+    expiresAt: new Date(now.getTime() + config.idempotencyKeyTtlHours * 3_600_000),
+  };
+
+  if (!(await insertClaim(db, claim))) {
+    const seen = await findKey(db, userId, key);
+    const expired = !seen || seen.expires_at <= now;
+    const stale =
+      seen?.state === "in_flight" && now.getTime() - seen.locked_at.getTime() >= IDEMPOTENCY_LOCK_TIMEOUT_MS;
+    if (seen && !expired && seen.fingerprint !== claim.fingerprint) {
+      throw new AppError("IDEMPOTENCY_KEY_REUSED", {
+        detail: "This key was first used with a different method, path or body; use a new key for a new request",
+      });
+    }
+    if (seen?.state === "completed" && !expired) {
+      return c.body(seen.response_body ?? "", seen.response_status as ContentfulStatusCode, {
+        "Content-Type": seen.response_content_type ?? "application/json",
+        "Idempotent-Replayed": "true",
+      });
+    }
+    const tookOver = seen !== undefined && (expired || stale) && (await takeOverClaim(db, claim, seen));
+    if (!tookOver)
+      throw new AppError("IDEMPOTENCY_KEY_IN_USE", { detail: "Retry once the first request has finished" });
+  }
+
+  await next();
+  const code = c.var.problemCode;
+  if (c.res.status >= 500 || (code !== undefined && NOT_EXECUTED.has(code))) {
+    await releaseClaim(db, userId, key);
+    return;
+  }
+  await completeClaim(db, userId, key, {
+    status: c.res.status,
+    body: await c.res.clone().text(),
+    contentType: c.res.headers.get("Content-Type") ?? "application/json",
+  });
+};
+
+async function fingerprint(method: string, path: string, body: string): Promise<string> {
+  const canonical = body.length > 0 ? canonicalJson(JSON.parse(body)) : "";
+  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(`${method} ${path}\n${canonical}`));
+  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/** JSON with object keys sorted, so the same body with keys reordered is the same request. */
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
+  if (value !== null && typeof value === "object") {
+    const entries = Object.entries(value).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(",")}}`;
+  }
+  return JSON.stringify(value);
+}
