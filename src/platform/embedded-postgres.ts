@@ -62,7 +62,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
 
 async function initialise(bins: Binaries, owner: Owner, dir: string, password: string): Promise<void> {
   await mkdir(dir, { recursive: true, mode: 0o700 });
-  const pwfile = path.join(path.dirname(dir), `.pwfile-${randomBytes(6).toString("hex")}`);
+  const pwfile = path.join(os.tmpdir(), `chat-pay-pwfile-${randomBytes(6).toString("hex")}`);
   await writeFile(pwfile, `${password}\n`, { mode: 0o600 });
   try {
     if ("uid" in owner) {

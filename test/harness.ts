@@ -1,0 +1,96 @@
+import { randomBytes } from "node:crypto";
+import pg from "pg";
+import { inject } from "vitest";
+import { buildApp } from "../src/app";
+import { type Config, parseConfig } from "../src/config";
+import type { Deps } from "../src/http/app-env";
+import { createDb, type Db } from "../src/platform/db";
+import { createLogger } from "../src/platform/logger";
+import { withDatabase } from "./global-setup";
+import { createTestClock, type TestClock } from "./test-clock";
+
+export const TEST_JWT_SECRET = "test-jwt-secret-that-is-long-enough-0123456789";
+
+export const TEST_ENV = {
+  NODE_ENV: "test",
+  LOG_LEVEL: "silent",
+  JWT_SECRET: TEST_JWT_SECRET,
+  PIN_PEPPER: "test-pin-pepper-that-is-long-enough-0123456789",
+  STRIPE_WEBHOOK_SECRET: "whsec_test_secret_that_is_long_enough_0123456789",
+};
+
+/** A fresh database cloned from the migrated template; dropped by the returned function. */
+export async function createTestDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
+  const adminUrl = inject("adminDatabaseUrl");
+  const name = `chat_pay_test_${randomBytes(6).toString("hex")}`;
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  await admin.query(`create database ${name} template ${inject("templateDatabase")}`);
+  await admin.end();
+  return {
+    url: withDatabase(adminUrl, name),
+    drop: async () => {
+      const client = new pg.Client({ connectionString: adminUrl });
+      await client.connect();
+      await client.query(`drop database if exists ${name} with (force)`);
+      await client.end();
+    },
+  };
+}
+
+export type Harness = {
+  app: ReturnType<typeof buildApp>;
+  db: Db;
+  clock: TestClock;
+  config: Config;
+  databaseUrl: string;
+  /** Signs in (creating if needed) a demo person and returns their id and token. */
+  signIn(handle: string): Promise<{ id: string; token: string }>;
+  /** JSON request through the app; body objects are serialised, headers merged. */
+  request(
+    method: string,
+    path: string,
+    options?: { token?: string; body?: unknown; headers?: Record<string, string> },
+  ): Promise<Response>;
+  close(): Promise<void>;
+};
+
+/** The whole app on its own database with a hand-moved clock; call close() in afterAll. */
+export async function createHarness(env: Record<string, string> = {}): Promise<Harness> {
+  const database = await createTestDatabase();
+  const config = parseConfig({ ...TEST_ENV, DATABASE_URL: database.url, ...env });
+  const db = createDb(database.url, 10);
+  const clock = createTestClock();
+  const deps: Deps = { config, db, clock, logger: createLogger("silent") };
+  const app = buildApp(deps);
+
+  const request: Harness["request"] = async (method, path, options = {}) => {
+    const headers: Record<string, string> = { ...options.headers };
+    if (options.token) headers.Authorization = `Bearer ${options.token}`;
+    let body: string | undefined;
+    if (options.body !== undefined) {
+      body = typeof options.body === "string" ? options.body : JSON.stringify(options.body);
+      headers["Content-Type"] ??= "application/json";
+    }
+    return app.request(path, { method, headers, body });
+  };
+
+  return {
+    app,
+    db,
+    clock,
+    config,
+    databaseUrl: database.url,
+    request,
+    signIn: async (handle) => {
+      const res = await request("POST", "/v1/dev/sessions", { body: { handle } });
+      if (res.status !== 201) throw new Error(`sign-in failed: ${res.status} ${await res.text()}`);
+      const session = (await res.json()) as { token: string; user: { id: string } };
+      return { id: session.user.id, token: session.token };
+    },
+    close: async () => {
+      await db.destroy();
+      await database.drop();
+    },
+  };
+}

@@ -1,0 +1,156 @@
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { IDEMPOTENCY_LOCK_TIMEOUT_MS } from "../src/http/idempotency";
+import { runSweep } from "../src/sweep";
+import { createHarness, type Harness } from "./harness";
+
+let h: Harness;
+let alice: { id: string; token: string };
+let bob: { id: string; token: string };
+let threadId: string;
+
+beforeAll(async () => {
+  h = await createHarness();
+  [alice, bob] = await Promise.all([h.signIn("alice"), h.signIn("bob")]);
+  const res = await h.request("POST", "/v1/threads", {
+    token: alice.token,
+    body: { kind: "group", member_ids: [bob.id] },
+  });
+  threadId = ((await res.json()) as { id: string }).id;
+});
+afterAll(() => h.close());
+
+const post = (key: string, body: unknown, token = alice.token) =>
+  h.request("POST", `/v1/threads/${threadId}/messages`, { token, body, headers: { "Idempotency-Key": key } });
+
+async function messageCount(): Promise<bigint> {
+  const row = await h.db
+    .selectFrom("messages")
+    .where("thread_id", "=", threadId)
+    .select(h.db.fn.countAll<bigint>().as("n"))
+    .executeTakeFirstOrThrow();
+  return row.n;
+}
+
+describe("Idempotency-Key", () => {
+  it("replays the first response for the same key and body, without running it again", async () => {
+    const before = await messageCount();
+    const first = await post("k-replay", { body: "hello" });
+    const replay = await post("k-replay", { body: "hello" });
+    expect(first.status).toBe(201);
+    expect(replay.status).toBe(201);
+    expect(first.headers.get("Idempotent-Replayed")).toBeNull();
+    expect(replay.headers.get("Idempotent-Replayed")).toBe("true");
+    expect(await replay.json()).toEqual(await first.json());
+    expect(await messageCount()).toBe(before + 1n);
+  });
+
+  it("treats a body with reordered keys as the same request", async () => {
+    const first = await h.request("POST", "/v1/threads", {
+      token: alice.token,
+      body: { kind: "group", member_ids: [bob.id], title: "Rent" },
+      headers: { "Idempotency-Key": "k-order" },
+    });
+    const again = await h.request("POST", "/v1/threads", {
+      token: alice.token,
+      body: { title: "Rent", member_ids: [bob.id], kind: "group" },
+      headers: { "Idempotency-Key": "k-order" },
+    });
+    expect(again.headers.get("Idempotent-Replayed")).toBe("true");
+    expect(await again.json()).toEqual(await first.json());
+  });
+
+  it("refuses the same key with a different body (422) and changes nothing", async () => {
+    await post("k-mismatch", { body: "one" });
+    const before = await messageCount();
+    const res = await post("k-mismatch", { body: "two" });
+    expect(res.status).toBe(422);
+    expect(((await res.json()) as { code: string }).code).toBe("IDEMPOTENCY_KEY_REUSED");
+    expect(await messageCount()).toBe(before);
+  });
+
+  it("scopes keys per person", async () => {
+    await post("k-shared", { body: "from alice" });
+    const fromBob = await post("k-shared", { body: "from bob" }, bob.token);
+    expect(fromBob.status).toBe(201);
+    expect(fromBob.headers.get("Idempotent-Replayed")).toBeNull();
+  });
+
+  it("answers 409 while the first request with the key is still running, then replays it", async () => {
+    // Hold a lock the first request's insert must wait for, so it is provably in flight.
+    const blocker = new pg.Client({ connectionString: h.databaseUrl });
+    await blocker.connect();
+    await blocker.query("begin");
+    await blocker.query("select id from threads where id = $1 for update", [threadId]);
+
+    const first = post("k-inflight", { body: "slow" });
+    await waitFor(async () => {
+      const row = await h.db
+        .selectFrom("idempotency_keys")
+        .selectAll()
+        .where("key", "=", "k-inflight")
+        .executeTakeFirst();
+      return row?.state === "in_flight";
+    });
+    const concurrent = await post("k-inflight", { body: "slow" });
+    expect(concurrent.status).toBe(409);
+    expect(((await concurrent.json()) as { code: string }).code).toBe("IDEMPOTENCY_KEY_IN_USE");
+
+    await blocker.query("rollback");
+    await blocker.end();
+    expect((await first).status).toBe(201);
+    const after = await post("k-inflight", { body: "slow" });
+    expect(after.headers.get("Idempotent-Replayed")).toBe("true");
+  });
+
+  it("lets a retry take over a claim whose process died", async () => {
+    expect((await post("k-orphan", { body: "probe" })).status).toBe(201);
+    // As if the process had died before recording the outcome.
+    await h.db
+      .updateTable("idempotency_keys")
+      .set({ state: "in_flight", response_status: null, response_body: null, response_content_type: null })
+      .where("key", "=", "k-orphan")
+      .execute();
+    expect((await post("k-orphan", { body: "probe" })).status).toBe(409);
+    h.clock.advance(IDEMPOTENCY_LOCK_TIMEOUT_MS);
+    const retried = await post("k-orphan", { body: "probe" });
+    expect(retried.status).toBe(201);
+    expect(retried.headers.get("Idempotent-Replayed")).toBeNull();
+  });
+
+  it("releases the key when the request is refused by validation, so a corrected retry runs", async () => {
+    const invalid = await post("k-fix", { body: "" });
+    expect(invalid.status).toBe(422);
+    const fixed = await post("k-fix", { body: "fixed" });
+    expect(fixed.status).toBe(201);
+    expect(fixed.headers.get("Idempotent-Replayed")).toBeNull();
+  });
+
+  it("refuses an invalid key", async () => {
+    const res = await post("x".repeat(256), { body: "long key" });
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { code: string }).code).toBe("IDEMPOTENCY_KEY_INVALID");
+    expect((await post("has space", { body: "spaces" })).status).toBe(400);
+  });
+
+  it("keeps keys 24 hours, then lets the sweep purge them and the key run anew", async () => {
+    await post("k-expiry", { body: "day one" });
+    h.clock.advance(23 * 3_600_000);
+    expect((await post("k-expiry", { body: "day one" })).headers.get("Idempotent-Replayed")).toBe("true");
+    h.clock.advance(3_600_000);
+    const purged = await runSweep(h);
+    expect(purged.idempotencyKeysPurged).toBeGreaterThanOrEqual(1);
+    const fresh = await h.signIn("alice");
+    const rerun = await post("k-expiry", { body: "day one" }, fresh.token);
+    expect(rerun.status).toBe(201);
+    expect(rerun.headers.get("Idempotent-Replayed")).toBeNull();
+  });
+});
+
+async function waitFor(condition: () => Promise<boolean>, attempts = 200): Promise<void> {
+  for (let i = 0; i < attempts; i++) {
+    if (await condition()) return;
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  throw new Error("condition not met");
+}

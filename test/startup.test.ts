@@ -1,0 +1,132 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { chmod, mkdtemp, rm } from "node:fs/promises";
+import http from "node:http";
+import os from "node:os";
+import path from "node:path";
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { freePort } from "./free-port";
+
+/** The service as `npm start` runs it: a real process, an embedded Postgres, signals. */
+const TSX = path.resolve("node_modules/.bin/tsx");
+const ENTRY = path.resolve("src/entry/node.ts");
+
+let dataDir: string;
+let port: number;
+let pgPort: number;
+
+beforeAll(async () => {
+  dataDir = await mkdtemp(path.join(os.tmpdir(), "chat-pay-start-"));
+  await chmod(dataDir, 0o755);
+  port = await freePort();
+  pgPort = await freePort();
+});
+afterAll(() => rm(dataDir, { recursive: true, force: true }));
+
+type Running = { child: ChildProcess; output: () => string; exited: Promise<number | null> };
+
+function start(env: Record<string, string> = {}): Running {
+  const child = spawn(TSX, [ENTRY], {
+    env: {
+      PATH: process.env.PATH,
+      DATA_DIR: dataDir,
+      PORT: String(port),
+      EMBEDDED_POSTGRES_PORT: String(pgPort),
+      LOG_LEVEL: "info",
+      ...env,
+    },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let output = "";
+  child.stdout?.on("data", (chunk: Buffer) => {
+    output += chunk.toString();
+  });
+  child.stderr?.on("data", (chunk: Buffer) => {
+    output += chunk.toString();
+  });
+  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+  return { child, output: () => output, exited };
+}
+
+/** Polls a condition on the child's output (no fixed sleeps); gives up after ~60 s. */
+async function until(condition: () => boolean, running?: Running): Promise<void> {
+  for (let i = 0; i < 600; i++) {
+    if (condition()) return;
+    if (running && running.child.exitCode !== null) throw new Error(`exited early:\n${running.output()}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error("condition never met");
+}
+
+const listening = (running: Running) => until(() => running.output().includes("Listening on"), running);
+
+const base = () => `http://127.0.0.1:${port}`;
+
+async function signIn(handle: string): Promise<{ user: { id: string } }> {
+  const res = await fetch(`${base()}/v1/dev/sessions`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ handle }),
+  });
+  expect(res.status).toBe(201);
+  return (await res.json()) as { user: { id: string } };
+}
+
+describe("npm start", () => {
+  it("serves on the embedded Postgres, finishes in-flight requests on SIGTERM, and keeps its data", async () => {
+    const first = start();
+    await listening(first);
+    expect((await fetch(`${base()}/readyz`)).status).toBe(200);
+    const { user } = await signIn("alice");
+
+    // Half a request is on the wire when the signal arrives; the rest follows once shutdown has begun.
+    const body = JSON.stringify({ handle: "bob" });
+    const req = http.request(`${base()}/v1/dev/sessions`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json", "Content-Length": String(body.length) },
+    });
+    const inFlight = new Promise<{ status: number | undefined; text: string }>((resolve, reject) => {
+      req.on("response", (res) => {
+        let text = "";
+        res.on("data", (chunk: Buffer) => {
+          text += chunk.toString();
+        });
+        res.on("end", () => resolve({ status: res.statusCode, text }));
+      });
+      req.on("error", reject);
+    });
+    req.write(body.slice(0, 5));
+    // A round trip on another connection: by its answer the server has read the first request's head.
+    expect((await fetch(`${base()}/healthz`, { headers: { Connection: "close" } })).status).toBe(200);
+    first.child.kill("SIGTERM");
+    await until(() => first.output().includes("shutting down"));
+    req.end(body.slice(5));
+    const finished = await inFlight;
+    expect(finished.status).toBe(201);
+    expect(await first.exited).toBe(0);
+
+    // Postgres was stopped with the service.
+    const probe = new pg.Client({ host: "127.0.0.1", port: pgPort, user: "postgres", connectionTimeoutMillis: 1000 });
+    await expect(probe.connect()).rejects.toThrow();
+
+    const second = start();
+    await listening(second);
+    expect((await signIn("alice")).user.id).toBe(user.id);
+    second.child.kill("SIGINT");
+    expect(await second.exited).toBe(0);
+  });
+
+  it("refuses to start on a bad setting, naming the variable", async () => {
+    const bad = start({ PORT: "eighty" });
+    expect(await bad.exited).toBe(1);
+    expect(bad.output()).toMatch(/PORT: /);
+  });
+
+  it("refuses to start in production without the secrets it must be given", async () => {
+    const bad = start({ NODE_ENV: "production" });
+    expect(await bad.exited).toBe(1);
+    for (const name of ["DATABASE_URL", "JWT_SECRET", "PIN_PEPPER", "STRIPE_WEBHOOK_SECRET"]) {
+      expect(bad.output()).toContain(`${name}:`);
+    }
+  });
+});
