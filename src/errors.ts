@@ -24,12 +24,14 @@ export type FieldError = { path: string; message: string };
 /** A domain error: a stable code, a human detail, never an HTTP status (http/problem.ts maps those). */
 export class AppError extends Error {
   readonly code: ErrorCode;
+  readonly detail: string | undefined;
   readonly errors: FieldError[] | undefined;
 
   constructor(code: ErrorCode, options: { detail?: string; errors?: FieldError[]; cause?: unknown } = {}) {
-    super(options.detail ?? code, { cause: options.cause });
+    super(options.detail ? `${code}: ${options.detail}` : code, { cause: options.cause });
     this.name = "AppError";
     this.code = code;
+    this.detail = options.detail;
     this.errors = options.errors;
   }
 }

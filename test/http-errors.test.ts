@@ -72,6 +72,7 @@ describe("HTTP platform", () => {
       body: { kind: "triangle", member_ids: [], admin: true },
     });
     const body = await expectProblem(res, 422, "VALIDATION_FAILED");
+    expect(body.detail).toBe(body.title);
     const paths = (body.errors as { path: string }[]).map((e) => e.path).sort();
     expect(paths).toEqual(["(body)", "kind", "member_ids"]);
   });

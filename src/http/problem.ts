@@ -46,7 +46,7 @@ export function problem(
 }
 
 export const onError: ErrorHandler<AppEnv> = (err, c) => {
-  if (err instanceof AppError) return problem(c, err.code, { detail: err.message, errors: err.errors });
+  if (err instanceof AppError) return problem(c, err.code, { detail: err.detail, errors: err.errors });
   if (err instanceof HTTPException && err.status === 413) return problem(c, "PAYLOAD_TOO_LARGE");
   c.get("deps").logger.error({ request_id: c.get("requestId"), err }, "unhandled error");
   return problem(c, "INTERNAL", {
