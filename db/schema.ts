@@ -48,15 +48,62 @@ export type IdempotencyKeysTable = {
   expires_at: Date;
 };
 
+export type LedgerAccountsTable = {
+  id: string;
+  owner_id: string;
+  purpose: string;
+  currency: string;
+  debits_must_not_exceed_credits: boolean;
+  debits_pending: ColumnType<bigint, bigint | undefined, bigint>;
+  debits_posted: ColumnType<bigint, bigint | undefined, bigint>;
+  credits_pending: ColumnType<bigint, bigint | undefined, bigint>;
+  credits_posted: ColumnType<bigint, bigint | undefined, bigint>;
+  created_at: Timestamp;
+};
+
+export type TransferKind = "posted" | "pending" | "post_pending" | "void_pending" | "expire_pending";
+export type PendingState = "pending" | "posted" | "voided" | "expired";
+
+export type LedgerTransfersTable = {
+  id: string;
+  seq: ColumnType<bigint, never, never>;
+  kind: TransferKind;
+  debit_account_id: string;
+  credit_account_id: string;
+  amount: bigint;
+  currency: string;
+  pending_id: string | null;
+  state: PendingState | null;
+  expires_at: Date | null;
+  reference: string | null;
+  metadata: ColumnType<Record<string, unknown>, string, never>;
+  created_at: Timestamp;
+  resolved_at: Date | null;
+};
+
+export type LedgerBalancesTable = {
+  account_id: string;
+  transfer_seq: bigint;
+  debits_pending: bigint;
+  debits_posted: bigint;
+  credits_pending: bigint;
+  credits_posted: bigint;
+};
+
 export type Database = {
   users: UsersTable;
   threads: ThreadsTable;
   thread_members: ThreadMembersTable;
   messages: MessagesTable;
   idempotency_keys: IdempotencyKeysTable;
+  ledger_accounts: LedgerAccountsTable;
+  ledger_transfers: LedgerTransfersTable;
+  ledger_balances: LedgerBalancesTable;
 };
 
 export type User = Selectable<UsersTable>;
 export type Thread = Selectable<ThreadsTable>;
 export type Message = Selectable<MessagesTable>;
 export type IdempotencyKey = Selectable<IdempotencyKeysTable>;
+export type LedgerAccount = Selectable<LedgerAccountsTable>;
+export type LedgerTransfer = Selectable<LedgerTransfersTable>;

@@ -40,6 +40,10 @@ const schema = z
       .min(MIN_IDEMPOTENCY_TTL_HOURS)
       .max(24 * 30)
       .default(24),
+    LEDGER_BATCHING: z.enum(["on", "off"]).default("on"),
+    LEDGER_BATCH_WINDOW_MS: z.coerce.number().int().min(0).max(50).default(1),
+    LEDGER_BATCH_MAX: z.coerce.number().int().min(1).max(8192).default(256),
+    LEDGER_BATCH_IN_FLIGHT: z.coerce.number().int().min(1).max(64).default(4),
     SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).max(120_000).default(10_000),
   })
   .superRefine((env, ctx) => {
@@ -70,6 +74,8 @@ export type Config = {
   pinPepper: string | undefined;
   stripeWebhookSecret: string | undefined;
   idempotencyKeyTtlHours: number;
+  /** Undefined when batching is off: each call posts in its own transaction. */
+  ledgerBatching: { windowMs: number; maxTransfers: number; maxInFlight: number } | undefined;
   shutdownTimeoutMs: number;
 };
 
@@ -108,6 +114,14 @@ export function parseConfig(source: Record<string, string | undefined>): Config 
     pinPepper: env.PIN_PEPPER,
     stripeWebhookSecret: env.STRIPE_WEBHOOK_SECRET,
     idempotencyKeyTtlHours: env.IDEMPOTENCY_KEY_TTL_HOURS,
+    ledgerBatching:
+      env.LEDGER_BATCHING === "on"
+        ? {
+            windowMs: env.LEDGER_BATCH_WINDOW_MS,
+            maxTransfers: env.LEDGER_BATCH_MAX,
+            maxInFlight: env.LEDGER_BATCH_IN_FLIGHT,
+          }
+        : undefined,
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
   };
 }

@@ -15,6 +15,7 @@ export const ERROR_CODES = [
   "THREAD_NOT_FOUND",
   "THREAD_MEMBERS_INVALID",
   "UNKNOWN_USER",
+  "LEDGER_ACCOUNT_NOT_FOUND",
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

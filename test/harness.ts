@@ -3,6 +3,7 @@ import pg from "pg";
 import { inject } from "vitest";
 import { buildApp } from "../src/app";
 import { type Config, parseConfig } from "../src/config";
+import { createLedger } from "../src/features/ledger/ledger";
 import type { Deps } from "../src/http/app-env";
 import { createDb, type Db } from "../src/platform/db";
 import { createLogger } from "../src/platform/logger";
@@ -40,6 +41,7 @@ export async function createTestDatabase(): Promise<{ url: string; drop: () => P
 
 export type Harness = {
   app: ReturnType<typeof buildApp>;
+  deps: Deps;
   db: Db;
   clock: TestClock;
   config: Config;
@@ -61,7 +63,13 @@ export async function createHarness(env: Record<string, string> = {}): Promise<H
   const config = parseConfig({ ...TEST_ENV, DATABASE_URL: database.url, ...env });
   const db = createDb(database.url, 10);
   const clock = createTestClock();
-  const deps: Deps = { config, db, clock, logger: createLogger("silent") };
+  const deps: Deps = {
+    config,
+    db,
+    clock,
+    logger: createLogger("silent"),
+    ledger: createLedger({ db, clock }, config.ledgerBatching),
+  };
   const app = buildApp(deps);
 
   const request: Harness["request"] = async (method, path, options = {}) => {
@@ -77,6 +85,7 @@ export async function createHarness(env: Record<string, string> = {}): Promise<H
 
   return {
     app,
+    deps,
     db,
     clock,
     config,

@@ -19,7 +19,7 @@ function appLoggingToMemory() {
       done();
     },
   });
-  return buildApp({ config: h.config, db: h.db, clock: h.clock, logger: createLogger("info", sink) });
+  return buildApp({ ...h.deps, logger: createLogger("info", sink) });
 }
 
 describe("request logs", () => {

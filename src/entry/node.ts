@@ -1,43 +1,18 @@
-import path from "node:path";
 import { serve } from "@hono/node-server";
 import { buildApp } from "../app";
-import { ConfigError, DEFAULT_DATA_DIR, parseConfig } from "../config";
+import { ConfigError } from "../config";
+import { createLedger } from "../features/ledger/ledger";
 import { systemClock } from "../platform/clock";
-import { createDb } from "../platform/db";
-import { loadOrCreateDevSecrets } from "../platform/dev-secrets";
-import { type EmbeddedPostgres, startEmbeddedPostgres } from "../platform/embedded-postgres";
-import { createLogger } from "../platform/logger";
-import { migrateToLatest } from "../platform/migrate";
 import { runSweep } from "../sweep";
+import { openNodeRuntime } from "./node-runtime";
 
-const SWEEP_INTERVAL_MS = 60_000;
+const SWEEP_INTERVAL_MS = 10_000;
 
 async function main(): Promise<void> {
-  const env = process.env;
-  const production = env.NODE_ENV === "production";
-  const dataDir = env.DATA_DIR || DEFAULT_DATA_DIR;
-  const generated = production ? undefined : await loadOrCreateDevSecrets(dataDir);
-  const config = parseConfig({ ...generated, ...env });
-  const logger = createLogger(config.logLevel);
-
-  let embedded: EmbeddedPostgres | undefined;
-  let databaseUrl = config.database.url;
-  if (!databaseUrl) {
-    if (!generated) throw new Error("unreachable: production requires DATABASE_URL");
-    embedded = await startEmbeddedPostgres({
-      dir: path.join(dataDir, "postgres"),
-      port: config.database.embeddedPort,
-      password: generated.EMBEDDED_POSTGRES_PASSWORD,
-    });
-    databaseUrl = embedded.url;
-    logger.info({ port: config.database.embeddedPort }, "embedded postgres started");
-  }
-
-  const db = createDb(databaseUrl, config.database.poolMax);
-  const migrated = await migrateToLatest(db);
-  logger.info({ applied: migrated.results?.map((r) => r.migrationName) ?? [] }, "migrations up to date");
-
-  const deps = { config, db, clock: systemClock, logger };
+  const runtime = await openNodeRuntime(process.env);
+  const { config, logger, db } = runtime;
+  const clock = systemClock;
+  const deps = { config, db, clock, logger, ledger: createLedger({ db, clock }, config.ledgerBatching) };
   const app = buildApp(deps);
   const server = serve({ fetch: app.fetch, hostname: config.host, port: config.port }, (info) => {
     logger.info({ host: info.address, port: info.port }, "listening");
@@ -59,8 +34,7 @@ async function main(): Promise<void> {
     }, config.shutdownTimeoutMs);
     await new Promise<void>((resolve) => server.close(() => resolve()));
     clearTimeout(force);
-    await db.destroy();
-    await embedded?.stop();
+    await runtime.close();
     logger.info("stopped");
   };
   for (const signal of ["SIGINT", "SIGTERM"] as const) {

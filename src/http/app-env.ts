@@ -1,5 +1,6 @@
 import type { Config } from "../config";
 import type { ErrorCode } from "../errors";
+import type { Ledger } from "../features/ledger/ledger";
 import type { Clock } from "../platform/clock";
 import type { Db } from "../platform/db";
 import type { Logger } from "../platform/logger";
@@ -10,6 +11,7 @@ export type Deps = {
   db: Db;
   clock: Clock;
   logger: Logger;
+  ledger: Ledger;
 };
 
 export type AppEnv = {

@@ -1,6 +1,7 @@
 import type { MiddlewareHandler } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { AppError, type ErrorCode } from "../errors";
+import { canonicalJson } from "../platform/canonical-json";
 import type { AppEnv } from "./app-env";
 import { completeClaim, findKey, insertClaim, releaseClaim, takeOverClaim } from "./idempotency.repository";
 
@@ -70,14 +71,4 @@ async function fingerprint(method: string, path: string, body: string): Promise<
   const canonical = body.length > 0 ? canonicalJson(JSON.parse(body)) : "";
   const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(`${method} ${path}\n${canonical}`));
   return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
-}
-
-/** JSON with object keys sorted, so the same body with keys reordered is the same request. */
-function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
-  if (value !== null && typeof value === "object") {
-    const entries = Object.entries(value).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(",")}}`;
-  }
-  return JSON.stringify(value);
 }

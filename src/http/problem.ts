@@ -23,6 +23,7 @@ export const PROBLEMS: Record<ErrorCode, { status: ContentfulStatusCode; title: 
   THREAD_NOT_FOUND: { status: 404, title: "Thread not found" },
   THREAD_MEMBERS_INVALID: { status: 422, title: "The thread's members are not valid" },
   UNKNOWN_USER: { status: 422, title: "Unknown user" },
+  LEDGER_ACCOUNT_NOT_FOUND: { status: 404, title: "Ledger account not found" },
 };
 
 /** Builds an RFC 9457 problem response and records its code for middleware that looks at outcomes. */

@@ -18,6 +18,9 @@ export function createDb(url: string, poolMax: number): Db {
         oid === INT8_OID ? parseInt8 : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
     },
   });
+  // A pooled connection that dies while idle (server restart, terminated backend) is dropped
+  // by the pool; without a listener its error would crash the process.
+  pool.on("error", () => {});
   return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
 }
 

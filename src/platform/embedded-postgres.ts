@@ -36,15 +36,15 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   if (!(await exists(path.join(dir, "PG_VERSION")))) await initialise(bins, owner, dir, options.password);
 
   const run = (args: string[]) => runAs(owner, bins.pg_ctl, ["-D", dir, ...args]);
-  if (
-    await run(["status"]).then(
-      () => true,
-      () => false,
-    )
-  ) {
-    // A previous run died without stopping it; restart so this run's settings apply.
-    await run(["stop", "-m", "fast", "-w"]);
-  }
+  const url = `postgres://${SUPERUSER}:${encodeURIComponent(options.password)}@127.0.0.1:${options.port}/postgres`;
+  const running = await run(["status"]).then(
+    () => true,
+    () => false,
+  );
+  // Another process (a running service, or one that died without stopping it) owns this
+  // cluster: use it, and leave stopping it to whoever started it.
+  if (running) return { url, stop: async () => {} };
+
   const settings = {
     listen_addresses: "127.0.0.1",
     port: String(options.port),
@@ -55,8 +55,6 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     .map(([name, value]) => `-c ${name}=${value}`)
     .join(" ");
   await run(["start", "-w", "-t", String(START_TIMEOUT_SECONDS), "-l", path.join(dir, "server.log"), "-o", serverArgs]);
-
-  const url = `postgres://${SUPERUSER}:${encodeURIComponent(options.password)}@127.0.0.1:${options.port}/postgres`;
   return { url, stop: () => run(["stop", "-m", "fast", "-w"]).then(() => undefined) };
 }
 

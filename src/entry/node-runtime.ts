@@ -1,0 +1,49 @@
+import path from "node:path";
+import { type Config, DEFAULT_DATA_DIR, parseConfig } from "../config";
+import type { Db } from "../platform/db";
+import { createDb } from "../platform/db";
+import { loadOrCreateDevSecrets } from "../platform/dev-secrets";
+import { startEmbeddedPostgres } from "../platform/embedded-postgres";
+import { createLogger, type Logger } from "../platform/logger";
+import { migrateToLatest } from "../platform/migrate";
+
+export type NodeRuntime = { config: Config; logger: Logger; db: Db; close(): Promise<void> };
+
+/**
+ * What every Node command shares: configuration (with generated demo secrets outside
+ * production), the database (DATABASE_URL, or the embedded Postgres under DATA_DIR), and
+ * migrations brought up to date.
+ */
+export async function openNodeRuntime(env: Record<string, string | undefined>): Promise<NodeRuntime> {
+  const dataDir = env.DATA_DIR || DEFAULT_DATA_DIR;
+  const generated = env.NODE_ENV === "production" ? undefined : await loadOrCreateDevSecrets(dataDir);
+  const config = parseConfig({ ...generated, ...env });
+  const logger = createLogger(config.logLevel);
+
+  let databaseUrl = config.database.url;
+  let stopEmbedded = async () => {};
+  if (!databaseUrl) {
+    if (!generated) throw new Error("unreachable: production requires DATABASE_URL");
+    const embedded = await startEmbeddedPostgres({
+      dir: path.join(dataDir, "postgres"),
+      port: config.database.embeddedPort,
+      password: generated.EMBEDDED_POSTGRES_PASSWORD,
+    });
+    databaseUrl = embedded.url;
+    stopEmbedded = embedded.stop;
+    logger.info({ port: config.database.embeddedPort }, "embedded postgres started");
+  }
+
+  const db = createDb(databaseUrl, config.database.poolMax);
+  const migrated = await migrateToLatest(db);
+  logger.info({ applied: migrated.results?.map((r) => r.migrationName) ?? [] }, "migrations up to date");
+  return {
+    config,
+    logger,
+    db,
+    close: async () => {
+      await db.destroy();
+      await stopEmbedded();
+    },
+  };
+}

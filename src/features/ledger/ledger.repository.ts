@@ -1,0 +1,230 @@
+import { sql } from "kysely";
+import type { LedgerAccount, LedgerTransfer, PendingState, TransferKind } from "../../../db/schema";
+import type { Db, Trx } from "../../platform/db";
+import type { Balance } from "./ledger.types";
+
+export type TransferRow = {
+  id: string;
+  kind: TransferKind;
+  debit_account_id: string;
+  credit_account_id: string;
+  amount: bigint;
+  currency: string;
+  pending_id: string | null;
+  state: PendingState | null;
+  expires_at: Date | null;
+  reference: string | null;
+  metadata: string;
+  created_at: Date;
+};
+
+/** Locks accounts in id order: every writer takes account locks in this one global order, so none deadlock. */
+export function lockAccounts(trx: Trx, ids: readonly string[]): Promise<LedgerAccount[]> {
+  if (ids.length === 0) return Promise.resolve([]);
+  return trx.selectFrom("ledger_accounts").selectAll().where("id", "in", ids).orderBy("id").forUpdate().execute();
+}
+
+export function findTransfers(db: Db | Trx, ids: readonly string[]): Promise<LedgerTransfer[]> {
+  if (ids.length === 0) return Promise.resolve([]);
+  return db.selectFrom("ledger_transfers").selectAll().where("id", "in", ids).execute();
+}
+
+/**
+ * Locks pending transfers, after their accounts are locked (the global order: accounts, then
+ * transfers); SKIP LOCKED lets concurrent sweepers divide the work instead of queueing.
+ */
+export function lockPendingTransfers(trx: Trx, ids: readonly string[], skipLocked: boolean): Promise<LedgerTransfer[]> {
+  if (ids.length === 0) return Promise.resolve([]);
+  const query = trx.selectFrom("ledger_transfers").selectAll().where("id", "in", ids).orderBy("id").forUpdate();
+  return (skipLocked ? query.skipLocked() : query).execute();
+}
+
+/** Inserts transfers and returns each one's sequence number by id. */
+export async function insertTransfers(trx: Trx, rows: readonly TransferRow[]): Promise<Map<string, bigint>> {
+  if (rows.length === 0) return new Map();
+  const inserted = await trx.insertInto("ledger_transfers").values(rows).returning(["id", "seq"]).execute();
+  return new Map(inserted.map((r) => [r.id, r.seq]));
+}
+
+export async function insertBalances(
+  trx: Trx,
+  rows: readonly (Balance & { account_id: string; transfer_seq: bigint })[],
+): Promise<void> {
+  if (rows.length === 0) return;
+  await trx.insertInto("ledger_balances").values(rows).execute();
+}
+
+/** Writes each account's final counters in one statement. */
+export async function updateAccountBalances(trx: Trx, accounts: readonly (Balance & { id: string })[]): Promise<void> {
+  if (accounts.length === 0) return;
+  const values = accounts.map(
+    (a) =>
+      sql`(${a.id}, ${a.debits_pending}::bigint, ${a.debits_posted}::bigint, ${a.credits_pending}::bigint, ${a.credits_posted}::bigint)`,
+  );
+  await sql`
+    update ledger_accounts as a
+    set debits_pending = v.debits_pending, debits_posted = v.debits_posted,
+        credits_pending = v.credits_pending, credits_posted = v.credits_posted
+    from (values ${sql.join(values)}) as v(id, debits_pending, debits_posted, credits_pending, credits_posted)
+    where a.id = v.id`.execute(trx);
+}
+
+/** The single state change a pending transfer may make. */
+export async function markPendingResolved(
+  trx: Trx,
+  updates: readonly { id: string; state: Exclude<PendingState, "pending">; resolvedAt: Date }[],
+): Promise<void> {
+  if (updates.length === 0) return;
+  const values = updates.map((u) => sql`(${u.id}, ${u.state}, ${u.resolvedAt}::timestamptz)`);
+  await sql`
+    update ledger_transfers as t set state = v.state, resolved_at = v.resolved_at
+    from (values ${sql.join(values)}) as v(id, state, resolved_at)
+    where t.id = v.id and t.state = 'pending'`.execute(trx);
+}
+
+export function insertAccountIfMissing(
+  db: Db | Trx,
+  account: {
+    id: string;
+    owner_id: string;
+    purpose: string;
+    currency: string;
+    debits_must_not_exceed_credits: boolean;
+    created_at: Date;
+  },
+): Promise<unknown> {
+  return db
+    .insertInto("ledger_accounts")
+    .values(account)
+    .onConflict((oc) => oc.doNothing())
+    .execute();
+}
+
+export function findAccountByOwner(
+  db: Db | Trx,
+  key: { ownerId: string; purpose: string; currency: string },
+): Promise<LedgerAccount | undefined> {
+  return db
+    .selectFrom("ledger_accounts")
+    .selectAll()
+    .where("owner_id", "=", key.ownerId)
+    .where("purpose", "=", key.purpose)
+    .where("currency", "=", key.currency)
+    .executeTakeFirst();
+}
+
+export function findAccount(db: Db | Trx, id: string): Promise<LedgerAccount | undefined> {
+  return db.selectFrom("ledger_accounts").selectAll().where("id", "=", id).executeTakeFirst();
+}
+
+/** An account's transfers, newest first, each with the account's counters right after it. */
+export function listHistory(db: Db, accountId: string, beforeSeq: bigint | undefined, take: number) {
+  let query = db
+    .selectFrom("ledger_balances as b")
+    .innerJoin("ledger_transfers as t", "t.seq", "b.transfer_seq")
+    .select([
+      "t.seq",
+      "t.id",
+      "t.kind",
+      "t.debit_account_id",
+      "t.credit_account_id",
+      "t.amount",
+      "t.currency",
+      "t.pending_id",
+      "t.reference",
+      "t.created_at",
+      "b.debits_pending",
+      "b.debits_posted",
+      "b.credits_pending",
+      "b.credits_posted",
+    ])
+    .where("b.account_id", "=", accountId);
+  if (beforeSeq !== undefined) query = query.where("b.transfer_seq", "<", beforeSeq);
+  return query.orderBy("b.transfer_seq", "desc").limit(take).execute();
+}
+
+/** Pending transfers whose hold has run out, oldest first. */
+export async function findDuePending(db: Db, now: Date, limit: number): Promise<string[]> {
+  const rows = await db
+    .selectFrom("ledger_transfers")
+    .select("id")
+    .where("state", "=", "pending")
+    .where("expires_at", "<=", now)
+    .orderBy("expires_at")
+    .limit(limit)
+    .execute();
+  return rows.map((r) => r.id);
+}
+
+export type Drift = {
+  account_id: string;
+  currency: string;
+  stored: Balance;
+  recomputed: Balance;
+};
+
+/** Accounts whose stored counters differ from what their transfers add up to. */
+export async function findBalanceDrift(db: Db): Promise<Drift[]> {
+  const { rows } = await sql<{
+    account_id: string;
+    currency: string;
+    s_dp: string;
+    s_dpo: string;
+    s_cp: string;
+    s_cpo: string;
+    r_dp: string;
+    r_dpo: string;
+    r_cp: string;
+    r_cpo: string;
+  }>`
+    with effects as (
+      select debit_account_id as account_id,
+             case when kind = 'pending' and state = 'pending' then amount else 0 end as dp,
+             case when kind in ('posted', 'post_pending') then amount else 0 end as dpo,
+             0::bigint as cp, 0::bigint as cpo
+      from ledger_transfers
+      union all
+      select credit_account_id, 0, 0,
+             case when kind = 'pending' and state = 'pending' then amount else 0 end,
+             case when kind in ('posted', 'post_pending') then amount else 0 end
+      from ledger_transfers
+    ), sums as (
+      select account_id, sum(dp) as dp, sum(dpo) as dpo, sum(cp) as cp, sum(cpo) as cpo
+      from effects group by account_id
+    )
+    select a.id as account_id, a.currency,
+           a.debits_pending::text as s_dp, a.debits_posted::text as s_dpo,
+           a.credits_pending::text as s_cp, a.credits_posted::text as s_cpo,
+           coalesce(s.dp, 0)::text as r_dp, coalesce(s.dpo, 0)::text as r_dpo,
+           coalesce(s.cp, 0)::text as r_cp, coalesce(s.cpo, 0)::text as r_cpo
+    from ledger_accounts a left join sums s on s.account_id = a.id
+    where (a.debits_pending, a.debits_posted, a.credits_pending, a.credits_posted)
+       is distinct from (coalesce(s.dp, 0), coalesce(s.dpo, 0), coalesce(s.cp, 0), coalesce(s.cpo, 0))
+    order by a.id`.execute(db);
+  return rows.map((r) => ({
+    account_id: r.account_id,
+    currency: r.currency,
+    stored: {
+      debits_pending: BigInt(r.s_dp),
+      debits_posted: BigInt(r.s_dpo),
+      credits_pending: BigInt(r.s_cp),
+      credits_posted: BigInt(r.s_cpo),
+    },
+    recomputed: {
+      debits_pending: BigInt(r.r_dp),
+      debits_posted: BigInt(r.r_dpo),
+      credits_pending: BigInt(r.r_cp),
+      credits_posted: BigInt(r.r_cpo),
+    },
+  }));
+}
+
+/** Per currency: total credits minus total debits over all accounts (posted and pending); zero when balanced. */
+export async function currencyTotals(db: Db): Promise<{ currency: string; posted: bigint; pending: bigint }[]> {
+  const { rows } = await sql<{ currency: string; posted: string; pending: string }>`
+    select currency,
+           (sum(credits_posted) - sum(debits_posted))::text as posted,
+           (sum(credits_pending) - sum(debits_pending))::text as pending
+    from ledger_accounts group by currency order by currency`.execute(db);
+  return rows.map((r) => ({ currency: r.currency, posted: BigInt(r.posted), pending: BigInt(r.pending) }));
+}
