@@ -18,9 +18,11 @@ export function createDb(url: string, poolMax: number): Db {
         oid === INT8_OID ? parseInt8 : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
     },
   });
-  // A pooled connection that dies while idle (server restart, terminated backend) is dropped
-  // by the pool; without a listener its error would crash the process.
+  // A connection that dies (server restart, terminated backend) emits an error event, idle in
+  // the pool or checked out between two queries; unheard, it would crash the process. The
+  // pool drops the client, and whoever uses it next gets the failure as a rejected query.
   pool.on("error", () => {});
+  pool.on("connect", (client) => client.on("error", () => {}));
   return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
 }
 
