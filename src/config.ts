@@ -41,7 +41,7 @@ const schema = z
       .max(24 * 30)
       .default(24),
     LEDGER_BATCHING: z.enum(["on", "off"]).default("on"),
-    LEDGER_BATCH_WINDOW_MS: z.coerce.number().int().min(0).max(50).default(1),
+    LEDGER_BATCH_WINDOW_MS: z.coerce.number().int().min(0).max(50).default(0),
     LEDGER_BATCH_MAX: z.coerce.number().int().min(1).max(8192).default(256),
     LEDGER_BATCH_IN_FLIGHT: z.coerce.number().int().min(1).max(64).default(4),
     SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).max(120_000).default(10_000),

@@ -67,8 +67,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   // One row per account touched by a transfer: the account's counters right after it.
   await db.schema
     .createTable("ledger_balances")
-    .addColumn("account_id", "text", (c) => c.notNull().references("ledger_accounts.id"))
-    .addColumn("transfer_seq", "bigint", (c) => c.notNull().references("ledger_transfers.seq"))
+    .addColumn("account_id", "text", (c) => c.notNull())
+    .addColumn("transfer_seq", "bigint", (c) => c.notNull())
     .addColumn("debits_pending", "bigint", (c) => c.notNull())
     .addColumn("debits_posted", "bigint", (c) => c.notNull())
     .addColumn("credits_pending", "bigint", (c) => c.notNull())

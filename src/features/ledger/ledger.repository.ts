@@ -16,6 +16,7 @@ export type TransferRow = {
   reference: string | null;
   metadata: string;
   created_at: Date;
+  resolved_at: Date | null;
 };
 
 /** Locks accounts in id order: every writer takes account locks in this one global order, so none deadlock. */
@@ -30,56 +31,86 @@ export function findTransfers(db: Db | Trx, ids: readonly string[]): Promise<Led
 }
 
 /**
- * Locks pending transfers, after their accounts are locked (the global order: accounts, then
- * transfers); SKIP LOCKED lets concurrent sweepers divide the work instead of queueing.
+ * Re-reads pending transfers once their accounts are locked (every resolution holds those
+ * locks, so the state read now cannot change under us). A sweeper also locks them, with
+ * SKIP LOCKED, so concurrent sweepers divide the work instead of queueing.
  */
-export function lockPendingTransfers(trx: Trx, ids: readonly string[], skipLocked: boolean): Promise<LedgerTransfer[]> {
+export function rereadPendingTransfers(
+  trx: Trx,
+  ids: readonly string[],
+  options: { skipLocked: boolean },
+): Promise<LedgerTransfer[]> {
   if (ids.length === 0) return Promise.resolve([]);
-  const query = trx.selectFrom("ledger_transfers").selectAll().where("id", "in", ids).orderBy("id").forUpdate();
-  return (skipLocked ? query.skipLocked() : query).execute();
+  const query = trx.selectFrom("ledger_transfers").selectAll().where("id", "in", ids).where("kind", "=", "pending");
+  return (
+    options.skipLocked ? query.where("state", "=", "pending").orderBy("id").forUpdate().skipLocked() : query
+  ).execute();
 }
 
-/** Inserts transfers and returns each one's sequence number by id. */
-export async function insertTransfers(trx: Trx, rows: readonly TransferRow[]): Promise<Map<string, bigint>> {
-  if (rows.length === 0) return new Map();
-  const inserted = await trx.insertInto("ledger_transfers").values(rows).returning(["id", "seq"]).execute();
-  return new Map(inserted.map((r) => [r.id, r.seq]));
-}
+export type Postings = {
+  transfers: readonly TransferRow[];
+  /** Each account's counters right after each transfer, by transfer id. */
+  balances: readonly (Balance & { transfer_id: string; account_id: string })[];
+  /** Each touched account's final counters. */
+  accounts: readonly (Balance & { id: string })[];
+  /** Pending transfers (already stored) that this posting resolves. */
+  resolutions: readonly { id: string; state: Exclude<PendingState, "pending">; resolved_at: Date }[];
+};
 
-export async function insertBalances(
-  trx: Trx,
-  rows: readonly (Balance & { account_id: string; transfer_seq: bigint })[],
-): Promise<void> {
-  if (rows.length === 0) return;
-  await trx.insertInto("ledger_balances").values(rows).execute();
-}
-
-/** Writes each account's final counters in one statement. */
-export async function updateAccountBalances(trx: Trx, accounts: readonly (Balance & { id: string })[]): Promise<void> {
-  if (accounts.length === 0) return;
-  const values = accounts.map(
-    (a) =>
-      sql`(${a.id}, ${a.debits_pending}::bigint, ${a.debits_posted}::bigint, ${a.credits_pending}::bigint, ${a.credits_posted}::bigint)`,
+/**
+ * Writes a whole posting in one statement (one round trip): the transfers, the balance
+ * history, the accounts' counters and the pending transfers' state changes. Returns how many
+ * of the resolutions found their transfer still pending, so a caller can detect a race.
+ */
+export async function writePostings(trx: Trx, postings: Postings): Promise<number> {
+  const ctes = [];
+  if (postings.transfers.length > 0) {
+    const rows = postings.transfers.map(
+      (t) =>
+        sql`(${t.id}, ${t.kind}, ${t.debit_account_id}, ${t.credit_account_id}, ${t.amount}::bigint, ${t.currency},
+             ${t.pending_id}, ${t.state}, ${t.expires_at}::timestamptz, ${t.reference}, ${t.metadata}::jsonb,
+             ${t.created_at}::timestamptz, ${t.resolved_at}::timestamptz)`,
+    );
+    ctes.push(sql`inserted as (
+      insert into ledger_transfers (id, kind, debit_account_id, credit_account_id, amount, currency, pending_id, state,
+                                    expires_at, reference, metadata, created_at, resolved_at)
+      values ${sql.join(rows)} returning id, seq)`);
+    const balances = postings.balances.map(
+      (b) =>
+        sql`(${b.transfer_id}, ${b.account_id}, ${b.debits_pending}::bigint, ${b.debits_posted}::bigint,
+             ${b.credits_pending}::bigint, ${b.credits_posted}::bigint)`,
+    );
+    ctes.push(sql`history as (
+      insert into ledger_balances (account_id, transfer_seq, debits_pending, debits_posted, credits_pending, credits_posted)
+      select v.account_id, inserted.seq, v.dp, v.dpo, v.cp, v.cpo
+      from (values ${sql.join(balances)}) as v(transfer_id, account_id, dp, dpo, cp, cpo)
+      join inserted on inserted.id = v.transfer_id)`);
+  }
+  if (postings.accounts.length > 0) {
+    const accounts = postings.accounts.map(
+      (a) =>
+        sql`(${a.id}, ${a.debits_pending}::bigint, ${a.debits_posted}::bigint, ${a.credits_pending}::bigint, ${a.credits_posted}::bigint)`,
+    );
+    ctes.push(sql`balances as (
+      update ledger_accounts as a
+      set debits_pending = v.dp, debits_posted = v.dpo, credits_pending = v.cp, credits_posted = v.cpo
+      from (values ${sql.join(accounts)}) as v(id, dp, dpo, cp, cpo)
+      where a.id = v.id)`);
+  }
+  if (postings.resolutions.length > 0) {
+    const resolutions = postings.resolutions.map((r) => sql`(${r.id}, ${r.state}, ${r.resolved_at}::timestamptz)`);
+    ctes.push(sql`resolved as (
+      update ledger_transfers as t set state = v.state, resolved_at = v.resolved_at
+      from (values ${sql.join(resolutions)}) as v(id, state, resolved_at)
+      where t.id = v.id and t.state = 'pending'
+      returning t.id)`);
+  }
+  if (ctes.length === 0) return 0;
+  const count = postings.resolutions.length > 0 ? sql`(select count(*) from resolved)` : sql`0`;
+  const { rows } = await sql<{ resolved: string }>`with ${sql.join(ctes)} select ${count}::text as resolved`.execute(
+    trx,
   );
-  await sql`
-    update ledger_accounts as a
-    set debits_pending = v.debits_pending, debits_posted = v.debits_posted,
-        credits_pending = v.credits_pending, credits_posted = v.credits_posted
-    from (values ${sql.join(values)}) as v(id, debits_pending, debits_posted, credits_pending, credits_posted)
-    where a.id = v.id`.execute(trx);
-}
-
-/** The single state change a pending transfer may make. */
-export async function markPendingResolved(
-  trx: Trx,
-  updates: readonly { id: string; state: Exclude<PendingState, "pending">; resolvedAt: Date }[],
-): Promise<void> {
-  if (updates.length === 0) return;
-  const values = updates.map((u) => sql`(${u.id}, ${u.state}, ${u.resolvedAt}::timestamptz)`);
-  await sql`
-    update ledger_transfers as t set state = v.state, resolved_at = v.resolved_at
-    from (values ${sql.join(values)}) as v(id, state, resolved_at)
-    where t.id = v.id and t.state = 'pending'`.execute(trx);
+  return Number(rows[0]?.resolved ?? 0);
 }
 
 export function insertAccountIfMissing(

@@ -4,13 +4,11 @@ import type { Trx } from "../../platform/db";
 import { CURRENCIES, isCurrency } from "./currencies";
 import {
   findTransfers,
-  insertBalances,
-  insertTransfers,
   lockAccounts,
-  lockPendingTransfers,
-  markPendingResolved,
+  type Postings,
+  rereadPendingTransfers,
   type TransferRow,
-  updateAccountBalances,
+  writePostings,
 } from "./ledger.repository";
 import type { Balance, Resolution, TransferFailureCode, TransferInput, TransferResult } from "./ledger.types";
 
@@ -23,6 +21,8 @@ type Account = { id: string; currency: string; mustNotGoNegative: boolean; balan
 type Pending = {
   row: Pick<LedgerTransfer, "id" | "debit_account_id" | "credit_account_id" | "amount" | "currency" | "expires_at">;
   state: PendingState;
+  /** False for a hold created earlier in this same posting. */
+  stored: boolean;
 };
 type Staged = { row: TransferRow; debit: Balance; credit: Balance };
 /** The fields that make two submissions of one transfer id the same transfer. */
@@ -55,7 +55,18 @@ export async function postTransfers(
   const staticFailures = inputs.map((input) => validate(input, now));
   const resolutions = inputs.filter((input, i): input is Resolution => isResolution(input) && !staticFailures[i]);
   const pendingIds = [...new Set(resolutions.map((r) => r.pendingId))];
-  const pendingAccounts = await findTransfers(trx, pendingIds);
+  const inputIds = [...new Set(inputs.map((i) => i.id))];
+
+  // One read for both: what is already recorded under these ids, and the holds to resolve
+  // (to learn their accounts). It precedes the locks: a transfer committed meanwhile makes the
+  // insert fail on its primary key and the posting retry; holds are read again under the locks.
+  const known = new Map((await findTransfers(trx, [...new Set([...inputIds, ...pendingIds])])).map((t) => [t.id, t]));
+  const existing = new Map<string, Comparable>();
+  for (const id of inputIds) {
+    const row = known.get(id);
+    if (row) existing.set(id, comparableOfRow(row));
+  }
+  let pendingRows = pendingIds.map((id) => known.get(id)).filter((t): t is LedgerTransfer => t?.kind === "pending");
 
   const accountIds = new Set<string>();
   for (const [i, input] of inputs.entries()) {
@@ -63,7 +74,7 @@ export async function postTransfers(
     accountIds.add(input.debitAccountId);
     accountIds.add(input.creditAccountId);
   }
-  for (const p of pendingAccounts) {
+  for (const p of pendingRows) {
     accountIds.add(p.debit_account_id);
     accountIds.add(p.credit_account_id);
   }
@@ -83,13 +94,15 @@ export async function postTransfers(
       },
     ]),
   );
-  const existing = new Map(
-    (await findTransfers(trx, [...new Set(inputs.map((i) => i.id))])).map((t) => [t.id, comparableOfRow(t)]),
-  );
+  if (pendingRows.length > 0) {
+    pendingRows = await rereadPendingTransfers(
+      trx,
+      pendingRows.map((p) => p.id),
+      { skipLocked: options.skipLockedPending ?? false },
+    );
+  }
   const pendings = new Map<string, Pending>(
-    (await lockPendingTransfers(trx, pendingIds, options.skipLockedPending ?? false))
-      .filter((t) => t.kind === "pending" && t.state !== null)
-      .map((t) => [t.id, { row: t, state: t.state as PendingState }]),
+    pendingRows.map((t) => [t.id, { row: t, state: t.state as PendingState, stored: true }]),
   );
 
   const results: TransferResult[] = inputs.map((input) => ({ id: input.id, result: "created" }));
@@ -120,7 +133,7 @@ export async function postTransfers(
     }
   }
 
-  await write(trx, staged, accounts, now);
+  await write(trx, staged, accounts, pendings, now);
   return results;
 }
 
@@ -203,7 +216,7 @@ function apply(input: TransferInput, s: State): Failure | undefined {
       now: s.now,
     });
     if (input.type === "pending") {
-      s.pendings.set(input.id, { row: { ...row, expires_at: row.expires_at }, state: "pending" });
+      s.pendings.set(input.id, { row, state: "pending", stored: false });
     }
   }
   s.staged.push({ row, debit: { ...debit.balance }, credit: { ...credit.balance } });
@@ -228,6 +241,7 @@ function rowOf(
     reference: input.reference ?? null,
     metadata: JSON.stringify(input.metadata ?? {}),
     created_at: at.now,
+    resolved_at: null,
   };
 }
 
@@ -289,37 +303,39 @@ function snapshot(accounts: Map<string, Account>, pendings: Map<string, Pending>
   return Object.assign(restore, { stagedLength });
 }
 
-async function write(trx: Trx, staged: Staged[], accounts: Map<string, Account>, now: Date): Promise<void> {
+async function write(
+  trx: Trx,
+  staged: Staged[],
+  accounts: Map<string, Account>,
+  pendings: Map<string, Pending>,
+  now: Date,
+): Promise<void> {
   if (staged.length === 0) return;
-  const seqs = await insertTransfers(
-    trx,
-    staged.map((s) => s.row),
-  );
-  await insertBalances(
-    trx,
-    staged.flatMap((s) => {
-      const transfer_seq = seqs.get(s.row.id) as bigint;
-      return [
-        { account_id: s.row.debit_account_id, transfer_seq, ...s.debit },
-        { account_id: s.row.credit_account_id, transfer_seq, ...s.credit },
-      ];
-    }),
-  );
+  const resolutions: Postings["resolutions"][number][] = [];
+  for (const { row } of staged) {
+    if (!row.pending_id) continue;
+    const state = RESOLVED_STATE[row.kind as keyof typeof RESOLVED_STATE];
+    if ((pendings.get(row.pending_id) as Pending).stored) {
+      resolutions.push({ id: row.pending_id, state, resolved_at: now });
+    } else {
+      // A hold created and resolved in this same posting is inserted already resolved.
+      const hold = staged.find((s) => s.row.id === row.pending_id) as Staged;
+      hold.row.state = state;
+      hold.row.resolved_at = now;
+    }
+  }
   const touched = new Set(staged.flatMap((s) => [s.row.debit_account_id, s.row.credit_account_id]));
-  await updateAccountBalances(
-    trx,
-    [...touched].sort().map((id) => ({ id, ...(accounts.get(id) as Account).balance })),
-  );
-  await markPendingResolved(
-    trx,
-    staged
-      .filter((s) => s.row.pending_id !== null)
-      .map((s) => ({
-        id: s.row.pending_id as string,
-        state: RESOLVED_STATE[s.row.kind as keyof typeof RESOLVED_STATE],
-        resolvedAt: now,
-      })),
-  );
+  const resolved = await writePostings(trx, {
+    transfers: staged.map((s) => s.row),
+    balances: staged.flatMap((s) => [
+      { transfer_id: s.row.id, account_id: s.row.debit_account_id, ...s.debit },
+      { transfer_id: s.row.id, account_id: s.row.credit_account_id, ...s.credit },
+    ]),
+    accounts: [...touched].sort().map((id) => ({ id, ...(accounts.get(id) as Account).balance })),
+    resolutions,
+  });
+  // Holds were re-read under their accounts' locks, so a mismatch is a broken invariant, not a race.
+  if (resolved !== resolutions.length) throw new Error(`Resolved ${resolved} of ${resolutions.length} holds`);
 }
 
 function comparableOfRow(t: LedgerTransfer): Comparable {
@@ -337,7 +353,7 @@ function comparableOfRow(t: LedgerTransfer): Comparable {
 }
 
 function comparableOfInput(input: TransferInput, row: TransferRow): Comparable {
-  return comparableOfRow({ ...row, seq: 0n, resolved_at: null, metadata: input.metadata ?? {} });
+  return comparableOfRow({ ...row, seq: 0n, metadata: input.metadata ?? {} });
 }
 
 /** The first field in which a resubmission differs from the transfer already recorded under its id. */

@@ -1,7 +1,10 @@
 import type { TransferInput, TransferResult } from "./ledger.types";
 
 export type BatchingOptions = {
-  /** How long the first queued transfer waits for company. */
+  /**
+   * How long the first queued transfer waits for company while a batch slot is free; 0 posts
+   * at once and gathers only what arrives while earlier batches are in flight (group commit).
+   */
   windowMs: number;
   /** Most transfers in one database transaction. */
   maxTransfers: number;
@@ -25,8 +28,10 @@ export function createTransferBatcher(
   let queued = 0;
   let inFlight = 0;
   let timer: ReturnType<typeof setTimeout> | undefined;
+  let flushQueued = false;
 
   const flush = () => {
+    flushQueued = false;
     if (timer) {
       clearTimeout(timer);
       timer = undefined;
@@ -71,7 +76,12 @@ export function createTransferBatcher(
       queue.push({ inputs, resolve, reject });
       queued += inputs.length;
       if (queued >= options.maxTransfers) flush();
-      else timer ??= setTimeout(flush, options.windowMs);
+      else if (options.windowMs > 0) timer ??= setTimeout(flush, options.windowMs);
+      else if (!flushQueued) {
+        // Callers submitting in the same tick share a batch.
+        flushQueued = true;
+        queueMicrotask(flush);
+      }
     });
   };
 }
