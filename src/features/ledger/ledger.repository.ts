@@ -1,23 +1,10 @@
 import { sql } from "kysely";
-import type { LedgerAccount, LedgerTransfer, PendingState, TransferKind } from "../../../db/schema";
+import type { LedgerAccount, LedgerTransfer, PendingState } from "../../../db/schema";
 import type { Db, Trx } from "../../platform/db";
 import type { Balance } from "./ledger.types";
 
-export type TransferRow = {
-  id: string;
-  kind: TransferKind;
-  debit_account_id: string;
-  credit_account_id: string;
-  amount: bigint;
-  currency: string;
-  pending_id: string | null;
-  state: PendingState | null;
-  expires_at: Date | null;
-  reference: string | null;
-  metadata: string;
-  created_at: Date;
-  resolved_at: Date | null;
-};
+/** A transfer as written: the stored row without its sequence number, metadata as JSON text. */
+export type TransferRow = Omit<LedgerTransfer, "seq" | "metadata"> & { metadata: string };
 
 /** Locks accounts in id order: every writer takes account locks in this one global order, so none deadlock. */
 export function lockAccounts(trx: Trx, ids: readonly string[]): Promise<LedgerAccount[]> {

@@ -110,7 +110,9 @@ export async function postTransfers(
   const stagedIds = new Map<string, Comparable>();
 
   for (const chain of splitChains(inputs)) {
-    const undo = snapshot(accounts, pendings, staged.length);
+    const last = chain.at(-1) as number;
+    // A lone transfer that fails has changed nothing; only chains need an undo point.
+    const undo = chain.length > 1 || inputs[last]?.linked ? snapshot(accounts, pendings, staged.length) : undefined;
     let failedAt: { index: number; failure: Failure } | undefined;
     for (const index of chain) {
       const input = inputs[index] as TransferInput;
@@ -121,12 +123,13 @@ export async function postTransfers(
         break;
       }
     }
-    const last = chain.at(-1) as number;
     if (!failedAt && (inputs[last] as TransferInput).linked)
       failedAt = { index: last, failure: { code: "LINKED_CHAIN_OPEN" } };
     if (!failedAt) continue;
-    undo(stagedIds);
-    staged.length = undo.stagedLength;
+    if (undo) {
+      undo(stagedIds);
+      staged.length = undo.stagedLength;
+    }
     for (const index of chain) {
       const failure = index === failedAt.index ? failedAt.failure : { code: "LINKED_TRANSFER_FAILED" as const };
       results[index] = { id: (inputs[index] as TransferInput).id, result: "failed", ...failure };
