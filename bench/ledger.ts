@@ -18,7 +18,8 @@ import { benchPostgres, machine, percentile, pgbench, pgbenchInit, printTable, w
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CLIENT_COUNTS = (process.env.BENCH_CLIENTS ?? "1,8,32").split(",").map(Number);
 const ACCOUNTS = 50;
-const PGBENCH_SCALE = Number(process.env.BENCH_PGBENCH_SCALE ?? 32);
+/** pgbench's default scale (1: every transaction updates one branch row, a hot spot), and one with a branch per client. */
+const PGBENCH_SCALES = (process.env.BENCH_PGBENCH_SCALES ?? "1,32").split(",").map(Number);
 const BATCHING: BatchingOptions = {
   windowMs: Number(process.env.LEDGER_BATCH_WINDOW_MS ?? 0),
   maxTransfers: Number(process.env.LEDGER_BATCH_MAX ?? 256),
@@ -42,7 +43,6 @@ async function main() {
   const admin = new pg.Client({ connectionString: server.url });
   await admin.connect();
   await admin.query("create database ledger_bench");
-  await admin.query("create database pgbench");
   await admin.end();
   const url = server.url.replace(/\/postgres$/, "/ledger_bench");
   const pool = Math.max(...CLIENT_COUNTS) + 4;
@@ -98,27 +98,37 @@ async function main() {
   }
   await db.destroy();
 
-  const pgbenchTarget = { port, password: server.password, database: "pgbench" };
-  await pgbenchInit(pgbenchTarget, PGBENCH_SCALE);
-  const baselines: Awaited<ReturnType<typeof pgbench>>[] = [];
-  for (const clients of CLIENT_COUNTS) baselines.push(await pgbench(pgbenchTarget, { clients, seconds: SECONDS }));
+  const baselines: (Awaited<ReturnType<typeof pgbench>> & { scale: number })[] = [];
+  for (const scale of PGBENCH_SCALES) {
+    const target = { port, password: server.password, database: `pgbench_s${scale}` };
+    const adminClient = new pg.Client({ connectionString: server.url });
+    await adminClient.connect();
+    await adminClient.query(`create database ${target.database}`);
+    await adminClient.end();
+    await pgbenchInit(target, scale);
+    for (const clients of CLIENT_COUNTS)
+      baselines.push({ scale, ...(await pgbench(target, { clients, seconds: SECONDS })) });
+  }
   await server.stop();
 
   const rows = steps.map((s) => {
-    const base = baselines.find((b) => b.clients === s.clients);
-    return {
+    const row: Record<string, string | number> = {
       workload: s.workload,
       batching: s.batching,
       clients: s.clients,
       "transfers/s": Math.round(s.tps),
       p50_ms: s.p50_ms.toFixed(2),
       p99_ms: s.p99_ms.toFixed(2),
-      "pgbench tps": Math.round(base?.tps ?? Number.NaN),
-      "x pgbench": (s.tps / (base?.tps ?? Number.NaN)).toFixed(2),
     };
+    for (const scale of PGBENCH_SCALES) {
+      const base = baselines.find((b) => b.clients === s.clients && b.scale === scale)?.tps ?? Number.NaN;
+      row[`pgbench s${scale}`] = Math.round(base);
+      row[`x s${scale}`] = (s.tps / base).toFixed(2);
+    }
+    return row;
   });
   console.log(
-    `\nLedger benchmark, ${SECONDS}s per step, ${ACCOUNTS} accounts; pgbench tpcb-like scale ${PGBENCH_SCALE}`,
+    `\nLedger benchmark, ${SECONDS}s per step, ${ACCOUNTS} accounts; pgbench tpcb-like at scales ${PGBENCH_SCALES}`,
   );
   console.log(`batching: ${JSON.stringify(BATCHING)}; machine: ${JSON.stringify(machine())}\n`);
   printTable(rows);
@@ -128,7 +138,7 @@ async function main() {
     seconds_per_step: SECONDS,
     accounts: ACCOUNTS,
     batching: BATCHING,
-    pgbench_scale: PGBENCH_SCALE,
+    pgbench_scales: PGBENCH_SCALES,
     steps,
     pgbench: baselines,
   });
