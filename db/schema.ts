@@ -90,6 +90,107 @@ export type LedgerBalancesTable = {
   credits_posted: bigint;
 };
 
+export type StripeCustomersTable = { user_id: string; customer_id: string; created_at: Timestamp };
+
+export type CardsTable = {
+  id: string;
+  user_id: string;
+  payment_method_id: string;
+  brand: string;
+  last4: string;
+  exp_month: number;
+  exp_year: number;
+  funding: "debit";
+  country: string | null;
+  fingerprint: string;
+  is_default: boolean;
+  created_at: Timestamp;
+  removed_at: Date | null;
+};
+
+export type PayoutDestinationsTable = {
+  user_id: string;
+  account_id: string;
+  external_account_id: string | null;
+  card_id: string | null;
+  state: "ready" | "needs_card" | "restricted";
+  restricted_reason: string | null;
+  updated_at: Date;
+};
+
+export type StripeEventsTable = {
+  event_id: string;
+  type: string;
+  object_id: string;
+  account_id: string | null;
+  received_at: Timestamp;
+};
+
+export type SecurityEventKind =
+  | "pin_set"
+  | "pin_changed"
+  | "pin_failed"
+  | "pin_locked"
+  | "pin_disabled"
+  | "pin_reset"
+  | "device_added"
+  | "device_removed"
+  | "confirmation_succeeded";
+
+export type PaymentPinsTable = {
+  user_id: string;
+  pin_hash: string;
+  pepper_version: number;
+  failed_attempts: ColumnType<number, number | undefined, number>;
+  locked_until: Date | null;
+  disabled_at: Date | null;
+  last_failed_at: Date | null;
+  reset_at: Date | null;
+  created_at: Timestamp;
+  updated_at: Date;
+};
+
+export type WebauthnCredentialsTable = {
+  id: string;
+  user_id: string;
+  credential_id: string;
+  public_key: Uint8Array;
+  counter: bigint;
+  transports: string[];
+  aaguid: string;
+  backed_up: boolean;
+  name: string;
+  created_at: Timestamp;
+  last_used_at: Date | null;
+};
+
+export type ChallengePurpose = "device_registration" | "pin_reset" | "confirmation";
+
+export type SecurityChallengesTable = {
+  id: string;
+  user_id: string;
+  purpose: ChallengePurpose;
+  challenge_hash: string;
+  methods: string[];
+  object_kind: string | null;
+  object_id: string | null;
+  binding_hash: string | null;
+  /** Per method or proof name, what it must remember between issuing and checking. */
+  context: ColumnType<Record<string, Record<string, string>>, string, never>;
+  created_at: Timestamp;
+  expires_at: Date;
+  used_at: Date | null;
+};
+
+export type SecurityEventsTable = {
+  id: string;
+  seq: ColumnType<bigint, never, never>;
+  user_id: string;
+  kind: SecurityEventKind;
+  detail: ColumnType<Record<string, string | number | boolean | null>, string, never>;
+  created_at: Timestamp;
+};
+
 export type Database = {
   users: UsersTable;
   threads: ThreadsTable;
@@ -99,6 +200,14 @@ export type Database = {
   ledger_accounts: LedgerAccountsTable;
   ledger_transfers: LedgerTransfersTable;
   ledger_balances: LedgerBalancesTable;
+  stripe_customers: StripeCustomersTable;
+  cards: CardsTable;
+  payout_destinations: PayoutDestinationsTable;
+  stripe_events: StripeEventsTable;
+  payment_pins: PaymentPinsTable;
+  webauthn_credentials: WebauthnCredentialsTable;
+  security_challenges: SecurityChallengesTable;
+  security_events: SecurityEventsTable;
 };
 
 export type User = Selectable<UsersTable>;
@@ -107,3 +216,9 @@ export type Message = Selectable<MessagesTable>;
 export type IdempotencyKey = Selectable<IdempotencyKeysTable>;
 export type LedgerAccount = Selectable<LedgerAccountsTable>;
 export type LedgerTransfer = Selectable<LedgerTransfersTable>;
+export type Card = Selectable<CardsTable>;
+export type PayoutDestination = Selectable<PayoutDestinationsTable>;
+export type PaymentPin = Selectable<PaymentPinsTable>;
+export type WebauthnCredential = Selectable<WebauthnCredentialsTable>;
+export type SecurityChallenge = Selectable<SecurityChallengesTable>;
+export type SecurityEvent = Selectable<SecurityEventsTable>;

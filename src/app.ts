@@ -1,7 +1,12 @@
 import type { MiddlewareHandler } from "hono";
 import { methodNotAllowed } from "hono/method-not-allowed";
 import { requestId } from "hono/request-id";
+import { cardsRoutes } from "./features/cards/cards.routes";
+import { devicesRoutes } from "./features/devices/devices.routes";
 import { healthRoutes } from "./features/health/health.routes";
+import { pinRoutes } from "./features/pin/pin.routes";
+import { securityRoutes } from "./features/security/security.routes";
+import { stripeWebhooksRoutes } from "./features/stripe-webhooks/stripe-webhooks.routes";
 import { threadsRoutes } from "./features/threads/threads.routes";
 import { devSessionsRoutes } from "./features/users/dev-sessions.routes";
 import type { AppEnv, Deps } from "./http/app-env";
@@ -15,8 +20,11 @@ import { createRouter } from "./http/router";
 import { newId } from "./platform/ids";
 
 const REQUEST_ID_MAX_LENGTH = 128;
-/** Routes under /v1 that need no bearer token. */
-const PUBLIC_PREFIX = "/v1/dev/";
+const STRIPE_WEBHOOK_PATH = "/v1/stripe/webhook";
+/** Stripe's events can carry whole objects; they get more room than the API's 16 KiB. */
+const STRIPE_WEBHOOK_BODY_LIMIT_BYTES = 256 * 1024;
+/** Routes under /v1 that need no bearer token: development sign-in, and Stripe (signed instead). */
+const isPublic = (path: string) => path.startsWith("/v1/dev/") || path === STRIPE_WEBHOOK_PATH;
 
 /** The whole API as one Hono app; runtime-agnostic, everything it needs comes in through deps. */
 export function buildApp(deps: Deps) {
@@ -24,7 +32,7 @@ export function buildApp(deps: Deps) {
   const authenticated =
     (handler: MiddlewareHandler<AppEnv>): MiddlewareHandler<AppEnv> =>
     (c, next) =>
-      c.req.path.startsWith(PUBLIC_PREFIX) ? next() : handler(c, next);
+      isPublic(c.req.path) ? next() : handler(c, next);
 
   app.use(requestId({ generator: () => newId("req"), limitLength: REQUEST_ID_MAX_LENGTH }));
   app.use(async (c, next) => {
@@ -42,13 +50,18 @@ export function buildApp(deps: Deps) {
         }),
     }),
   );
-  app.use(limitBody, requireJsonBody);
+  app.use(limitBody({ [STRIPE_WEBHOOK_PATH]: STRIPE_WEBHOOK_BODY_LIMIT_BYTES }), requireJsonBody);
   app.use("/v1/*", authenticated(requireAuth(createTokenVerifier(deps.config.auth, deps.clock))));
   app.use("/v1/*", authenticated(idempotency));
 
   app.route("/", healthRoutes);
   if (deps.config.env !== "production") app.route("/", devSessionsRoutes);
   app.route("/", threadsRoutes);
+  app.route("/", pinRoutes);
+  app.route("/", devicesRoutes);
+  app.route("/", securityRoutes);
+  app.route("/", cardsRoutes);
+  app.route("/", stripeWebhooksRoutes);
   registerDocs(app);
 
   app.notFound((c) => problem(c, "ROUTE_NOT_FOUND", { detail: `No route for ${c.req.method} ${c.req.path}` }));

@@ -6,6 +6,7 @@ export const GENERATED_SECRET_NAMES = ["JWT_SECRET", "PIN_PEPPER", "STRIPE_WEBHO
 export const DEFAULT_DATA_DIR = "./.data";
 const MIN_SECRET_LENGTH = 32;
 const MIN_IDEMPOTENCY_TTL_HOURS = 24;
+const MAX_PEPPER_VERSION = 1_000_000;
 
 const port = z.coerce.number().int().min(1).max(65_535);
 const secret = z.string().min(MIN_SECRET_LENGTH, `must be at least ${MIN_SECRET_LENGTH} characters`);
@@ -33,7 +34,49 @@ const schema = z
     JWT_AUDIENCE: z.string().min(1).optional(),
     DEV_SESSION_TTL_SECONDS: z.coerce.number().int().min(60).max(604_800).default(86_400),
     PIN_PEPPER: secret.optional(),
+    PIN_PEPPER_VERSION: z.coerce.number().int().min(1).max(MAX_PEPPER_VERSION).default(1),
+    PIN_PEPPER_PREVIOUS: secret.optional(),
+    PIN_PEPPER_PREVIOUS_VERSION: z.coerce.number().int().min(1).max(MAX_PEPPER_VERSION).optional(),
+    // OWASP's argon2id baseline: 19 MiB, 2 passes, 1 lane.
+    PIN_ARGON2_MEMORY_KIB: z.coerce.number().int().min(8192).max(1_048_576).default(19_456),
+    PIN_ARGON2_PASSES: z.coerce.number().int().min(1).max(10).default(2),
+    PIN_ARGON2_PARALLELISM: z.coerce.number().int().min(1).max(16).default(1),
+    PIN_HASH_CONCURRENCY: z.coerce.number().int().min(1).max(256).optional(),
+    PIN_HASH_QUEUE_MAX: z.coerce.number().int().min(0).max(10_000).default(64),
+    WEBAUTHN_RP_ID: z
+      .string()
+      .regex(/^[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?$/, "must be a domain name such as example.com or localhost")
+      .refine(
+        (id) => !/^[0-9.]+$/.test(id),
+        "must be a domain name such as example.com or localhost, not an IP address",
+      )
+      .default("localhost"),
+    WEBAUTHN_RP_NAME: z.string().min(1).max(64).default("chat-pay"),
+    WEBAUTHN_ORIGINS: z
+      .string()
+      .transform((list) => list.split(",").map((origin) => origin.trim()))
+      .pipe(
+        z
+          .array(
+            z
+              .url({ protocol: /^https?$/ })
+              .refine((url) => new URL(url).origin === url, "must be an origin (scheme://host[:port])"),
+          )
+          .min(1),
+      )
+      .optional(),
     STRIPE_WEBHOOK_SECRET: secret.optional(),
+    STRIPE_SECRET_KEY: z
+      .string()
+      .regex(/^(sk|rk)_(test|live)_\w+$/, "must be a Stripe secret or restricted key (sk_... or rk_...)")
+      .optional(),
+    STRIPE_PUBLISHABLE_KEY: z
+      .string()
+      .regex(/^pk_(test|live)_\w+$/, "must be a Stripe publishable key (pk_...)")
+      .optional(),
+    STRIPE_EMULATOR_PORT: port.default(12_111),
+    STRIPE_MAX_NETWORK_RETRIES: z.coerce.number().int().min(0).max(5).default(2),
+    STRIPE_TIMEOUT_MS: z.coerce.number().int().min(100).max(80_000).default(10_000),
     IDEMPOTENCY_KEY_TTL_HOURS: z.coerce
       .number()
       .int()
@@ -50,13 +93,42 @@ const schema = z
     if (!env.JWT_SECRET && !env.JWT_JWKS_URL) {
       ctx.addIssue({ code: "custom", path: ["JWT_SECRET"], message: "set JWT_SECRET or JWT_JWKS_URL" });
     }
+    if ((env.PIN_PEPPER_PREVIOUS === undefined) !== (env.PIN_PEPPER_PREVIOUS_VERSION === undefined)) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["PIN_PEPPER_PREVIOUS_VERSION"],
+        message: "set it together with PIN_PEPPER_PREVIOUS",
+      });
+    }
+    if (env.PIN_PEPPER_PREVIOUS_VERSION === env.PIN_PEPPER_VERSION) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["PIN_PEPPER_PREVIOUS_VERSION"],
+        message: "must differ from PIN_PEPPER_VERSION",
+      });
+    }
+    for (const origin of webauthnOrigins(env)) {
+      const host = new URL(origin).hostname;
+      if (host !== env.WEBAUTHN_RP_ID && !host.endsWith(`.${env.WEBAUTHN_RP_ID}`)) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["WEBAUTHN_ORIGINS"],
+          message: `${origin} is not on WEBAUTHN_RP_ID ${env.WEBAUTHN_RP_ID} (browsers would refuse every passkey)`,
+        });
+      }
+    }
     if (env.NODE_ENV !== "production") return;
-    for (const name of ["DATABASE_URL", "PIN_PEPPER", "STRIPE_WEBHOOK_SECRET"] as const) {
+    for (const name of ["DATABASE_URL", "PIN_PEPPER", "STRIPE_WEBHOOK_SECRET", "STRIPE_SECRET_KEY"] as const) {
       if (!env[name]) ctx.addIssue({ code: "custom", path: [name], message: "is required in production" });
     }
   });
 
 type Env = z.infer<typeof schema>;
+
+/** Passkeys work on localhost over plain HTTP, never on an IP address, so the demo origin is localhost. */
+function webauthnOrigins(env: Pick<Env, "WEBAUTHN_ORIGINS" | "PORT">): string[] {
+  return env.WEBAUTHN_ORIGINS ?? [`http://localhost:${env.PORT}`];
+}
 
 export type Config = {
   env: Env["NODE_ENV"];
@@ -72,7 +144,26 @@ export type Config = {
     devSessionTtlSeconds: number;
   };
   pinPepper: string | undefined;
+  pin: {
+    /** The version stored with every hash made with PIN_PEPPER, so the pepper can be rotated. */
+    pepperVersion: number;
+    /** Still accepted for verification; hashes made with it are redone at the next correct PIN. */
+    previousPepper: { version: number; secret: string } | undefined;
+    argon2: { memoryKib: number; passes: number; parallelism: number };
+    /** Undefined: one hash at a time per CPU core (the runtime entry decides). */
+    hashConcurrency: number | undefined;
+    hashQueueMax: number;
+  };
+  webauthn: { rpId: string; rpName: string; origins: string[] };
   stripeWebhookSecret: string | undefined;
+  /** Without a secret key the service runs against the local Stripe emulator. */
+  stripe: {
+    secretKey: string | undefined;
+    publishableKey: string | undefined;
+    emulatorPort: number;
+    maxNetworkRetries: number;
+    timeoutMs: number;
+  };
   idempotencyKeyTtlHours: number;
   /** Undefined when batching is off: each call posts in its own transaction. */
   ledgerBatching: { windowMs: number; maxTransfers: number; maxInFlight: number } | undefined;
@@ -112,7 +203,29 @@ export function parseConfig(source: Record<string, string | undefined>): Config 
       devSessionTtlSeconds: env.DEV_SESSION_TTL_SECONDS,
     },
     pinPepper: env.PIN_PEPPER,
+    pin: {
+      pepperVersion: env.PIN_PEPPER_VERSION,
+      previousPepper:
+        env.PIN_PEPPER_PREVIOUS && env.PIN_PEPPER_PREVIOUS_VERSION
+          ? { version: env.PIN_PEPPER_PREVIOUS_VERSION, secret: env.PIN_PEPPER_PREVIOUS }
+          : undefined,
+      argon2: {
+        memoryKib: env.PIN_ARGON2_MEMORY_KIB,
+        passes: env.PIN_ARGON2_PASSES,
+        parallelism: env.PIN_ARGON2_PARALLELISM,
+      },
+      hashConcurrency: env.PIN_HASH_CONCURRENCY,
+      hashQueueMax: env.PIN_HASH_QUEUE_MAX,
+    },
+    webauthn: { rpId: env.WEBAUTHN_RP_ID, rpName: env.WEBAUTHN_RP_NAME, origins: webauthnOrigins(env) },
     stripeWebhookSecret: env.STRIPE_WEBHOOK_SECRET,
+    stripe: {
+      secretKey: env.STRIPE_SECRET_KEY,
+      publishableKey: env.STRIPE_PUBLISHABLE_KEY,
+      emulatorPort: env.STRIPE_EMULATOR_PORT,
+      maxNetworkRetries: env.STRIPE_MAX_NETWORK_RETRIES,
+      timeoutMs: env.STRIPE_TIMEOUT_MS,
+    },
     idempotencyKeyTtlHours: env.IDEMPOTENCY_KEY_TTL_HOURS,
     ledgerBatching:
       env.LEDGER_BATCHING === "on"

@@ -16,23 +16,71 @@ export const ERROR_CODES = [
   "THREAD_MEMBERS_INVALID",
   "UNKNOWN_USER",
   "LEDGER_ACCOUNT_NOT_FOUND",
+  "PIN_NOT_SET",
+  "PIN_TOO_WEAK",
+  "PIN_INCORRECT",
+  "PIN_LOCKED",
+  "PIN_DISABLED",
+  "PIN_BUSY",
+  "DEVICE_NOT_FOUND",
+  "DEVICE_ALREADY_REGISTERED",
+  "DEVICE_LIMIT_REACHED",
+  "WEBAUTHN_VERIFICATION_FAILED",
+  "CHALLENGE_NOT_FOUND",
+  "CHALLENGE_EXPIRED",
+  "CHALLENGE_ALREADY_USED",
+  "CHALLENGE_MISMATCH",
+  "CHALLENGE_LIMIT_REACHED",
+  "CONFIRMABLE_NOT_FOUND",
+  "CONFIRMABLE_CHANGED",
+  "CONFIRMATION_METHOD_NOT_ACCEPTED",
+  "NO_CONFIRMATION_METHOD",
+  "RESET_PROOF_UNAVAILABLE",
+  "STRIPE_UNAVAILABLE",
+  "SETUP_INTENT_NOT_FOUND",
+  "SETUP_INCOMPLETE",
+  "CARD_DECLINED",
+  "CARD_NOT_DEBIT",
+  "CARD_EXPIRED",
+  "CARD_ALREADY_ENROLLED",
+  "CARD_LIMIT_REACHED",
+  "CARD_NOT_FOUND",
+  "PAYOUT_CARD_REFUSED",
+  "WEBHOOK_SIGNATURE_INVALID",
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
 export type FieldError = { path: string; message: string };
 
+/** Extra members a client acts on (RFC 9457 extensions), e.g. `attempts_remaining`; never secrets. */
+export type ProblemFields = Record<string, string | number | boolean | null>;
+
 /** A domain error: a stable code, a human detail, never an HTTP status (http/problem.ts maps those). */
 export class AppError extends Error {
   readonly code: ErrorCode;
   readonly detail: string | undefined;
   readonly errors: FieldError[] | undefined;
+  readonly fields: ProblemFields | undefined;
+  /** When the same request may succeed again; answered as a Retry-After header. */
+  readonly retryAfterSeconds: number | undefined;
 
-  constructor(code: ErrorCode, options: { detail?: string; errors?: FieldError[]; cause?: unknown } = {}) {
+  constructor(
+    code: ErrorCode,
+    options: {
+      detail?: string;
+      errors?: FieldError[];
+      fields?: ProblemFields;
+      retryAfterSeconds?: number;
+      cause?: unknown;
+    } = {},
+  ) {
     super(options.detail ? `${code}: ${options.detail}` : code, { cause: options.cause });
     this.name = "AppError";
     this.code = code;
     this.detail = options.detail;
     this.errors = options.errors;
+    this.fields = options.fields;
+    this.retryAfterSeconds = options.retryAfterSeconds;
   }
 }

@@ -62,6 +62,7 @@ describe("parseConfig", () => {
       "DATABASE_URL",
       "JWT_SECRET",
       "PIN_PEPPER",
+      "STRIPE_SECRET_KEY",
       "STRIPE_WEBHOOK_SECRET",
     ]);
   });

@@ -4,9 +4,13 @@ import { inject } from "vitest";
 import { buildApp } from "../src/app";
 import { type Config, parseConfig } from "../src/config";
 import { createLedger } from "../src/features/ledger/ledger";
+import { createSecurityHooks } from "../src/features/security/security-hooks";
 import type { Deps } from "../src/http/app-env";
 import { createDb, type Db } from "../src/platform/db";
 import { createLogger } from "../src/platform/logger";
+import { createNodePinHasherFromConfig } from "../src/platform/node-pin-hasher";
+import { createStripeClient } from "../src/platform/stripe";
+import { type RunningEmulator, serveStripeEmulator } from "../src/stripe-emulator/serve";
 import { withDatabase } from "./global-setup";
 import { createTestClock, type TestClock } from "./test-clock";
 
@@ -41,6 +45,8 @@ export async function createTestDatabase(): Promise<{ url: string; drop: () => P
 
 export type Harness = {
   app: ReturnType<typeof buildApp>;
+  /** The Stripe emulator this app talks to, with its control knobs. */
+  emulator: RunningEmulator;
   deps: Deps;
   db: Db;
   clock: TestClock;
@@ -63,12 +69,23 @@ export async function createHarness(env: Record<string, string> = {}): Promise<H
   const config = parseConfig({ ...TEST_ENV, DATABASE_URL: database.url, ...env });
   const db = createDb(database.url, 10);
   const clock = createTestClock();
+  // Stripe's webhooks reach the app in-process; the SDK reaches the emulator over loopback HTTP.
+  const emulator = await serveStripeEmulator({
+    port: 0,
+    clock,
+    webhookSecret: config.stripeWebhookSecret ?? "",
+    deliver: async (payload, headers) =>
+      (await app.request("/v1/stripe/webhook", { method: "POST", headers, body: payload })).status,
+  });
   const deps: Deps = {
     config,
     db,
     clock,
     logger: createLogger("silent"),
     ledger: createLedger({ db, clock }, config.ledgerBatching),
+    pinHasher: createNodePinHasherFromConfig(config),
+    security: createSecurityHooks(),
+    stripe: createStripeClient(config, emulator),
   };
   const app = buildApp(deps);
 
@@ -85,6 +102,7 @@ export async function createHarness(env: Record<string, string> = {}): Promise<H
 
   return {
     app,
+    emulator,
     deps,
     db,
     clock,
@@ -98,6 +116,7 @@ export async function createHarness(env: Record<string, string> = {}): Promise<H
       return { id: session.user.id, token: session.token };
     },
     close: async () => {
+      await emulator.close();
       await db.destroy();
       await database.drop();
     },

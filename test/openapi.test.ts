@@ -41,7 +41,7 @@ describe("OpenAPI", () => {
   });
 
   it("has no development routes in production", async () => {
-    const prod = await createHarness({ NODE_ENV: "production" });
+    const prod = await createHarness({ NODE_ENV: "production", STRIPE_SECRET_KEY: "sk_test_not_used_here" });
     try {
       const res = await prod.request("POST", "/v1/dev/sessions", { body: { handle: "alice" } });
       expect(res.status).toBe(404);

@@ -1,11 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { enrollTestCard } from "./cards-helpers";
 import { createHarness, type Harness } from "./harness";
+import { newAuthenticator, registerPasskey } from "./security-helpers";
 
 /** Every authenticated route: no token is 401, and someone else's thread is 404 (never 403). */
 let h: Harness;
 let routes: { method: string; path: string }[];
 let outsider: { id: string; token: string };
-let threadId: string;
+let owned: { prefix: string; id: string; code: string }[];
 
 beforeAll(async () => {
   h = await createHarness();
@@ -15,14 +17,23 @@ beforeAll(async () => {
     token: alice.token,
     body: { kind: "direct", member_ids: [bob.id] },
   });
-  threadId = ((await res.json()) as { id: string }).id;
+  const card = await enrollTestCard(h, alice, "visa_debit");
+  // Someone else's object for every route family with an id in its path.
+  owned = [
+    { prefix: "/v1/threads/", id: ((await res.json()) as { id: string }).id, code: "THREAD_NOT_FOUND" },
+    { prefix: "/v1/cards/", id: ((await card.json()) as { id: string }).id, code: "CARD_NOT_FOUND" },
+    { prefix: "/v1/me/devices/", id: await registerPasskey(h, alice, newAuthenticator()), code: "DEVICE_NOT_FOUND" },
+  ];
   routes = h.app.routes.filter(
-    (r) => r.method !== "ALL" && r.path.startsWith("/v1/") && !r.path.startsWith("/v1/dev/"),
+    (r) => r.method !== "ALL" && r.path.startsWith("/v1/") && !PUBLIC.some((p) => r.path.startsWith(p)),
   );
 });
 afterAll(() => h.close());
 
-const bodyFor = (method: string) => (method === "GET" ? undefined : {});
+/** Development sign-in, and Stripe's webhook (authenticated by its signature instead). */
+const PUBLIC = ["/v1/dev/", "/v1/stripe/webhook"];
+const bodyFor = (method: string) => (method === "GET" || method === "DELETE" ? undefined : {});
+const ownerOf = (path: string) => owned.find((o) => path.startsWith(o.prefix));
 
 describe("every authenticated route", () => {
   it("covers the routes this suite knows about", () => {
@@ -31,22 +42,32 @@ describe("every authenticated route", () => {
 
   it("answers 401 without a token", async () => {
     for (const route of routes) {
-      const path = route.path.replace(":id", threadId);
+      const path = route.path.replace(":id", ownerOf(route.path)?.id ?? "x");
       const res = await h.request(route.method, path, { body: bodyFor(route.method) });
       expect(res.status, `${route.method} ${route.path}`).toBe(401);
     }
   });
 
-  it("answers 404 to a non-member on a thread's routes", async () => {
+  it("answers 404 (never 403) on someone else's objects, and changes nothing", async () => {
     const scoped = routes.filter((r) => r.path.includes(":id"));
-    expect(scoped.length).toBeGreaterThanOrEqual(3);
+    expect(scoped.length).toBeGreaterThanOrEqual(5);
     for (const route of scoped) {
+      const owner = ownerOf(route.path);
+      expect(owner, `${route.path} needs an owned object in this suite`).toBeDefined();
       const body = route.method === "POST" ? { body: "let me in" } : undefined;
-      const res = await h.request(route.method, route.path.replace(":id", threadId), { token: outsider.token, body });
+      const res = await h.request(route.method, route.path.replace(":id", owner?.id ?? ""), {
+        token: outsider.token,
+        body,
+      });
+      const text = await res.text();
       expect(res.status, `${route.method} ${route.path}`).toBe(404);
-      expect(((await res.json()) as { code: string }).code).toBe("THREAD_NOT_FOUND");
+      expect((JSON.parse(text) as { code: string }).code, `${route.method} ${route.path}`).toBe(owner?.code);
     }
-    const messages = await h.db.selectFrom("messages").selectAll().where("thread_id", "=", threadId).execute();
-    expect(messages).toEqual([]);
+    const thread = owned[0]?.id ?? "";
+    expect(await h.db.selectFrom("messages").selectAll().where("thread_id", "=", thread).execute()).toEqual([]);
+    const cards = await h.db.selectFrom("cards").selectAll().where("removed_at", "is", null).execute();
+    expect(cards.map((c) => c.id)).toEqual([owned[1]?.id]);
+    const devices = await h.db.selectFrom("webauthn_credentials").select("id").execute();
+    expect(devices.map((d) => d.id)).toEqual([owned[2]?.id]);
   });
 });

@@ -125,7 +125,7 @@ describe("npm start", () => {
   it("refuses to start in production without the secrets it must be given", async () => {
     const bad = start({ NODE_ENV: "production" });
     expect(await bad.exited).toBe(1);
-    for (const name of ["DATABASE_URL", "JWT_SECRET", "PIN_PEPPER", "STRIPE_WEBHOOK_SECRET"]) {
+    for (const name of ["DATABASE_URL", "JWT_SECRET", "PIN_PEPPER", "STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET"]) {
       expect(bad.output()).toContain(`${name}:`);
     }
   });

@@ -1,9 +1,13 @@
 import type { Migration } from "kysely";
 import * as foundation from "./2026-11-22T0900-foundation";
 import * as ledger from "./2026-11-22T1000-ledger";
+import * as cards from "./2026-11-22T1100-cards";
+import * as security from "./2026-11-22T1200-security";
 
 /** Every migration, by name in the order they run; static imports so Workers can read the list too. */
 export const migrations: Record<string, Migration> = {
   "2026-11-22T0900-foundation": foundation,
   "2026-11-22T1000-ledger": ledger,
+  "2026-11-22T1100-cards": cards,
+  "2026-11-22T1200-security": security,
 };

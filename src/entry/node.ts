@@ -2,17 +2,43 @@ import { serve } from "@hono/node-server";
 import { buildApp } from "../app";
 import { ConfigError } from "../config";
 import { createLedger } from "../features/ledger/ledger";
+import { createSecurityHooks } from "../features/security/security-hooks";
 import { systemClock } from "../platform/clock";
+import { createNodePinHasherFromConfig } from "../platform/node-pin-hasher";
+import { createStripeClient } from "../platform/stripe";
+import { deliverTo, serveStripeEmulator } from "../stripe-emulator/serve";
 import { runSweep } from "../sweep";
 import { openNodeRuntime } from "./node-runtime";
 
 const SWEEP_INTERVAL_MS = 10_000;
 
+/** Where this process can reach itself (a wildcard listen address is not a destination). */
+const loopbackHost = (host: string) => (host === "0.0.0.0" || host === "::" ? "127.0.0.1" : host);
+
 async function main(): Promise<void> {
   const runtime = await openNodeRuntime(process.env);
   const { config, logger, db } = runtime;
   const clock = systemClock;
-  const deps = { config, db, clock, logger, ledger: createLedger({ db, clock }, config.ledgerBatching) };
+  const emulator = config.stripe.secretKey
+    ? undefined
+    : await serveStripeEmulator({
+        port: config.stripe.emulatorPort,
+        clock,
+        webhookSecret: config.stripeWebhookSecret ?? "",
+        deliver: deliverTo(`http://${loopbackHost(config.host)}:${config.port}/v1/stripe/webhook`),
+      });
+  if (emulator) logger.info({ port: emulator.port }, "Stripe emulator started (no STRIPE_SECRET_KEY: test mode)");
+  const stripe = createStripeClient(config, emulator);
+  const deps = {
+    config,
+    db,
+    clock,
+    logger,
+    ledger: createLedger({ db, clock }, config.ledgerBatching),
+    pinHasher: createNodePinHasherFromConfig(config),
+    security: createSecurityHooks(),
+    stripe,
+  };
   const app = buildApp(deps);
   const server = serve({ fetch: app.fetch, hostname: config.host, port: config.port }, (info) => {
     logger.info({ host: info.address, port: info.port }, "listening");
@@ -34,6 +60,7 @@ async function main(): Promise<void> {
     }, config.shutdownTimeoutMs);
     await new Promise<void>((resolve) => server.close(() => resolve()));
     clearTimeout(force);
+    await emulator?.close();
     await runtime.close();
     logger.info("stopped");
   };

@@ -1,9 +1,12 @@
 import type { Config } from "../config";
 import type { ErrorCode } from "../errors";
 import type { Ledger } from "../features/ledger/ledger";
+import type { SecurityHooks } from "../features/security/security-hooks";
 import type { Clock } from "../platform/clock";
 import type { Db } from "../platform/db";
 import type { Logger } from "../platform/logger";
+import type { PinHasher } from "../platform/pin-hasher";
+import type { StripeClient } from "../platform/stripe";
 
 /** What the app is built from; each entry (Node, Workers, tests) supplies its own. */
 export type Deps = {
@@ -12,6 +15,10 @@ export type Deps = {
   clock: Clock;
   logger: Logger;
   ledger: Ledger;
+  pinHasher: PinHasher;
+  /** Confirmation methods, policy, confirmable resolvers and PIN-reset proofs, chosen at start-up. */
+  security: SecurityHooks;
+  stripe: StripeClient;
 };
 
 export type AppEnv = {

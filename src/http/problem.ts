@@ -1,7 +1,7 @@
 import type { Context, ErrorHandler } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
-import { AppError, type ErrorCode, type FieldError } from "../errors";
+import { AppError, type ErrorCode, type FieldError, type ProblemFields } from "../errors";
 import type { AppEnv } from "./app-env";
 
 export const PROBLEM_CONTENT_TYPE = "application/problem+json";
@@ -24,17 +24,50 @@ export const PROBLEMS: Record<ErrorCode, { status: ContentfulStatusCode; title: 
   THREAD_MEMBERS_INVALID: { status: 422, title: "The thread's members are not valid" },
   UNKNOWN_USER: { status: 422, title: "Unknown user" },
   LEDGER_ACCOUNT_NOT_FOUND: { status: 404, title: "Ledger account not found" },
+  PIN_NOT_SET: { status: 409, title: "Set a payment PIN first" },
+  PIN_TOO_WEAK: { status: 422, title: "This PIN is too easy to guess" },
+  PIN_INCORRECT: { status: 422, title: "Incorrect PIN" },
+  PIN_LOCKED: { status: 423, title: "Too many incorrect PINs; try again later" },
+  PIN_DISABLED: { status: 423, title: "Your PIN is disabled after too many incorrect attempts; reset it" },
+  PIN_BUSY: { status: 429, title: "Too many PIN checks in progress; retry shortly" },
+  DEVICE_NOT_FOUND: { status: 404, title: "Device not found" },
+  DEVICE_ALREADY_REGISTERED: { status: 409, title: "This passkey is already registered" },
+  DEVICE_LIMIT_REACHED: { status: 422, title: "You have the most devices allowed" },
+  WEBAUTHN_VERIFICATION_FAILED: { status: 422, title: "The passkey response could not be verified" },
+  CHALLENGE_NOT_FOUND: { status: 404, title: "Challenge not found" },
+  CHALLENGE_EXPIRED: { status: 422, title: "The challenge has expired; ask for a new one" },
+  CHALLENGE_ALREADY_USED: { status: 409, title: "The challenge was already used; ask for a new one" },
+  CHALLENGE_MISMATCH: { status: 422, title: "The challenge was issued for something else" },
+  CHALLENGE_LIMIT_REACHED: { status: 429, title: "Too many open challenges; use or let some expire" },
+  CONFIRMABLE_NOT_FOUND: { status: 404, title: "Nothing to confirm here" },
+  CONFIRMABLE_CHANGED: { status: 409, title: "It changed since the challenge was issued; confirm again" },
+  CONFIRMATION_METHOD_NOT_ACCEPTED: { status: 422, title: "This confirmation method is not accepted here" },
+  NO_CONFIRMATION_METHOD: { status: 409, title: "Set a payment PIN or register a device first" },
+  RESET_PROOF_UNAVAILABLE: { status: 409, title: "This way of proving it is you is not available" },
+  STRIPE_UNAVAILABLE: { status: 503, title: "The card processor is unavailable; retry shortly" },
+  SETUP_INTENT_NOT_FOUND: { status: 404, title: "Card setup not found" },
+  SETUP_INCOMPLETE: { status: 409, title: "The card setup has not finished" },
+  CARD_DECLINED: { status: 422, title: "The card was declined" },
+  CARD_NOT_DEBIT: { status: 422, title: "Only debit cards can be used" },
+  CARD_EXPIRED: { status: 422, title: "The card has expired" },
+  CARD_ALREADY_ENROLLED: { status: 409, title: "This card is already on your account" },
+  CARD_LIMIT_REACHED: { status: 422, title: "You have the most cards allowed" },
+  CARD_NOT_FOUND: { status: 404, title: "Card not found" },
+  PAYOUT_CARD_REFUSED: { status: 422, title: "This card cannot receive payouts" },
+  WEBHOOK_SIGNATURE_INVALID: { status: 400, title: "The webhook signature is not valid" },
 };
 
 /** Builds an RFC 9457 problem response and records its code for middleware that looks at outcomes. */
 export function problem(
   c: Context<AppEnv>,
   code: ErrorCode,
-  options: { detail?: string; errors?: FieldError[]; headers?: Record<string, string> } = {},
+  options: { detail?: string; errors?: FieldError[]; fields?: ProblemFields; headers?: Record<string, string> } = {},
 ): Response {
   const { status, title } = PROBLEMS[code];
   c.set("problemCode", code);
   const body = {
+    // Extensions first, so they can never overwrite a standard member.
+    ...options.fields,
     type: `/docs#${code}`,
     title,
     status,
@@ -47,7 +80,10 @@ export function problem(
 }
 
 export const onError: ErrorHandler<AppEnv> = (err, c) => {
-  if (err instanceof AppError) return problem(c, err.code, { detail: err.detail, errors: err.errors });
+  if (err instanceof AppError) {
+    const headers = err.retryAfterSeconds === undefined ? undefined : { "Retry-After": String(err.retryAfterSeconds) };
+    return problem(c, err.code, { detail: err.detail, errors: err.errors, fields: err.fields, headers });
+  }
   if (err instanceof HTTPException && err.status === 413) return problem(c, "PAYLOAD_TOO_LARGE");
   c.get("deps").logger.error({ request_id: c.get("requestId"), err }, "unhandled error");
   return problem(c, "INTERNAL", {

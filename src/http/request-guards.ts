@@ -8,13 +8,20 @@ export const BODY_LIMIT_BYTES = 16 * 1024;
 const METHODS_WITH_BODY = new Set(["POST", "PUT", "PATCH"]);
 const JSON_CONTENT_TYPE = /^application\/json\s*(;|$)/i;
 
-/** 413 beyond 16 KiB, whether or not Content-Length is declared. */
-export const limitBody = bodyLimit({
-  maxSize: BODY_LIMIT_BYTES,
-  onError: () => {
-    throw new AppError("PAYLOAD_TOO_LARGE", { detail: `Request bodies are limited to ${BODY_LIMIT_BYTES} bytes` });
-  },
-});
+const limitOf = (maxSize: number) =>
+  bodyLimit({
+    maxSize,
+    onError: () => {
+      throw new AppError("PAYLOAD_TOO_LARGE", { detail: `Request bodies are limited to ${maxSize} bytes` });
+    },
+  });
+
+/** 413 beyond 16 KiB (or a route's own larger limit), whether or not Content-Length is declared. */
+export function limitBody(largerLimits: Record<string, number> = {}): MiddlewareHandler<AppEnv> {
+  const standard = limitOf(BODY_LIMIT_BYTES);
+  const larger = new Map(Object.entries(largerLimits).map(([path, bytes]) => [path, limitOf(bytes)]));
+  return (c, next) => (larger.get(c.req.path) ?? standard)(c, next);
+}
 
 /**
  * A body, when present, must be JSON and must parse: 415 and 400 are decided here, once,

@@ -1,0 +1,81 @@
+import type { Card, PayoutDestination } from "../../../db/schema";
+import { AppError } from "../../errors";
+import type { Deps } from "../../http/app-env";
+import { withTransaction } from "../../platform/db";
+import { callStripe, isStripeError } from "../../platform/stripe";
+import {
+  findActiveCard,
+  findPayoutDestination,
+  listActiveCards,
+  markCardRemoved,
+  setDefault,
+  upsertPayoutDestination,
+} from "./cards.repository";
+
+/** The person's enrolled cards and which one receives payouts. */
+export async function listCards(deps: Deps, userId: string): Promise<{ cards: Card[]; payoutCardId: string | null }> {
+  const [cards, destination] = await Promise.all([
+    listActiveCards(deps.db, userId),
+    findPayoutDestination(deps.db, userId),
+  ]);
+  return { cards, payoutCardId: destination?.card_id ?? null };
+}
+
+/** Where money sent to the person goes, with their cards to name it. */
+export async function getPayoutDestination(
+  deps: Deps,
+  userId: string,
+): Promise<{ destination: PayoutDestination | undefined; cards: Card[] }> {
+  const [destination, cards] = await Promise.all([
+    findPayoutDestination(deps.db, userId),
+    listActiveCards(deps.db, userId),
+  ]);
+  return { destination, cards };
+}
+
+async function requireCard(deps: Deps, userId: string, cardId: string): Promise<Card> {
+  const card = await findActiveCard(deps.db, userId, cardId);
+  if (!card) throw new AppError("CARD_NOT_FOUND", { detail: `No card ${cardId} on your account` });
+  return card;
+}
+
+/** Removes a card: detached at Stripe first (and no longer a payout destination), then marked removed. */
+export async function removeCard(deps: Deps, input: { userId: string; cardId: string }): Promise<void> {
+  const card = await requireCard(deps, input.userId, input.cardId);
+  const destination = await findPayoutDestination(deps.db, input.userId);
+  try {
+    await callStripe(() => deps.stripe.sdk.paymentMethods.detach(card.payment_method_id));
+  } catch (err) {
+    // Already detached at Stripe (for example from Stripe's dashboard): finish the removal here.
+    if (!(isStripeError(err) && err.statusCode !== undefined && err.statusCode < 500)) throw err;
+  }
+  const payoutCard = destination?.card_id === card.id ? destination : undefined;
+  if (payoutCard?.external_account_id) {
+    const externalId = payoutCard.external_account_id;
+    await callStripe(() => deps.stripe.sdk.accounts.deleteExternalAccount(payoutCard.account_id, externalId));
+  }
+  await withTransaction(deps.db, async (trx) => {
+    await markCardRemoved(trx, card.id, deps.clock.now());
+    if (card.is_default) {
+      const next = (await listActiveCards(trx, input.userId))[0];
+      if (next) await setDefault(trx, input.userId, next.id);
+    }
+    if (payoutCard) {
+      await upsertPayoutDestination(trx, {
+        ...payoutCard,
+        card_id: null,
+        external_account_id: null,
+        state: "needs_card",
+        restricted_reason: null,
+        updated_at: deps.clock.now(),
+      });
+    }
+  });
+}
+
+/** Makes a card the one payments are charged to. */
+export async function setDefaultCard(deps: Deps, input: { userId: string; cardId: string }): Promise<Card> {
+  const card = await requireCard(deps, input.userId, input.cardId);
+  await withTransaction(deps.db, (trx) => setDefault(trx, input.userId, card.id));
+  return { ...card, is_default: true };
+}

@@ -1,0 +1,55 @@
+import { AppError } from "../../errors";
+import type { Deps } from "../../http/app-env";
+import type { JsonObject } from "../security/challenge-method";
+import { newChallenge, storeChallenge } from "../security/challenges";
+import { bindingHash } from "./binding";
+import type { Confirmable } from "./confirmation.types";
+
+export type IssuedConfirmationChallenge = {
+  challengeId: string;
+  expiresAt: Date;
+  /** The accepted methods in order of preference, each with what the client needs to prompt for it. */
+  methods: { name: string; prompt: JsonObject }[];
+};
+
+/**
+ * Issues a single-use, 5-minute challenge bound to the object's id, payer, payee, amount and
+ * currency, listing the methods the policy accepts among those the payer has set up.
+ */
+export async function issueConfirmationChallenge(
+  deps: Deps,
+  input: { userId: string; confirmable: Confirmable },
+): Promise<IssuedConfirmationChallenge> {
+  const { confirmable } = input;
+  if (confirmable.payerId !== input.userId) {
+    throw new AppError("CONFIRMABLE_NOT_FOUND", { detail: `Nothing of yours to confirm at ${confirmable.id}` });
+  }
+  const registered = deps.security.confirmationMethods;
+  const available: string[] = [];
+  for (const method of registered) {
+    if (await method.isAvailable(deps, input.userId)) available.push(method.name);
+  }
+  const allowed = new Set(await deps.security.confirmationPolicy(deps, { ...input, available }));
+  const accepted = registered.filter((m) => available.includes(m.name) && allowed.has(m.name));
+  if (accepted.length === 0) {
+    throw new AppError("NO_CONFIRMATION_METHOD", {
+      detail: "Set a payment PIN or register a passkey to confirm this",
+    });
+  }
+
+  const fresh = await newChallenge();
+  const begun = await Promise.all(accepted.map((m) => m.begin(deps, { userId: input.userId, challenge: fresh })));
+  const stored = await storeChallenge(deps, {
+    userId: input.userId,
+    purpose: "confirmation",
+    fresh,
+    methods: accepted.map((m) => m.name),
+    object: { kind: confirmable.kind, id: confirmable.id, bindingHash: await bindingHash(confirmable) },
+    context: Object.fromEntries(accepted.map((m, i) => [m.name, begun[i]?.context ?? {}])),
+  });
+  return {
+    challengeId: stored.id,
+    expiresAt: stored.expiresAt,
+    methods: accepted.map((m, i) => ({ name: m.name, prompt: begun[i]?.prompt ?? {} })),
+  };
+}

@@ -1,0 +1,8 @@
+import type { WebauthnCredential } from "../../../db/schema";
+import type { Deps } from "../../http/app-env";
+import { listDevicesForUser } from "./devices.repository";
+
+/** The person's passkeys, oldest first (at most DEVICES_PER_USER_MAX, so no pagination). */
+export function listDevices(deps: Deps, input: { userId: string }): Promise<WebauthnCredential[]> {
+  return listDevicesForUser(deps.db, input.userId);
+}

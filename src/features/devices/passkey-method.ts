@@ -1,0 +1,30 @@
+import { z } from "@hono/zod-openapi";
+import { type ChallengeMethod, parseMethodResponse } from "../security/challenge-method";
+import { hasDevice } from "./devices.repository";
+import { AssertionCredential } from "./devices.schemas";
+import { assertionOptions, verifyAssertion } from "./verify-assertion";
+
+const PasskeyResponse = z.strictObject({ credential: AssertionCredential });
+
+/**
+ * Answering a challenge with a WebAuthn assertion from a registered passkey. The same module
+ * serves as the `webauthn` confirmation method and as the `passkey` PIN-reset proof.
+ */
+export function passkeyMethod(name: string): ChallengeMethod {
+  return {
+    name,
+    isAvailable: (deps, userId) => hasDevice(deps.db, userId),
+    async begin(deps, input) {
+      return { prompt: { options: await assertionOptions(deps, input) } };
+    },
+    async verify(deps, input) {
+      const { credential } = parseMethodResponse(PasskeyResponse, input.response, "response");
+      const verified = await verifyAssertion(deps, {
+        userId: input.userId,
+        credential,
+        challengeHash: input.challenge.challenge_hash,
+      });
+      return { detail: { device_id: verified.deviceId }, commit: verified.commit };
+    },
+  };
+}

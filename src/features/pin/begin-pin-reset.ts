@@ -1,0 +1,28 @@
+import { AppError } from "../../errors";
+import type { Deps } from "../../http/app-env";
+import { type JsonObject, pickMethod } from "../security/challenge-method";
+import { newChallenge, storeChallenge } from "../security/challenges";
+import { findPin } from "./pin.repository";
+
+/** Starts a PIN reset: a fresh single-use challenge and what the client needs to answer it with the chosen proof. */
+export async function beginPinReset(
+  deps: Deps,
+  input: { userId: string; proof: string },
+): Promise<{ challengeId: string; proof: string; expiresAt: Date; prompt: JsonObject }> {
+  const proof = pickMethod(deps.security.resetProofs, input.proof, "proof");
+  if (!(await findPin(deps.db, input.userId)))
+    throw new AppError("PIN_NOT_SET", { detail: "There is no PIN to reset" });
+  if (!(await proof.isAvailable(deps, input.userId))) {
+    throw new AppError("RESET_PROOF_UNAVAILABLE", { detail: `You cannot prove it is you with ${proof.name} yet` });
+  }
+  const fresh = await newChallenge();
+  const begun = await proof.begin(deps, { userId: input.userId, challenge: fresh });
+  const stored = await storeChallenge(deps, {
+    userId: input.userId,
+    purpose: "pin_reset",
+    fresh,
+    methods: [proof.name],
+    context: { [proof.name]: begun.context ?? {} },
+  });
+  return { challengeId: stored.id, proof: proof.name, expiresAt: stored.expiresAt, prompt: begun.prompt ?? {} };
+}

@@ -1,0 +1,71 @@
+import type { ChallengePurpose, SecurityChallenge } from "../../../db/schema";
+import type { Db, Trx } from "../../platform/db";
+
+export async function insertChallenge(
+  db: Db | Trx,
+  challenge: {
+    id: string;
+    user_id: string;
+    purpose: ChallengePurpose;
+    challenge_hash: string;
+    methods: string[];
+    object_kind: string | null;
+    object_id: string | null;
+    binding_hash: string | null;
+    context: Record<string, Record<string, string>>;
+    created_at: Date;
+    expires_at: Date;
+  },
+): Promise<void> {
+  await db
+    .insertInto("security_challenges")
+    .values({ ...challenge, context: JSON.stringify(challenge.context) })
+    .execute();
+}
+
+/** The challenge, only if it is this person's. */
+export function findChallengeForUser(db: Db | Trx, id: string, userId: string): Promise<SecurityChallenge | undefined> {
+  return db
+    .selectFrom("security_challenges")
+    .selectAll()
+    .where("id", "=", id)
+    .where("user_id", "=", userId)
+    .executeTakeFirst();
+}
+
+/** Marks the challenge used if nobody has and it has not expired; false otherwise (single use under concurrency). */
+export async function markChallengeUsed(trx: Trx, id: string, now: Date): Promise<boolean> {
+  const used = await trx
+    .updateTable("security_challenges")
+    .set({ used_at: now })
+    .where("id", "=", id)
+    .where("used_at", "is", null)
+    .where("expires_at", ">", now)
+    .returning("id")
+    .executeTakeFirst();
+  return used !== undefined;
+}
+
+export async function countOpenChallenges(db: Db | Trx, userId: string, now: Date): Promise<number> {
+  const row = await db
+    .selectFrom("security_challenges")
+    .select((eb) => eb.fn.countAll<bigint>().as("n"))
+    .where("user_id", "=", userId)
+    .where("used_at", "is", null)
+    .where("expires_at", ">", now)
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+/** Deletes up to `limit` challenges that had expired by `expiredBy`; returns how many. */
+export async function purgeExpiredChallenges(db: Db, expiredBy: Date, limit: number): Promise<number> {
+  const result = await db
+    .deleteFrom("security_challenges")
+    .where(
+      "id",
+      "in",
+      db.selectFrom("security_challenges").select("id").where("expires_at", "<=", expiredBy).limit(limit),
+    )
+    .executeTakeFirst();
+  return Number(result.numDeletedRows);
+}

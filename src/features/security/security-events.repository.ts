@@ -1,0 +1,26 @@
+import type { SecurityEvent, SecurityEventKind } from "../../../db/schema";
+import type { Db, Trx } from "../../platform/db";
+
+export type AuditDetail = Record<string, string | number | boolean | null>;
+
+/** Takes a transaction on purpose: an audit row commits with the change it records, or not at all. */
+export async function insertSecurityEvent(
+  trx: Trx,
+  event: { id: string; user_id: string; kind: SecurityEventKind; detail: AuditDetail; created_at: Date },
+): Promise<void> {
+  await trx
+    .insertInto("security_events")
+    .values({ ...event, detail: JSON.stringify(event.detail) })
+    .execute();
+}
+
+export function listSecurityEventsForUser(
+  db: Db,
+  userId: string,
+  beforeSeq: bigint | undefined,
+  take: number,
+): Promise<SecurityEvent[]> {
+  let query = db.selectFrom("security_events").selectAll().where("user_id", "=", userId);
+  if (beforeSeq !== undefined) query = query.where("seq", "<", beforeSeq);
+  return query.orderBy("seq", "desc").limit(take).execute();
+}

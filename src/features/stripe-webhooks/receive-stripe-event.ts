@@ -1,0 +1,104 @@
+import type Stripe from "stripe";
+import { AppError } from "../../errors";
+import type { Deps } from "../../http/app-env";
+import { type Trx, withTransaction } from "../../platform/db";
+import { callStripe, WEBHOOK_TOLERANCE_SECONDS } from "../../platform/stripe";
+import {
+  findCardByPaymentMethod,
+  findPayoutDestinationByAccount,
+  listActiveCards,
+  markCardRemoved,
+  setDefault,
+  upsertPayoutDestination,
+} from "../cards/cards.repository";
+import { payoutStateOf } from "../cards/payout-destination";
+import { eventSeen, recordEvent } from "./stripe-events.repository";
+
+type Effect = (trx: Trx) => Promise<void>;
+
+/**
+ * Verifies and applies one Stripe webhook delivery. The event is recorded once, in the same
+ * transaction as its effect, so a duplicate is acknowledged and ignored. The payload is only
+ * a trigger: the object's current state is read back from Stripe, so deliveries that arrive
+ * out of order still converge on Stripe's latest state.
+ */
+export async function receiveStripeEvent(
+  deps: Deps,
+  input: { payload: string; signature: string | undefined },
+): Promise<{ duplicate: boolean; type: string }> {
+  const event = await verify(deps, input.payload, input.signature);
+  if (await eventSeen(deps.db, event.id)) return { duplicate: true, type: event.type };
+  const effect = await effectOf(deps, event);
+  const fresh = await withTransaction(deps.db, async (trx) => {
+    const first = await recordEvent(trx, {
+      event_id: event.id,
+      type: event.type,
+      object_id: (event.data.object as { id?: string }).id ?? "",
+      account_id: event.account ?? null,
+      received_at: deps.clock.now(),
+    });
+    if (first) await effect?.(trx);
+    return first;
+  });
+  return { duplicate: !fresh, type: event.type };
+}
+
+async function verify(deps: Deps, payload: string, signature: string | undefined): Promise<Stripe.Event> {
+  if (!signature) throw new AppError("WEBHOOK_SIGNATURE_INVALID", { detail: "Missing Stripe-Signature header" });
+  try {
+    return await deps.stripe.sdk.webhooks.constructEventAsync(
+      payload,
+      signature,
+      deps.stripe.webhookSecret,
+      WEBHOOK_TOLERANCE_SECONDS,
+      undefined,
+      // The SDK takes the receiving time in milliseconds (it divides by 1000 itself).
+      deps.clock.now().getTime(),
+    );
+  } catch (cause) {
+    throw new AppError("WEBHOOK_SIGNATURE_INVALID", {
+      detail: "The signature does not match, or its timestamp is outside the tolerance",
+      cause,
+    });
+  }
+}
+
+/** Reads what the event is about from Stripe now (network first, then one short transaction). */
+async function effectOf(deps: Deps, event: Stripe.Event): Promise<Effect | undefined> {
+  switch (event.type) {
+    case "account.updated":
+    case "account.external_account.created":
+    case "account.external_account.deleted": {
+      const accountId = event.account ?? (event.data.object as { id: string }).id;
+      const destination = await findPayoutDestinationByAccount(deps.db, accountId);
+      if (!destination) return undefined;
+      const account = await callStripe(() => deps.stripe.sdk.accounts.retrieve(accountId));
+      const state = payoutStateOf(account);
+      return async (trx) => {
+        const stillThere = state.external_account_id === destination.external_account_id;
+        await upsertPayoutDestination(trx, {
+          ...destination,
+          ...state,
+          external_account_id: stillThere ? destination.external_account_id : state.external_account_id,
+          card_id: stillThere ? destination.card_id : null,
+          updated_at: deps.clock.now(),
+        });
+      };
+    }
+    case "payment_method.detached": {
+      const pmId = (event.data.object as { id: string }).id;
+      const card = await findCardByPaymentMethod(deps.db, pmId);
+      if (!card || card.removed_at) return undefined;
+      const pm = await callStripe(() => deps.stripe.sdk.paymentMethods.retrieve(pmId));
+      if (pm.customer) return undefined;
+      return async (trx) => {
+        await markCardRemoved(trx, card.id, deps.clock.now());
+        const next = card.is_default ? (await listActiveCards(trx, card.user_id))[0] : undefined;
+        if (next) await setDefault(trx, card.user_id, next.id);
+      };
+    }
+    default:
+      // Payment, charge, dispute and payout events take effect with the payment flow; until then they are recorded.
+      return undefined;
+  }
+}
