@@ -135,7 +135,9 @@ export type SecurityEventKind =
   | "pin_reset"
   | "device_added"
   | "device_removed"
-  | "confirmation_succeeded";
+  | "confirmation_succeeded"
+  | "card_added"
+  | "card_removed";
 
 export type PaymentPinsTable = {
   user_id: string;

@@ -44,6 +44,7 @@ export const PROBLEMS: Record<ErrorCode, { status: ContentfulStatusCode; title: 
   CONFIRMATION_METHOD_NOT_ACCEPTED: { status: 422, title: "This confirmation method is not accepted here" },
   NO_CONFIRMATION_METHOD: { status: 409, title: "Set a payment PIN or register a device first" },
   RESET_PROOF_UNAVAILABLE: { status: 409, title: "This way of proving it is you is not available" },
+  RESET_PROOF_FAILED: { status: 422, title: "That does not prove you hold an enrolled card" },
   STRIPE_UNAVAILABLE: { status: 503, title: "The card processor is unavailable; retry shortly" },
   SETUP_INTENT_NOT_FOUND: { status: 404, title: "Card setup not found" },
   SETUP_INCOMPLETE: { status: 409, title: "The card setup has not finished" },

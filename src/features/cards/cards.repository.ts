@@ -51,13 +51,15 @@ export async function insertCard(trx: Trx, card: Omit<Card, "removed_at">): Prom
   await trx.insertInto("cards").values(card).execute();
 }
 
-export async function markCardRemoved(trx: Trx, cardId: string, at: Date): Promise<void> {
-  await trx
+/** Marks the card removed; false when it already was (Stripe's webhook and the person may race). */
+export async function markCardRemoved(trx: Trx, cardId: string, at: Date): Promise<boolean> {
+  const result = await trx
     .updateTable("cards")
     .set({ removed_at: at, is_default: false })
     .where("id", "=", cardId)
     .where("removed_at", "is", null)
-    .execute();
+    .executeTakeFirst();
+  return result.numUpdatedRows === 1n;
 }
 
 export async function setDefault(trx: Trx, userId: string, cardId: string): Promise<void> {

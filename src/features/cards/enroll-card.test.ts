@@ -179,6 +179,17 @@ describe("card rules", () => {
       card: null,
     });
     expect((await h.request("DELETE", `/v1/cards/${a.id}`, { token: p.token })).status).toBe(404);
+    const audit = await h.db
+      .selectFrom("security_events")
+      .select(["kind", "detail"])
+      .where("user_id", "=", p.id)
+      .orderBy("seq")
+      .execute();
+    expect(audit.map((e) => [e.kind, e.detail.card_id])).toEqual([
+      ["card_added", a.id],
+      ["card_added", b.id],
+      ["card_removed", a.id],
+    ]);
   });
 
   it("switches the default card", async () => {

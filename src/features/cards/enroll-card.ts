@@ -5,6 +5,7 @@ import type { Deps } from "../../http/app-env";
 import { withTransaction } from "../../platform/db";
 import { newId } from "../../platform/ids";
 import { callStripe, isStripeError } from "../../platform/stripe";
+import { recordSecurityEvent } from "../security/record-security-event";
 import {
   findCardByPaymentMethod,
   findCustomerId,
@@ -75,6 +76,11 @@ export async function enrollCard(
 
   await withTransaction(deps.db, async (trx) => {
     await insertCard(trx, card);
+    await recordSecurityEvent(trx, deps.clock, {
+      userId: input.userId,
+      kind: "card_added",
+      detail: { card_id: card.id, brand: card.brand, last4: card.last4, receives_payouts: payout !== undefined },
+    });
     if (payout) {
       await upsertPayoutDestination(trx, { user_id: input.userId, card_id: card.id, updated_at: now, ...payout });
     }

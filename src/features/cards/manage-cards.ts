@@ -3,6 +3,7 @@ import { AppError } from "../../errors";
 import type { Deps } from "../../http/app-env";
 import { withTransaction } from "../../platform/db";
 import { callStripe, isStripeError } from "../../platform/stripe";
+import { recordSecurityEvent } from "../security/record-security-event";
 import {
   findActiveCard,
   findPayoutDestination,
@@ -55,9 +56,14 @@ export async function removeCard(deps: Deps, input: { userId: string; cardId: st
     await callStripe(() => deps.stripe.sdk.accounts.deleteExternalAccount(payoutCard.account_id, externalId));
   }
   await withTransaction(deps.db, async (trx) => {
-    await markCardRemoved(trx, card.id, deps.clock.now());
-    if (card.is_default) {
-      const next = (await listActiveCards(trx, input.userId))[0];
+    // Stripe's payment_method.detached webhook may have finished the removal already.
+    if (await markCardRemoved(trx, card.id, deps.clock.now())) {
+      await recordSecurityEvent(trx, deps.clock, {
+        userId: input.userId,
+        kind: "card_removed",
+        detail: { card_id: card.id, brand: card.brand, last4: card.last4 },
+      });
+      const next = card.is_default ? (await listActiveCards(trx, input.userId))[0] : undefined;
       if (next) await setDefault(trx, input.userId, next.id);
     }
     if (payoutCard) {

@@ -1,3 +1,4 @@
+import { cardResetProof } from "../cards/card-reset-proof";
 import type { ConfirmableResolver, ConfirmationMethod, ConfirmationPolicy } from "../confirmation/confirmation.types";
 import { acceptAnyAvailableMethod } from "../confirmation/confirmation-policy";
 import { pinConfirmationMethod } from "../confirmation/pin-method";
@@ -23,7 +24,7 @@ export function createSecurityHooks(choices: Partial<SecurityHooks> = {}): Secur
     confirmationMethods: [webauthnConfirmationMethod, pinConfirmationMethod],
     confirmationPolicy: acceptAnyAvailableMethod,
     confirmables: new Map(),
-    resetProofs: [passkeyResetProof],
+    resetProofs: [passkeyResetProof, cardResetProof],
     ...choices,
   };
   for (const [what, list] of [

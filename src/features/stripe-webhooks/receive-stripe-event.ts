@@ -12,6 +12,7 @@ import {
   upsertPayoutDestination,
 } from "../cards/cards.repository";
 import { payoutStateOf } from "../cards/payout-destination";
+import { recordSecurityEvent } from "../security/record-security-event";
 import { eventSeen, recordEvent } from "./stripe-events.repository";
 
 type Effect = (trx: Trx) => Promise<void>;
@@ -92,7 +93,12 @@ async function effectOf(deps: Deps, event: Stripe.Event): Promise<Effect | undef
       const pm = await callStripe(() => deps.stripe.sdk.paymentMethods.retrieve(pmId));
       if (pm.customer) return undefined;
       return async (trx) => {
-        await markCardRemoved(trx, card.id, deps.clock.now());
+        if (!(await markCardRemoved(trx, card.id, deps.clock.now()))) return;
+        await recordSecurityEvent(trx, deps.clock, {
+          userId: card.user_id,
+          kind: "card_removed",
+          detail: { card_id: card.id, brand: card.brand, last4: card.last4, removed_at_stripe: true },
+        });
         const next = card.is_default ? (await listActiveCards(trx, card.user_id))[0] : undefined;
         if (next) await setDefault(trx, card.user_id, next.id);
       };
