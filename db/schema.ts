@@ -30,8 +30,10 @@ export type MessagesTable = {
   seq: ColumnType<bigint, never, never>;
   thread_id: string;
   sender_id: string;
-  kind: "text";
+  kind: "text" | "payment" | "request";
   body: string;
+  payment_id: ColumnType<string | null, string | null | undefined, never>;
+  request_id: ColumnType<string | null, string | null | undefined, never>;
   created_at: Timestamp;
 };
 
@@ -193,6 +195,90 @@ export type SecurityEventsTable = {
   created_at: Timestamp;
 };
 
+/** A live event for one person; the stream reads them in (tx_id, id) order (see the migration). */
+export type UserEventsTable = {
+  id: ColumnType<bigint, never, never>;
+  user_id: string;
+  type: string;
+  data: ColumnType<Record<string, unknown>, string, never>;
+  /** xid8, read as its decimal text. */
+  tx_id: ColumnType<string, never, never>;
+  created_at: Timestamp;
+};
+
+export type PaymentStatus =
+  | "requires_confirmation"
+  | "processing"
+  | "requires_action"
+  | "awaiting_recipient"
+  | "paying_out"
+  | "paid_out"
+  | "failed"
+  | "canceled"
+  | "declined"
+  | "expired"
+  | "refunded";
+
+export type PaymentsTable = {
+  id: string;
+  seq: ColumnType<bigint, never, never>;
+  thread_id: string;
+  sender_id: string;
+  recipient_id: string;
+  request_id: string | null;
+  amount_minor: bigint;
+  currency: string;
+  memo: string | null;
+  status: PaymentStatus;
+  funding: "wallet" | "card" | null;
+  card_id: string | null;
+  payment_intent_id: string | null;
+  client_secret: string | null;
+  payout_id: string | null;
+  payout_attempts: ColumnType<number, number | undefined, number>;
+  refund_state: "pending" | "succeeded" | null;
+  refund_id: string | null;
+  failure_code: string | null;
+  failure_message: string | null;
+  idempotency_key: string;
+  confirm_by: Date;
+  claim_by: Date | null;
+  created_at: Timestamp;
+  updated_at: Date;
+};
+
+export type PaymentRequestsTable = {
+  id: string;
+  thread_id: string;
+  author_id: string;
+  amount_minor: bigint;
+  currency: string;
+  memo: string | null;
+  status: "open" | "completed" | "canceled" | "expired";
+  expires_at: Date;
+  created_at: Timestamp;
+  updated_at: Date;
+};
+
+export type PaymentRequestSharesTable = {
+  request_id: string;
+  payer_id: string;
+  amount_minor: bigint;
+  status: "pending" | "paying" | "paid" | "declined";
+  payment_id: string | null;
+  updated_at: Date;
+};
+
+export type PaymentAuditTable = {
+  id: ColumnType<bigint, never, never>;
+  payment_id: string;
+  from_status: string | null;
+  to_status: string;
+  actor_id: string | null;
+  detail: ColumnType<Record<string, unknown>, string, never>;
+  created_at: Timestamp;
+};
+
 export type Database = {
   users: UsersTable;
   threads: ThreadsTable;
@@ -206,10 +292,15 @@ export type Database = {
   cards: CardsTable;
   payout_destinations: PayoutDestinationsTable;
   stripe_events: StripeEventsTable;
+  payments: PaymentsTable;
+  payment_requests: PaymentRequestsTable;
+  payment_request_shares: PaymentRequestSharesTable;
+  payment_audit: PaymentAuditTable;
   payment_pins: PaymentPinsTable;
   webauthn_credentials: WebauthnCredentialsTable;
   security_challenges: SecurityChallengesTable;
   security_events: SecurityEventsTable;
+  user_events: UserEventsTable;
 };
 
 export type User = Selectable<UsersTable>;
@@ -224,3 +315,7 @@ export type PaymentPin = Selectable<PaymentPinsTable>;
 export type WebauthnCredential = Selectable<WebauthnCredentialsTable>;
 export type SecurityChallenge = Selectable<SecurityChallengesTable>;
 export type SecurityEvent = Selectable<SecurityEventsTable>;
+export type UserEvent = Selectable<UserEventsTable>;
+export type Payment = Selectable<PaymentsTable>;
+export type PaymentRequest = Selectable<PaymentRequestsTable>;
+export type PaymentRequestShare = Selectable<PaymentRequestSharesTable>;

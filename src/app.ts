@@ -3,8 +3,11 @@ import { methodNotAllowed } from "hono/method-not-allowed";
 import { requestId } from "hono/request-id";
 import { cardsRoutes } from "./features/cards/cards.routes";
 import { devicesRoutes } from "./features/devices/devices.routes";
+import { eventsRoutes } from "./features/events/events.routes";
 import { healthRoutes } from "./features/health/health.routes";
+import { paymentsRoutes } from "./features/payments/payments.routes";
 import { pinRoutes } from "./features/pin/pin.routes";
+import { requestsRoutes } from "./features/requests/requests.routes";
 import { securityRoutes } from "./features/security/security.routes";
 import { stripeWebhooksRoutes } from "./features/stripe-webhooks/stripe-webhooks.routes";
 import { threadsRoutes } from "./features/threads/threads.routes";
@@ -57,11 +60,14 @@ export function buildApp(deps: Deps) {
   app.route("/", healthRoutes);
   if (deps.config.env !== "production") app.route("/", devSessionsRoutes);
   app.route("/", threadsRoutes);
+  app.route("/", eventsRoutes);
   app.route("/", pinRoutes);
   app.route("/", devicesRoutes);
   app.route("/", securityRoutes);
   app.route("/", cardsRoutes);
   app.route("/", stripeWebhooksRoutes);
+  app.route("/", paymentsRoutes);
+  app.route("/", requestsRoutes);
   registerDocs(app);
 
   app.notFound((c) => problem(c, "ROUTE_NOT_FOUND", { detail: `No route for ${c.req.method} ${c.req.path}` }));

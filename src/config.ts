@@ -9,6 +9,8 @@ const MIN_IDEMPOTENCY_TTL_HOURS = 24;
 const MAX_PEPPER_VERSION = 1_000_000;
 
 const port = z.coerce.number().int().min(1).max(65_535);
+/** An amount in minor units (cents for USD). */
+const minor = z.coerce.number().int().min(1).max(1e13);
 const secret = z.string().min(MIN_SECRET_LENGTH, `must be at least ${MIN_SECRET_LENGTH} characters`);
 const optionalUrl = z
   .url({ protocol: /^https?$/ })
@@ -87,7 +89,27 @@ const schema = z
     LEDGER_BATCH_WINDOW_MS: z.coerce.number().int().min(0).max(50).default(0),
     LEDGER_BATCH_MAX: z.coerce.number().int().min(1).max(8192).default(256),
     LEDGER_BATCH_IN_FLIGHT: z.coerce.number().int().min(1).max(64).default(4),
+    PAYMENT_CURRENCIES: z
+      .string()
+      .regex(/^[A-Z]{3}(,[A-Z]{3})*$/, "a comma-separated list of ISO 4217 codes")
+      .default("USD"),
+    PAYMENT_MAX_MINOR: minor.default(250_000),
+    PAYMENT_DAILY_LIMIT_MINOR: minor.default(500_000),
+    PAYMENT_WEEKLY_LIMIT_MINOR: minor.default(1_000_000),
+    PAYMENT_REDUCED_MAX_MINOR: minor.default(50_000),
+    PAYMENT_REDUCED_DAILY_LIMIT_MINOR: minor.default(100_000),
+    PAYMENT_REDUCED_WEEKLY_LIMIT_MINOR: minor.default(200_000),
+    PAYMENT_NEW_ACCOUNT_DAYS: z.coerce.number().int().min(0).max(365).default(7),
+    PAYMENT_MAX_PENDING_CONFIRMATIONS: z.coerce.number().int().min(1).max(100).default(5),
+    PAYMENT_CONFIRM_WINDOW_MINUTES: z.coerce.number().int().min(1).max(1440).default(15),
+    PAYMENT_CLAIM_WINDOW_DAYS: z.coerce.number().int().min(1).max(90).default(7),
+    PAYMENT_REQUEST_EXPIRY_DAYS: z.coerce.number().int().min(1).max(90).default(7),
     SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).max(120_000).default(10_000),
+    // Fractions of a second are accepted so tests can watch keep-alives without waiting long.
+    EVENTS_KEEPALIVE_SECONDS: z.coerce.number().min(0.05).max(300).default(15),
+    EVENTS_MAX_STREAMS_PER_USER: z.coerce.number().int().min(1).max(100).default(5),
+    EVENTS_MAX_STREAMS: z.coerce.number().int().min(1).max(1_000_000).default(10_000),
+    EVENTS_RETENTION_DAYS: z.coerce.number().int().min(1).max(365).default(7),
   })
   .superRefine((env, ctx) => {
     if (!env.JWT_SECRET && !env.JWT_JWKS_URL) {
@@ -167,7 +189,22 @@ export type Config = {
   idempotencyKeyTtlHours: number;
   /** Undefined when batching is off: each call posts in its own transaction. */
   ledgerBatching: { windowMs: number; maxTransfers: number; maxInFlight: number } | undefined;
+  payments: {
+    currencies: string[];
+    maxMinor: number;
+    dailyLimitMinor: number;
+    weeklyLimitMinor: number;
+    /** Lower limits for new accounts and for 24 hours after a PIN reset. */
+    reduced: { maxMinor: number; dailyLimitMinor: number; weeklyLimitMinor: number };
+    newAccountDays: number;
+    maxPendingConfirmations: number;
+    confirmWindowMs: number;
+    claimWindowMs: number;
+    requestExpiryMs: number;
+  };
   shutdownTimeoutMs: number;
+  /** Live events: stream limits are per process; retention bounds how far back Last-Event-ID can resume. */
+  events: { keepAliveMs: number; maxStreamsPerUser: number; maxStreams: number; retentionMs: number };
 };
 
 export class ConfigError extends Error {
@@ -235,6 +272,28 @@ export function parseConfig(source: Record<string, string | undefined>): Config 
             maxInFlight: env.LEDGER_BATCH_IN_FLIGHT,
           }
         : undefined,
+    payments: {
+      currencies: env.PAYMENT_CURRENCIES.split(","),
+      maxMinor: env.PAYMENT_MAX_MINOR,
+      dailyLimitMinor: env.PAYMENT_DAILY_LIMIT_MINOR,
+      weeklyLimitMinor: env.PAYMENT_WEEKLY_LIMIT_MINOR,
+      reduced: {
+        maxMinor: env.PAYMENT_REDUCED_MAX_MINOR,
+        dailyLimitMinor: env.PAYMENT_REDUCED_DAILY_LIMIT_MINOR,
+        weeklyLimitMinor: env.PAYMENT_REDUCED_WEEKLY_LIMIT_MINOR,
+      },
+      newAccountDays: env.PAYMENT_NEW_ACCOUNT_DAYS,
+      maxPendingConfirmations: env.PAYMENT_MAX_PENDING_CONFIRMATIONS,
+      confirmWindowMs: env.PAYMENT_CONFIRM_WINDOW_MINUTES * 60_000,
+      claimWindowMs: env.PAYMENT_CLAIM_WINDOW_DAYS * 86_400_000,
+      requestExpiryMs: env.PAYMENT_REQUEST_EXPIRY_DAYS * 86_400_000,
+    },
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
+    events: {
+      keepAliveMs: Math.round(env.EVENTS_KEEPALIVE_SECONDS * 1000),
+      maxStreamsPerUser: env.EVENTS_MAX_STREAMS_PER_USER,
+      maxStreams: env.EVENTS_MAX_STREAMS,
+      retentionMs: env.EVENTS_RETENTION_DAYS * 86_400_000,
+    },
   };
 }

@@ -3,10 +3,12 @@ import pg from "pg";
 import { inject } from "vitest";
 import { buildApp } from "../src/app";
 import { type Config, parseConfig } from "../src/config";
+import { createEventStreams } from "../src/features/events/event-streams";
 import { createLedger } from "../src/features/ledger/ledger";
 import { createSecurityHooks } from "../src/features/security/security-hooks";
 import type { Deps } from "../src/http/app-env";
 import { createDb, type Db } from "../src/platform/db";
+import { createPgEventNotifier, type PgEventNotifier } from "../src/platform/event-notifier-pg";
 import { createLogger } from "../src/platform/logger";
 import { createNodePinHasherFromConfig } from "../src/platform/node-pin-hasher";
 import { createStripeClient } from "../src/platform/stripe";
@@ -48,6 +50,8 @@ export type Harness = {
   /** The Stripe emulator this app talks to, with its control knobs. */
   emulator: RunningEmulator;
   deps: Deps;
+  /** The LISTEN connection waking this app's event streams. */
+  notifier: PgEventNotifier;
   db: Db;
   clock: TestClock;
   config: Config;
@@ -69,6 +73,8 @@ export async function createHarness(env: Record<string, string> = {}): Promise<H
   const config = parseConfig({ ...TEST_ENV, DATABASE_URL: database.url, ...env });
   const db = createDb(database.url, 10);
   const clock = createTestClock();
+  const notifier = createPgEventNotifier({ url: database.url, logger: createLogger("silent") });
+  await notifier.start();
   // Stripe's webhooks reach the app in-process; the SDK reaches the emulator over loopback HTTP.
   const emulator = await serveStripeEmulator({
     port: 0,
@@ -86,6 +92,7 @@ export async function createHarness(env: Record<string, string> = {}): Promise<H
     pinHasher: createNodePinHasherFromConfig(config),
     security: createSecurityHooks(),
     stripe: createStripeClient(config, emulator),
+    events: createEventStreams(notifier, config.events),
   };
   const app = buildApp(deps);
 
@@ -104,6 +111,7 @@ export async function createHarness(env: Record<string, string> = {}): Promise<H
     app,
     emulator,
     deps,
+    notifier,
     db,
     clock,
     config,
@@ -116,6 +124,8 @@ export async function createHarness(env: Record<string, string> = {}): Promise<H
       return { id: session.user.id, token: session.token };
     },
     close: async () => {
+      deps.events.closeAll();
+      await notifier.stop();
       await emulator.close();
       await db.destroy();
       await database.drop();

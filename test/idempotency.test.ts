@@ -138,7 +138,7 @@ describe("Idempotency-Key", () => {
     h.clock.advance(23 * 3_600_000);
     expect((await post("k-expiry", { body: "day one" })).headers.get("Idempotent-Replayed")).toBe("true");
     h.clock.advance(3_600_000);
-    const purged = await runSweep(h);
+    const purged = await runSweep(h.deps);
     expect(purged.idempotencyKeysPurged).toBeGreaterThanOrEqual(1);
     const fresh = await h.signIn("alice");
     const rerun = await post("k-expiry", { body: "day one" }, fresh.token);

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { enrollTestCard } from "./cards-helpers";
 import { createHarness, type Harness } from "./harness";
-import { newAuthenticator, registerPasskey } from "./security-helpers";
+import { newAuthenticator, registerPasskey, setPin } from "./security-helpers";
 
 /** Every authenticated route: no token is 401, and someone else's thread is 404 (never 403). */
 let h: Harness;
@@ -18,9 +18,26 @@ beforeAll(async () => {
     body: { kind: "direct", member_ids: [bob.id] },
   });
   const card = await enrollTestCard(h, alice, "visa_debit");
+  const thread = ((await res.json()) as { id: string }).id;
+  await setPin(h, alice, "480917");
+  const payment = await h.request("POST", `/v1/threads/${thread}/payments`, {
+    token: alice.token,
+    body: { recipient_id: bob.id, amount_minor: 100, currency: "USD" },
+    headers: { "Idempotency-Key": "scoping" },
+  });
+  const request = await h.request("POST", `/v1/threads/${thread}/requests`, {
+    token: alice.token,
+    body: { amount_minor: 100, currency: "USD" },
+  });
   // Someone else's object for every route family with an id in its path.
   owned = [
-    { prefix: "/v1/threads/", id: ((await res.json()) as { id: string }).id, code: "THREAD_NOT_FOUND" },
+    { prefix: "/v1/threads/", id: thread, code: "THREAD_NOT_FOUND" },
+    {
+      prefix: "/v1/payments/",
+      id: ((await payment.json()) as { payment: { id: string } }).payment.id,
+      code: "PAYMENT_NOT_FOUND",
+    },
+    { prefix: "/v1/requests/", id: ((await request.json()) as { id: string }).id, code: "REQUEST_NOT_FOUND" },
     { prefix: "/v1/cards/", id: ((await card.json()) as { id: string }).id, code: "CARD_NOT_FOUND" },
     { prefix: "/v1/me/devices/", id: await registerPasskey(h, alice, newAuthenticator()), code: "DEVICE_NOT_FOUND" },
   ];
@@ -33,6 +50,13 @@ afterAll(() => h.close());
 /** Development sign-in, and Stripe's webhook (authenticated by its signature instead). */
 const PUBLIC = ["/v1/dev/", "/v1/stripe/webhook"];
 const bodyFor = (method: string) => (method === "GET" || method === "DELETE" ? undefined : {});
+/** A body that passes validation, so the answer is about whose object it is and nothing else. */
+const VALID_BODIES: Record<string, object> = {
+  "/v1/threads/:id/payments": { recipient_id: "usr_someone", amount_minor: 100, currency: "USD" },
+  "/v1/threads/:id/requests": { amount_minor: 100, currency: "USD" },
+  "/v1/payments/:id/confirm": { challenge_id: "sch_x", method: "pin", response: { pin: "480917" } },
+};
+const idOf = (prefix: string) => owned.find((o) => o.prefix === prefix)?.id ?? "";
 const ownerOf = (path: string) => owned.find((o) => path.startsWith(o.prefix));
 
 describe("every authenticated route", () => {
@@ -54,7 +78,7 @@ describe("every authenticated route", () => {
     for (const route of scoped) {
       const owner = ownerOf(route.path);
       expect(owner, `${route.path} needs an owned object in this suite`).toBeDefined();
-      const body = route.method === "POST" ? { body: "let me in" } : undefined;
+      const body = route.method === "POST" ? (VALID_BODIES[route.path] ?? { body: "let me in" }) : undefined;
       const res = await h.request(route.method, route.path.replace(":id", owner?.id ?? ""), {
         token: outsider.token,
         body,
@@ -63,11 +87,30 @@ describe("every authenticated route", () => {
       expect(res.status, `${route.method} ${route.path}`).toBe(404);
       expect((JSON.parse(text) as { code: string }).code, `${route.method} ${route.path}`).toBe(owner?.code);
     }
-    const thread = owned[0]?.id ?? "";
-    expect(await h.db.selectFrom("messages").selectAll().where("thread_id", "=", thread).execute()).toEqual([]);
+    const thread = idOf("/v1/threads/");
+    expect(
+      await h.db
+        .selectFrom("messages")
+        .selectAll()
+        .where("thread_id", "=", thread)
+        .where("kind", "=", "text")
+        .execute(),
+    ).toEqual([]);
+    const payment = await h.db
+      .selectFrom("payments")
+      .select("status")
+      .where("id", "=", idOf("/v1/payments/"))
+      .executeTakeFirstOrThrow();
+    expect(payment.status).toBe("requires_confirmation");
+    const request = await h.db
+      .selectFrom("payment_request_shares")
+      .select("status")
+      .where("request_id", "=", idOf("/v1/requests/"))
+      .execute();
+    expect(request.map((r) => r.status)).toEqual(["pending"]);
     const cards = await h.db.selectFrom("cards").selectAll().where("removed_at", "is", null).execute();
-    expect(cards.map((c) => c.id)).toEqual([owned[1]?.id]);
+    expect(cards.map((c) => c.id)).toEqual([idOf("/v1/cards/")]);
     const devices = await h.db.selectFrom("webauthn_credentials").select("id").execute();
-    expect(devices.map((d) => d.id)).toEqual([owned[2]?.id]);
+    expect(devices.map((d) => d.id)).toEqual([idOf("/v1/me/devices/")]);
   });
 });

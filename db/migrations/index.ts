@@ -3,6 +3,8 @@ import * as foundation from "./2026-11-22T0900-foundation";
 import * as ledger from "./2026-11-22T1000-ledger";
 import * as cards from "./2026-11-22T1100-cards";
 import * as security from "./2026-11-22T1200-security";
+import * as events from "./2026-11-22T1300-events";
+import * as payments from "./2026-11-22T1400-payments";
 
 /** Every migration, by name in the order they run; static imports so Workers can read the list too. */
 export const migrations: Record<string, Migration> = {
@@ -10,4 +12,6 @@ export const migrations: Record<string, Migration> = {
   "2026-11-22T1000-ledger": ledger,
   "2026-11-22T1100-cards": cards,
   "2026-11-22T1200-security": security,
+  "2026-11-22T1300-events": events,
+  "2026-11-22T1400-payments": payments,
 };

@@ -7,7 +7,8 @@ import { startEmbeddedPostgres } from "../platform/embedded-postgres";
 import { createLogger, type Logger } from "../platform/logger";
 import { migrateToLatest } from "../platform/migrate";
 
-export type NodeRuntime = { config: Config; logger: Logger; db: Db; close(): Promise<void> };
+/** databaseUrl: where db points, for connections outside the pool (the event notifier's LISTEN). */
+export type NodeRuntime = { config: Config; logger: Logger; db: Db; databaseUrl: string; close(): Promise<void> };
 
 /**
  * What every Node command shares: configuration (with generated demo secrets outside
@@ -41,6 +42,7 @@ export async function openNodeRuntime(env: Record<string, string | undefined>): 
     config,
     logger,
     db,
+    databaseUrl,
     close: async () => {
       await db.destroy();
       await stopEmbedded();

@@ -1,9 +1,11 @@
 import { serve } from "@hono/node-server";
 import { buildApp } from "../app";
 import { ConfigError } from "../config";
+import { createEventStreams } from "../features/events/event-streams";
 import { createLedger } from "../features/ledger/ledger";
 import { createSecurityHooks } from "../features/security/security-hooks";
 import { systemClock } from "../platform/clock";
+import { createPgEventNotifier } from "../platform/event-notifier-pg";
 import { createNodePinHasherFromConfig } from "../platform/node-pin-hasher";
 import { createStripeClient } from "../platform/stripe";
 import { deliverTo, serveStripeEmulator } from "../stripe-emulator/serve";
@@ -29,6 +31,8 @@ async function main(): Promise<void> {
       });
   if (emulator) logger.info({ port: emulator.port }, "Stripe emulator started (no STRIPE_SECRET_KEY: test mode)");
   const stripe = createStripeClient(config, emulator);
+  const notifier = createPgEventNotifier({ url: runtime.databaseUrl, logger });
+  await notifier.start();
   const deps = {
     config,
     db,
@@ -38,6 +42,7 @@ async function main(): Promise<void> {
     pinHasher: createNodePinHasherFromConfig(config),
     security: createSecurityHooks(),
     stripe,
+    events: createEventStreams(notifier, config.events),
   };
   const app = buildApp(deps);
   const server = serve({ fetch: app.fetch, hostname: config.host, port: config.port }, (info) => {
@@ -54,12 +59,15 @@ async function main(): Promise<void> {
     stopping = true;
     logger.info({ signal }, "shutting down: finishing in-flight requests");
     clearInterval(sweeper);
+    // Event streams never finish on their own; server.close() would wait for them until the timeout.
+    deps.events.closeAll();
     const force = setTimeout(() => {
       logger.warn("shutdown timeout: closing remaining connections");
       "closeAllConnections" in server && server.closeAllConnections();
     }, config.shutdownTimeoutMs);
     await new Promise<void>((resolve) => server.close(() => resolve()));
     clearTimeout(force);
+    await notifier.stop();
     await emulator?.close();
     await runtime.close();
     logger.info("stopped");

@@ -1,5 +1,6 @@
 import type { Config } from "../config";
 import type { ErrorCode } from "../errors";
+import type { EventStreams } from "../features/events/event-streams";
 import type { Ledger } from "../features/ledger/ledger";
 import type { SecurityHooks } from "../features/security/security-hooks";
 import type { Clock } from "../platform/clock";
@@ -19,6 +20,8 @@ export type Deps = {
   /** Confirmation methods, policy, confirmable resolvers and PIN-reset proofs, chosen at start-up. */
   security: SecurityHooks;
   stripe: StripeClient;
+  /** Open live-event streams of this process, and the notifier that wakes them. */
+  events: EventStreams;
 };
 
 export type AppEnv = {

@@ -56,6 +56,23 @@ export const PROBLEMS: Record<ErrorCode, { status: ContentfulStatusCode; title: 
   CARD_NOT_FOUND: { status: 404, title: "Card not found" },
   PAYOUT_CARD_REFUSED: { status: 422, title: "This card cannot receive payouts" },
   WEBHOOK_SIGNATURE_INVALID: { status: 400, title: "The webhook signature is not valid" },
+  TOO_MANY_STREAMS: { status: 429, title: "Too many open event streams" },
+  PAYMENT_NOT_FOUND: { status: 404, title: "Payment not found" },
+  RECIPIENT_NOT_IN_THREAD: { status: 422, title: "The recipient is not in this thread" },
+  CANNOT_PAY_SELF: { status: 422, title: "You cannot pay yourself" },
+  CURRENCY_NOT_SUPPORTED: { status: 422, title: "This currency is not supported" },
+  MEMO_CONTAINS_CARD_NUMBER: { status: 422, title: "The memo looks like it contains a card number" },
+  LIMIT_EXCEEDED: { status: 422, title: "This would go over a sending limit" },
+  TOO_MANY_PENDING_PAYMENTS: { status: 429, title: "Too many payments wait for confirmation" },
+  NO_FUNDING_SOURCE: { status: 422, title: "Add a debit card to send money" },
+  PAYMENT_EXPIRED: { status: 409, title: "This payment expired before it was confirmed" },
+  CONFIRMATION_IN_PROGRESS: { status: 409, title: "Another confirmation is under way; retry in a moment" },
+  PAYMENT_NOT_CANCELABLE: { status: 409, title: "This payment can no longer be canceled" },
+  PAYMENT_NOT_DECLINABLE: { status: 409, title: "This payment can no longer be declined" },
+  IDEMPOTENCY_KEY_REQUIRED: { status: 400, title: "This request needs an Idempotency-Key header" },
+  REQUEST_NOT_FOUND: { status: 404, title: "Request not found" },
+  REQUEST_NOT_OPEN: { status: 409, title: "This request is no longer open" },
+  REQUEST_SHARES_INVALID: { status: 422, title: "The request's split is not valid" },
 };
 
 /** Builds an RFC 9457 problem response and records its code for middleware that looks at outcomes. */

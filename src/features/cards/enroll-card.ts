@@ -5,6 +5,7 @@ import type { Deps } from "../../http/app-env";
 import { withTransaction } from "../../platform/db";
 import { newId } from "../../platform/ids";
 import { callStripe, isStripeError } from "../../platform/stripe";
+import { afterCommit, deliverWaitingPayments } from "../payments/deliver-payment";
 import { recordSecurityEvent } from "../security/record-security-event";
 import {
   findCardByPaymentMethod,
@@ -86,6 +87,9 @@ export async function enrollCard(
     }
   });
   const destination = await findPayoutDestination(deps.db, input.userId);
+  // A new payout card claims everything that was waiting for it.
+  if (destination?.state === "ready")
+    await afterCommit(deps, "claim", () => deliverWaitingPayments(deps, input.userId));
   return { card: { ...card, removed_at: null }, payoutCardId: destination?.card_id ?? null, created: true };
 }
 

@@ -2,7 +2,7 @@ import type Stripe from "stripe";
 import { AppError } from "../../errors";
 import type { Deps } from "../../http/app-env";
 import { type Trx, withTransaction } from "../../platform/db";
-import { callStripe, WEBHOOK_TOLERANCE_SECONDS } from "../../platform/stripe";
+import { callStripe, isStripeError, WEBHOOK_TOLERANCE_SECONDS } from "../../platform/stripe";
 import {
   findCardByPaymentMethod,
   findPayoutDestinationByAccount,
@@ -12,10 +12,15 @@ import {
   upsertPayoutDestination,
 } from "../cards/cards.repository";
 import { payoutStateOf } from "../cards/payout-destination";
+import { applyIntent } from "../payments/confirm-payment";
+import { afterCommit, applyPayout, deliverWaitingPayments, startPayout } from "../payments/deliver-payment";
+import { markRefunded } from "../payments/return-payment";
 import { recordSecurityEvent } from "../security/record-security-event";
 import { eventSeen, recordEvent } from "./stripe-events.repository";
 
-type Effect = (trx: Trx) => Promise<void>;
+/** Changes made with the event's record; may hand back Stripe work to do once they commit. */
+type Effect = (trx: Trx) => Promise<FollowUp | undefined>;
+type FollowUp = () => Promise<void>;
 
 /**
  * Verifies and applies one Stripe webhook delivery. The event is recorded once, in the same
@@ -30,18 +35,18 @@ export async function receiveStripeEvent(
   const event = await verify(deps, input.payload, input.signature);
   if (await eventSeen(deps.db, event.id)) return { duplicate: true, type: event.type };
   const effect = await effectOf(deps, event);
-  const fresh = await withTransaction(deps.db, async (trx) => {
-    const first = await recordEvent(trx, {
+  const { first, followUp } = await withTransaction(deps.db, async (trx) => {
+    const recorded = await recordEvent(trx, {
       event_id: event.id,
       type: event.type,
       object_id: (event.data.object as { id?: string }).id ?? "",
       account_id: event.account ?? null,
       received_at: deps.clock.now(),
     });
-    if (first) await effect?.(trx);
-    return first;
+    return { first: recorded, followUp: recorded ? await effect?.(trx) : undefined };
   });
-  return { duplicate: !fresh, type: event.type };
+  if (followUp) await afterCommit(deps, event.type, followUp);
+  return { duplicate: !first, type: event.type };
 }
 
 async function verify(deps: Deps, payload: string, signature: string | undefined): Promise<Stripe.Event> {
@@ -84,6 +89,7 @@ async function effectOf(deps: Deps, event: Stripe.Event): Promise<Effect | undef
           card_id: stillThere ? destination.card_id : null,
           updated_at: deps.clock.now(),
         });
+        return state.state === "ready" ? () => deliverWaitingPayments(deps, destination.user_id) : undefined;
       };
     }
     case "payment_method.detached": {
@@ -93,7 +99,7 @@ async function effectOf(deps: Deps, event: Stripe.Event): Promise<Effect | undef
       const pm = await callStripe(() => deps.stripe.sdk.paymentMethods.retrieve(pmId));
       if (pm.customer) return undefined;
       return async (trx) => {
-        if (!(await markCardRemoved(trx, card.id, deps.clock.now()))) return;
+        if (!(await markCardRemoved(trx, card.id, deps.clock.now()))) return undefined;
         await recordSecurityEvent(trx, deps.clock, {
           userId: card.user_id,
           kind: "card_removed",
@@ -103,8 +109,55 @@ async function effectOf(deps: Deps, event: Stripe.Event): Promise<Effect | undef
         if (next) await setDefault(trx, card.user_id, next.id);
       };
     }
+    case "payment_intent.succeeded":
+    case "payment_intent.payment_failed":
+    case "payment_intent.requires_action":
+    case "payment_intent.canceled": {
+      const intent = await reread(() =>
+        deps.stripe.sdk.paymentIntents.retrieve((event.data.object as { id: string }).id),
+      );
+      const paymentId = intent?.metadata?.payment_id;
+      if (!intent || !paymentId) return undefined;
+      return async (trx) => {
+        const payment = await applyIntent(deps, paymentId, intent, null, trx);
+        return payment.status === "paying_out" && !payment.payout_id ? () => startPayout(deps, paymentId) : undefined;
+      };
+    }
+    case "payout.paid":
+    case "payout.failed":
+    case "payout.canceled": {
+      const payoutId = (event.data.object as { id: string }).id;
+      const payout = await reread(() =>
+        deps.stripe.sdk.payouts.retrieve(payoutId, {}, event.account ? { stripeAccount: event.account } : {}),
+      );
+      if (!payout) return undefined;
+      return async (trx) => {
+        await applyPayout(deps, trx, payout);
+        return undefined;
+      };
+    }
+    case "charge.refunded": {
+      const charge = await reread(() => deps.stripe.sdk.charges.retrieve((event.data.object as { id: string }).id));
+      if (!charge) return undefined;
+      const intentId = typeof charge.payment_intent === "string" ? charge.payment_intent : charge.payment_intent?.id;
+      if (!intentId || charge.amount_refunded < charge.amount) return undefined;
+      return async (trx) => {
+        await markRefunded(deps, trx, intentId, charge.refunds?.data[0]?.id ?? null);
+        return undefined;
+      };
+    }
     default:
-      // Payment, charge, dispute and payout events take effect with the payment flow; until then they are recorded.
+      // Recorded and acknowledged (disputes are kept on record for the team to act on).
       return undefined;
+  }
+}
+
+/** Reads the event's object back from Stripe; an object Stripe does not know is nothing to act on. */
+async function reread<T>(call: () => Promise<T>): Promise<T | undefined> {
+  try {
+    return await callStripe(call);
+  } catch (err) {
+    if (isStripeError(err) && err.statusCode === 404) return undefined;
+    throw err;
   }
 }

@@ -1,15 +1,17 @@
 import type { Message } from "../../../db/schema";
 import type { Deps } from "../../http/app-env";
-import { withTransaction } from "../../platform/db";
+import { type Trx, withTransaction } from "../../platform/db";
 import { newId } from "../../platform/ids";
+import { publishEvent } from "../events/publish-event";
 import { requireMembership } from "./require-membership";
-import { insertMessage } from "./threads.repository";
+import { insertMessage, listMemberIds } from "./threads.repository";
+import { toMessageDto } from "./threads.schemas";
 
 /** Posts a text message to a thread the sender is a member of. */
 export function postMessage(deps: Deps, input: { senderId: string; threadId: string; body: string }): Promise<Message> {
   return withTransaction(deps.db, async (trx) => {
     await requireMembership(trx, input.threadId, input.senderId);
-    return insertMessage(trx, {
+    const message = await insertMessage(trx, {
       id: newId("msg"),
       thread_id: input.threadId,
       sender_id: input.senderId,
@@ -17,5 +19,17 @@ export function postMessage(deps: Deps, input: { senderId: string; threadId: str
       body: input.body,
       created_at: deps.clock.now(),
     });
+    await publishMessageCreated(trx, message);
+    return message;
+  });
+}
+
+/** Tells every member of the thread (the sender's other devices too) about a new message, in its transaction. */
+export async function publishMessageCreated(trx: Trx, message: Message): Promise<void> {
+  await publishEvent(trx, {
+    userIds: await listMemberIds(trx, message.thread_id),
+    type: "message.created",
+    data: toMessageDto(message),
+    at: message.created_at,
   });
 }

@@ -1,4 +1,5 @@
-import type { Message, Thread, User } from "../../../db/schema";
+import type { Insertable } from "kysely";
+import type { Message, MessagesTable, Thread, User } from "../../../db/schema";
 import type { Db, Trx } from "../../platform/db";
 
 /** Inserts the thread and its members; undefined when a direct thread between them already exists. */
@@ -64,7 +65,18 @@ export function listMembers(db: Db | Trx, threadIds: readonly string[]): Promise
     .execute();
 }
 
-export function insertMessage(db: Db | Trx, message: Omit<Message, "seq">): Promise<Message> {
+/** Who is in the thread (ids only), e.g. to tell each of them about a new message. */
+export async function listMemberIds(db: Db | Trx, threadId: string): Promise<string[]> {
+  const rows = await db
+    .selectFrom("thread_members")
+    .select("user_id")
+    .where("thread_id", "=", threadId)
+    .orderBy("user_id")
+    .execute();
+  return rows.map((row) => row.user_id);
+}
+
+export function insertMessage(db: Db | Trx, message: Insertable<MessagesTable>): Promise<Message> {
   return db.insertInto("messages").values(message).returningAll().executeTakeFirstOrThrow();
 }
 

@@ -48,8 +48,10 @@ export const Message = z
     id: z.string(),
     thread_id: z.string(),
     sender_id: z.string(),
-    kind: z.literal("text"),
+    kind: z.enum(["text", "payment", "request"]),
     body: z.string(),
+    payment_id: z.string().nullable().openapi({ description: "For payment messages: the payment to show" }),
+    request_id: z.string().nullable().openapi({ description: "For request messages: the request to show" }),
     created_at: z.string().openapi({ format: "date-time" }),
   })
   .openapi("Message");
@@ -75,6 +77,8 @@ export function toMessageDto(message: MessageRow): z.infer<typeof Message> {
     sender_id: message.sender_id,
     kind: message.kind,
     body: message.body,
+    payment_id: message.payment_id,
+    request_id: message.request_id,
     created_at: message.created_at.toISOString(),
   };
 }

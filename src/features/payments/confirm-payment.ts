@@ -1,0 +1,240 @@
+import { sql } from "kysely";
+import Stripe from "stripe";
+import type { Payment } from "../../../db/schema";
+import { AppError } from "../../errors";
+import type { Deps } from "../../http/app-env";
+import { type Trx, withTransaction } from "../../platform/db";
+import { callStripe } from "../../platform/stripe";
+import { findCustomerId, listActiveCards } from "../cards/cards.repository";
+import { verifyConfirmation } from "../confirmation/verify-confirmation";
+import { confirmableOf } from "./confirmable";
+import { spendableWallet } from "./create-payment";
+import { afterCommit, routeToRecipient, startPayout } from "./deliver-payment";
+import { checkSendingLimits } from "./limits";
+import { move, mustMove, platformAccount, reference, transferIds, walletOf } from "./payment-money";
+import { changePayment } from "./payment-state";
+import { findPaymentForParty, lockPayment, updatePayment } from "./payments.repository";
+
+/**
+ * Confirms a payment with the chosen method and moves the money: from the sender's wallet
+ * when what they can spend covers it, otherwise by charging their default debit card (a hold
+ * in the ledger first, then a PaymentIntent whose idempotency key is the payment's id, so a
+ * retried confirmation never charges twice). A payment already past confirmation is returned
+ * as it is, so retries are safe.
+ */
+export async function confirmPayment(
+  deps: Deps,
+  input: { userId: string; paymentId: string; challengeId: string; method: string; response: unknown },
+): Promise<Payment> {
+  const payment = await findPaymentForParty(deps.db, input.paymentId, input.userId);
+  if (payment?.sender_id !== input.userId) throw notFound(input.paymentId);
+  if (payment.status !== "requires_confirmation") return payment;
+  if (payment.confirm_by <= deps.clock.now()) {
+    await expireUnconfirmed(deps, payment.id);
+    throw new AppError("PAYMENT_EXPIRED", { detail: "Unconfirmed payments expire; send it again" });
+  }
+
+  const outcome = await withTransaction(deps.db, async (trx) => {
+    // One confirmation per sender at a time, so limits are checked against settled numbers. A
+    // second one answers at once instead of waiting: a waiter would hold a pooled connection
+    // while the first still needs one for the PIN's attempt counter, and enough of them starve the pool.
+    const { rows } = await sql<{
+      locked: boolean;
+    }>`select pg_try_advisory_xact_lock(hashtext(${`send:${input.userId}`})) as locked`.execute(trx);
+    if (!rows[0]?.locked) {
+      throw new AppError("CONFIRMATION_IN_PROGRESS", {
+        detail: "Another confirmation of yours is under way",
+        retryAfterSeconds: 1,
+      });
+    }
+    const locked = await lockPayment(trx, payment.id);
+    if (locked?.status !== "requires_confirmation") return { payment: locked ?? payment, next: "none" as const };
+    await verifyConfirmation(
+      deps,
+      {
+        userId: input.userId,
+        confirmable: confirmableOf(locked),
+        challengeId: input.challengeId,
+        method: input.method,
+        response: input.response,
+      },
+      trx,
+    );
+    await checkSendingLimits(deps, trx, {
+      senderId: locked.sender_id,
+      amountMinor: locked.amount_minor,
+      currency: locked.currency,
+      excludePaymentId: locked.id,
+    });
+    return fund(deps, trx, locked, input.method);
+  });
+  if (outcome.next === "charge") return chargeCard(deps, outcome.payment.id);
+  if (outcome.next === "payout") await afterCommit(deps, "payout", () => startPayout(deps, outcome.payment.id));
+  return outcome.payment;
+}
+
+async function fund(deps: Deps, trx: Trx, payment: Payment, method: string) {
+  const now = deps.clock.now();
+  const ids = transferIds(payment);
+  const senderWallet = await walletOf(trx, payment.sender_id, payment.currency, now);
+  const recipientWallet = await walletOf(trx, payment.recipient_id, payment.currency, now);
+  if ((await spendableWallet(trx, payment.sender_id, payment.currency)) >= payment.amount_minor) {
+    const [moved] = await move(trx, now, [
+      {
+        id: ids.walletToWallet,
+        type: "posted",
+        debitAccountId: senderWallet,
+        creditAccountId: recipientWallet,
+        amountMinor: payment.amount_minor,
+        currency: payment.currency,
+        ...reference(payment),
+      },
+    ]);
+    if (moved?.result === "created" || moved?.result === "exists") {
+      const funded = await updatePayment(trx, payment.id, { funding: "wallet" });
+      const routed = await routeToRecipient(deps, trx, { ...funded, status: payment.status }, payment.sender_id);
+      return { payment: routed, next: routed.status === "paying_out" ? ("payout" as const) : ("none" as const) };
+    }
+  }
+  const card = (await listActiveCards(trx, payment.sender_id)).find((c) => c.is_default);
+  if (!card) throw new AppError("NO_FUNDING_SOURCE", { detail: "Add a debit card to send money" });
+  await mustMove(trx, now, [
+    {
+      id: ids.cardHold,
+      type: "pending",
+      debitAccountId: await platformAccount(trx, "card_funding", payment.currency, now),
+      creditAccountId: recipientWallet,
+      amountMinor: payment.amount_minor,
+      currency: payment.currency,
+      ...reference(payment),
+    },
+  ]);
+  const processing = await changePayment(
+    deps,
+    trx,
+    payment,
+    "processing",
+    { funding: "card", card_id: card.id },
+    { actorId: payment.sender_id, detail: { method } },
+  );
+  return { payment: processing, next: "charge" as const };
+}
+
+/**
+ * Charges the sender's card for a payment in `processing`. Safe to call again (the sweep does,
+ * for payments whose charge outcome was lost): Stripe answers a repeated idempotency key with
+ * the same PaymentIntent or the same decline.
+ */
+export async function chargeCard(deps: Deps, paymentId: string): Promise<Payment> {
+  const payment = await withTransaction(deps.db, (trx) => lockPayment(trx, paymentId));
+  if (payment?.status !== "processing" || !payment.card_id) return payment as Payment;
+  const card = await deps.db
+    .selectFrom("cards")
+    .selectAll()
+    .where("id", "=", payment.card_id)
+    .executeTakeFirstOrThrow();
+  const customer = await findCustomerId(deps.db, payment.sender_id);
+  let intent: Stripe.PaymentIntent;
+  try {
+    intent = await callStripe(() =>
+      deps.stripe.sdk.paymentIntents.create(
+        {
+          amount: Number(payment.amount_minor),
+          currency: payment.currency.toLowerCase(),
+          customer: customer ?? undefined,
+          payment_method: card.payment_method_id,
+          confirm: true,
+          description: "Payment in chat",
+          transfer_group: payment.id,
+          metadata: { payment_id: payment.id },
+        },
+        { idempotencyKey: `payment-${payment.id}` },
+      ),
+    );
+  } catch (err) {
+    if (err instanceof Stripe.errors.StripeCardError) {
+      const declined = err.payment_intent as Stripe.PaymentIntent | undefined;
+      return applyIntent(deps, paymentId, declined ?? null, {
+        code: err.decline_code ?? err.code ?? "card_declined",
+        message: err.message,
+      });
+    }
+    throw err;
+  }
+  return applyIntent(deps, paymentId, intent, null);
+}
+
+const DECLINE_MESSAGES: Record<string, string> = {
+  insufficient_funds: "The card has insufficient funds.",
+  lost_card: "The card was reported lost; use another card.",
+  expired_card: "The card has expired.",
+  authentication_required: "The bank needs you to authenticate this payment.",
+};
+
+/**
+ * Applies what Stripe says about the charge (from the confirmation call, a webhook, or the
+ * sweep re-reading it): succeeded posts the hold and routes the money to the recipient;
+ * requires_action waits for 3-D Secure; a failure voids the hold, moving nothing.
+ */
+export async function applyIntent(
+  deps: Deps,
+  paymentId: string,
+  intent: Stripe.PaymentIntent | null,
+  failure: { code: string; message: string } | null,
+  trx?: Trx,
+): Promise<Payment> {
+  const result = await withTransaction(trx ?? deps.db, async (t) => {
+    const payment = await lockPayment(t, paymentId);
+    if (!payment) throw notFound(paymentId);
+    if (payment.status !== "processing" && payment.status !== "requires_action") return { payment, payout: false };
+    const ids = transferIds(payment);
+    const now = deps.clock.now();
+    const status = intent?.status;
+    if (status === "succeeded") {
+      await mustMove(t, now, [
+        { id: ids.cardHoldPost, type: "post_pending", pendingId: ids.cardHold, ...reference(payment) },
+      ]);
+      const charged = await updatePayment(t, paymentId, { payment_intent_id: intent?.id ?? null, client_secret: null });
+      const routed = await routeToRecipient(deps, t, charged, null);
+      return { payment: routed, payout: routed.status === "paying_out" };
+    }
+    if (status === "requires_action" && payment.status === "processing") {
+      const waiting = await changePayment(deps, t, payment, "requires_action", {
+        payment_intent_id: intent?.id ?? null,
+        client_secret: intent?.client_secret ?? null,
+      });
+      return { payment: waiting, payout: false };
+    }
+    if (failure || status === "requires_payment_method" || status === "canceled") {
+      const reason = failure ?? {
+        code: intent?.last_payment_error?.decline_code ?? intent?.last_payment_error?.code ?? status ?? "card_declined",
+        message: intent?.last_payment_error?.message ?? "The card was declined.",
+      };
+      await mustMove(t, now, [
+        { id: ids.cardHoldVoid, type: "void_pending", pendingId: ids.cardHold, ...reference(payment) },
+      ]);
+      const failed = await changePayment(deps, t, payment, "failed", {
+        payment_intent_id: intent?.id ?? payment.payment_intent_id,
+        client_secret: null,
+        failure_code: reason.code,
+        failure_message: DECLINE_MESSAGES[reason.code] ?? reason.message,
+      });
+      return { payment: failed, payout: false };
+    }
+    return { payment, payout: false };
+  });
+  if (result.payout && !trx) await afterCommit(deps, "payout", () => startPayout(deps, paymentId));
+  return result.payment;
+}
+
+/** Unconfirmed past its window: expired, nothing moved. */
+export async function expireUnconfirmed(deps: Deps, paymentId: string): Promise<void> {
+  await withTransaction(deps.db, async (trx) => {
+    const payment = await lockPayment(trx, paymentId);
+    if (payment?.status === "requires_confirmation" && payment.confirm_by <= deps.clock.now()) {
+      await changePayment(deps, trx, payment, "expired");
+    }
+  });
+}
+
+export const notFound = (id: string) => new AppError("PAYMENT_NOT_FOUND", { detail: `No payment ${id} of yours` });

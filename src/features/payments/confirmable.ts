@@ -1,0 +1,14 @@
+import type { Payment } from "../../../db/schema";
+import type { Confirmable } from "../confirmation/confirmation.types";
+
+/** What a confirmation of this payment vouches for: any change to these invalidates it. */
+export function confirmableOf(p: Payment): Confirmable {
+  return {
+    kind: "payment",
+    id: p.id,
+    payerId: p.sender_id,
+    payeeId: p.recipient_id,
+    amountMinor: p.amount_minor,
+    currency: p.currency,
+  };
+}

@@ -1,0 +1,165 @@
+import type { Payment } from "../../../db/schema";
+import { AppError } from "../../errors";
+import type { Deps } from "../../http/app-env";
+import { type Db, type Trx, withTransaction } from "../../platform/db";
+import { newId } from "../../platform/ids";
+import { listActiveCards } from "../cards/cards.repository";
+import {
+  type IssuedConfirmationChallenge,
+  issueConfirmationChallenge,
+} from "../confirmation/issue-confirmation-challenge";
+import { viewBalance } from "../ledger/balances";
+import { findAccountByOwner } from "../ledger/ledger.repository";
+import { requireMembership } from "../threads/require-membership";
+import { findThreadForMember, insertMessage } from "../threads/threads.repository";
+import { confirmableOf } from "./confirmable";
+import { formatAmount } from "./format-amount";
+import { checkSendingLimits } from "./limits";
+import { containsCardNumber } from "./memo";
+import { changePayment } from "./payment-state";
+import {
+  awaitingReceivedTotal,
+  countAwaitingConfirmation,
+  findPaymentByKey,
+  insertPayment,
+} from "./payments.repository";
+
+export type CreatePaymentInput = {
+  senderId: string;
+  threadId: string;
+  recipientId: string;
+  amountMinor: bigint;
+  currency: string;
+  memo: string | undefined;
+  idempotencyKey: string | undefined;
+  requestId?: string;
+};
+
+/**
+ * Starts a payment in a thread: both people must be in it, the amount within limits, the
+ * sender able to fund and confirm it. Creates the payment (awaiting confirmation) and its
+ * message in one transaction, then a confirmation challenge bound to it.
+ */
+export async function createPayment(
+  deps: Deps,
+  input: CreatePaymentInput,
+  inTransaction?: (trx: Trx, payment: Payment) => Promise<void>,
+): Promise<{ payment: Payment; confirmation: IssuedConfirmationChallenge | null; created: boolean }> {
+  // Non-members learn nothing, not even what a valid request would need.
+  await requireMembership(deps.db, input.threadId, input.senderId);
+  if (!input.idempotencyKey) {
+    throw new AppError("IDEMPOTENCY_KEY_REQUIRED", {
+      detail: "Send an Idempotency-Key header so a retry never pays twice",
+    });
+  }
+  const previous = await findPaymentByKey(deps.db, input.senderId, input.idempotencyKey);
+  if (previous) return { payment: sameOrRefuse(previous, input), confirmation: null, created: false };
+
+  await checkPayable(deps, input);
+  const now = deps.clock.now();
+  const payment = await withTransaction(deps.db, async (trx) => {
+    const row = await insertPayment(trx, {
+      id: newId("pay"),
+      thread_id: input.threadId,
+      sender_id: input.senderId,
+      recipient_id: input.recipientId,
+      request_id: input.requestId ?? null,
+      amount_minor: input.amountMinor,
+      currency: input.currency,
+      memo: input.memo || null,
+      status: "requires_confirmation",
+      funding: null,
+      card_id: null,
+      payment_intent_id: null,
+      client_secret: null,
+      payout_id: null,
+      refund_state: null,
+      refund_id: null,
+      failure_code: null,
+      failure_message: null,
+      idempotency_key: input.idempotencyKey as string,
+      confirm_by: new Date(now.getTime() + deps.config.payments.confirmWindowMs),
+      claim_by: null,
+      created_at: now,
+      updated_at: now,
+    });
+    await insertMessage(trx, {
+      id: newId("msg"),
+      thread_id: input.threadId,
+      sender_id: input.senderId,
+      kind: "payment",
+      body: `Payment of ${formatAmount(input.amountMinor, input.currency)}${input.memo ? `: ${input.memo}` : ""}`,
+      payment_id: row.id,
+      created_at: now,
+    });
+    await inTransaction?.(trx, row);
+    return changePayment(deps, trx, row, "requires_confirmation", {}, { actorId: input.senderId });
+  });
+  const confirmation = await issueConfirmationChallenge(deps, {
+    userId: input.senderId,
+    confirmable: confirmableOf(payment),
+  });
+  return { payment, confirmation, created: true };
+}
+
+function sameOrRefuse(previous: Payment, input: CreatePaymentInput): Payment {
+  const same =
+    previous.thread_id === input.threadId &&
+    previous.recipient_id === input.recipientId &&
+    previous.amount_minor === input.amountMinor &&
+    previous.currency === input.currency &&
+    (previous.memo ?? "") === (input.memo ?? "");
+  if (!same) {
+    throw new AppError("IDEMPOTENCY_KEY_REUSED", { detail: "This Idempotency-Key already made a different payment" });
+  }
+  return previous;
+}
+
+async function checkPayable(deps: Deps, input: CreatePaymentInput): Promise<void> {
+  if (input.recipientId === input.senderId)
+    throw new AppError("CANNOT_PAY_SELF", { detail: "Pick someone else in the thread" });
+  if (!(await findThreadForMember(deps.db, input.threadId, input.recipientId))) {
+    throw new AppError("RECIPIENT_NOT_IN_THREAD", { detail: "You can only pay people in this thread" });
+  }
+  if (!deps.config.payments.currencies.includes(input.currency)) {
+    throw new AppError("CURRENCY_NOT_SUPPORTED", {
+      detail: `Payments are in ${deps.config.payments.currencies.join(", ")}`,
+    });
+  }
+  if (input.memo && containsCardNumber(input.memo)) {
+    throw new AppError("MEMO_CONTAINS_CARD_NUMBER", {
+      detail: "Never share card numbers in a memo; remove it and try again",
+    });
+  }
+  const pending = await countAwaitingConfirmation(deps.db, input.senderId);
+  if (pending >= deps.config.payments.maxPendingConfirmations) {
+    throw new AppError("TOO_MANY_PENDING_PAYMENTS", {
+      detail: `Confirm or cancel your ${pending} unconfirmed payments first`,
+      retryAfterSeconds: Math.ceil(deps.config.payments.confirmWindowMs / 1000),
+    });
+  }
+  await checkSendingLimits(deps, deps.db, input);
+  if (!(await canFund(deps, input.senderId, input.amountMinor, input.currency))) {
+    throw new AppError("NO_FUNDING_SOURCE", { detail: "Add a debit card to send money" });
+  }
+  let methods = 0;
+  for (const method of deps.security.confirmationMethods) if (await method.isAvailable(deps, input.senderId)) methods++;
+  if (methods === 0) {
+    throw new AppError("NO_CONFIRMATION_METHOD", {
+      detail: "Set a payment PIN or register a passkey to confirm payments",
+    });
+  }
+}
+
+/** A default debit card, or enough in the wallet that is not waiting to be claimed (which could still go back). */
+async function canFund(deps: Deps, userId: string, amountMinor: bigint, currency: string): Promise<boolean> {
+  if ((await listActiveCards(deps.db, userId)).some((c) => c.is_default)) return true;
+  return (await spendableWallet(deps.db, userId, currency)) >= amountMinor;
+}
+
+/** What the person may spend from their wallet: money waiting to be claimed could still go back. */
+export async function spendableWallet(db: Db | Trx, userId: string, currency: string): Promise<bigint> {
+  const wallet = await findAccountByOwner(db, { ownerId: userId, purpose: "wallet", currency });
+  if (!wallet) return 0n;
+  return viewBalance(wallet).available - (await awaitingReceivedTotal(db, userId, currency));
+}

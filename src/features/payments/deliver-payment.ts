@@ -1,0 +1,148 @@
+import type Stripe from "stripe";
+import type { Payment } from "../../../db/schema";
+import type { Deps } from "../../http/app-env";
+import { type Trx, withTransaction } from "../../platform/db";
+import { callStripe } from "../../platform/stripe";
+import { findPayoutDestination } from "../cards/cards.repository";
+import { mustMove, platformAccount, reference, transferIds, walletOf } from "./payment-money";
+import { changePayment } from "./payment-state";
+import { awaitingFor, lockPayment, updatePayment } from "./payments.repository";
+
+/**
+ * With the money in the recipient's wallet: hold it for a payout when they have a ready payout
+ * card, otherwise leave it waiting for them to claim (until the claim window ends).
+ */
+export async function routeToRecipient(
+  deps: Deps,
+  trx: Trx,
+  payment: Payment,
+  actorId: string | null,
+): Promise<Payment> {
+  const now = deps.clock.now();
+  const destination = await findPayoutDestination(trx, payment.recipient_id);
+  if (destination?.state === "ready" && destination.external_account_id) {
+    const attempt = payment.payout_attempts + 1;
+    const ids = transferIds({ ...payment, payout_attempts: attempt });
+    await mustMove(trx, now, [
+      {
+        id: ids.payout,
+        type: "pending",
+        debitAccountId: await walletOf(trx, payment.recipient_id, payment.currency, now),
+        creditAccountId: await platformAccount(trx, "payouts_in_transit", payment.currency, now),
+        amountMinor: payment.amount_minor,
+        currency: payment.currency,
+        ...reference(payment),
+      },
+    ]);
+    return changePayment(
+      deps,
+      trx,
+      payment,
+      "paying_out",
+      { payout_attempts: attempt, payout_id: null, claim_by: null },
+      { actorId },
+    );
+  }
+  const claimBy = payment.claim_by ?? new Date(now.getTime() + deps.config.payments.claimWindowMs);
+  return changePayment(deps, trx, payment, "awaiting_recipient", { claim_by: claimBy }, { actorId });
+}
+
+/**
+ * Sends a held payout through Stripe: a transfer to the recipient's connected account and an
+ * instant payout to their card, each with an idempotency key per payment and attempt, so a
+ * retry (the sweep's, after Stripe was unreachable) never pays twice.
+ */
+export async function startPayout(deps: Deps, paymentId: string): Promise<void> {
+  const payment = await withTransaction(deps.db, (trx) => lockPayment(trx, paymentId));
+  if (payment?.status !== "paying_out" || payment.payout_id) return;
+  const destination = await findPayoutDestination(deps.db, payment.recipient_id);
+  if (destination?.state !== "ready" || !destination.external_account_id) {
+    await withTransaction(deps.db, async (trx) => {
+      const locked = await lockPayment(trx, paymentId);
+      if (locked?.status === "paying_out" && !locked.payout_id)
+        await returnPayoutToWallet(deps, trx, locked, "destination_unavailable");
+    });
+    return;
+  }
+  const key = `${payment.id}-${payment.payout_attempts}`;
+  const amount = Number(payment.amount_minor);
+  const currency = payment.currency.toLowerCase();
+  const metadata = { payment_id: payment.id, attempt: String(payment.payout_attempts) };
+  await callStripe(() =>
+    deps.stripe.sdk.transfers.create(
+      { amount, currency, destination: destination.account_id, transfer_group: payment.id, metadata },
+      { idempotencyKey: `transfer-${key}` },
+    ),
+  );
+  const externalAccount = destination.external_account_id;
+  const payout = await callStripe(() =>
+    deps.stripe.sdk.payouts.create(
+      { amount, currency, method: "instant", destination: externalAccount, metadata },
+      { stripeAccount: destination.account_id, idempotencyKey: `payout-${key}` },
+    ),
+  );
+  await withTransaction(deps.db, async (trx) => {
+    const locked = await lockPayment(trx, paymentId);
+    if (locked?.status === "paying_out" && locked.payout_attempts === payment.payout_attempts && !locked.payout_id) {
+      await updatePayment(trx, paymentId, { payout_id: payout.id, updated_at: deps.clock.now() });
+    }
+  });
+}
+
+/** Stripe's word on a payout (re-read, not taken from the webhook body): paid settles it, failed puts the money back. */
+export async function applyPayout(deps: Deps, trx: Trx, payout: Stripe.Payout): Promise<void> {
+  const paymentId = payout.metadata?.payment_id;
+  const attempt = Number(payout.metadata?.attempt);
+  if (!paymentId) return;
+  const payment = await lockPayment(trx, paymentId);
+  if (payment?.status !== "paying_out" || payment.payout_attempts !== attempt) return;
+  const ids = transferIds(payment);
+  if (payout.status === "paid") {
+    await mustMove(trx, deps.clock.now(), [
+      { id: ids.payoutPost, type: "post_pending", pendingId: ids.payout, ...reference(payment) },
+    ]);
+    await changePayment(deps, trx, payment, "paid_out", { payout_id: payout.id }, { detail: { payout_id: payout.id } });
+  } else if (payout.status === "failed" || payout.status === "canceled") {
+    await returnPayoutToWallet(deps, trx, payment, payout.failure_code ?? payout.status);
+  }
+}
+
+async function returnPayoutToWallet(deps: Deps, trx: Trx, payment: Payment, reason: string): Promise<void> {
+  const now = deps.clock.now();
+  const ids = transferIds(payment);
+  await mustMove(trx, now, [
+    { id: ids.payoutVoid, type: "void_pending", pendingId: ids.payout, ...reference(payment) },
+  ]);
+  await changePayment(
+    deps,
+    trx,
+    payment,
+    "awaiting_recipient",
+    { payout_id: null, claim_by: new Date(now.getTime() + deps.config.payments.claimWindowMs) },
+    { detail: { payout_failed: reason } },
+  );
+}
+
+/** Pays out everything waiting for this person, once they have a ready payout card. */
+export async function deliverWaitingPayments(deps: Deps, recipientId: string): Promise<void> {
+  for (const id of await awaitingFor(deps.db, recipientId)) {
+    const routed = await withTransaction(deps.db, async (trx) => {
+      const payment = await lockPayment(trx, id);
+      return payment?.status === "awaiting_recipient" ? routeToRecipient(deps, trx, payment, recipientId) : undefined;
+    });
+    if (routed?.status === "paying_out") await afterCommit(deps, "payout", () => startPayout(deps, id));
+  }
+}
+
+/**
+ * Stripe work that follows a committed change. Its failure leaves the payment in a state the
+ * sweep picks up again (a payout without a Stripe payout, a refund still pending), so it is
+ * logged rather than turned into an error for a change that already happened.
+ */
+export async function afterCommit(deps: Deps, step: string, work: () => Promise<unknown>): Promise<void> {
+  try {
+    await work();
+  } catch (err) {
+    deps.logger.warn({ err, step }, "payment step deferred to the sweep");
+  }
+}

@@ -1,0 +1,84 @@
+import { AppError } from "../../errors";
+import type { Deps } from "../../http/app-env";
+import type { Db, Trx } from "../../platform/db";
+import { isInReducedLimitsWindow } from "../pin/reduced-limits";
+import { formatAmount } from "./format-amount";
+import { sentSince } from "./payments.repository";
+
+const DAY_MS = 86_400_000;
+
+/**
+ * Per-payment, rolling 24-hour and 7-day sending limits; lower for new accounts and for a
+ * day after a PIN reset. A refusal names the limit and when enough of it frees up.
+ */
+export async function checkSendingLimits(
+  deps: Deps,
+  db: Db | Trx,
+  input: { senderId: string; amountMinor: bigint; currency: string; excludePaymentId?: string },
+): Promise<void> {
+  const now = deps.clock.now();
+  const user = await db
+    .selectFrom("users")
+    .select("created_at")
+    .where("id", "=", input.senderId)
+    .executeTakeFirstOrThrow();
+  const newAccount = now.getTime() - user.created_at.getTime() < deps.config.payments.newAccountDays * DAY_MS;
+  const reduced = newAccount || (await isInReducedLimitsWindow(deps, input.senderId));
+  const limits = reduced ? deps.config.payments.reduced : deps.config.payments;
+  const why = newAccount ? " (lower while your account is new)" : reduced ? " (lower for a day after a PIN reset)" : "";
+
+  if (input.amountMinor > BigInt(limits.maxMinor)) {
+    throw limitError(
+      "per_payment",
+      limits.maxMinor,
+      0n,
+      null,
+      input.currency,
+      `At most ${formatAmount(BigInt(limits.maxMinor), input.currency)} per payment${why}`,
+    );
+  }
+  for (const [name, windowMs, limit] of [
+    ["daily", DAY_MS, limits.dailyLimitMinor],
+    ["weekly", 7 * DAY_MS, limits.weeklyLimitMinor],
+  ] as const) {
+    const used = await sentSince(
+      db,
+      input.senderId,
+      input.currency,
+      new Date(now.getTime() - windowMs),
+      input.excludePaymentId,
+    );
+    if (used.total + input.amountMinor > BigInt(limit)) {
+      const resetsAt = used.oldest ? new Date(used.oldest.getTime() + windowMs) : now;
+      const left = BigInt(limit) - used.total;
+      throw limitError(
+        name,
+        limit,
+        used.total,
+        resetsAt,
+        input.currency,
+        `Your ${name === "daily" ? "24-hour" : "7-day"} limit is ${formatAmount(BigInt(limit), input.currency)}${why}; ${formatAmount(left > 0n ? left : 0n, input.currency)} left until ${resetsAt.toISOString()}`,
+      );
+    }
+  }
+}
+
+function limitError(
+  limit: string,
+  limitMinor: number,
+  usedMinor: bigint,
+  resetsAt: Date | null,
+  currency: string,
+  detail: string,
+) {
+  return new AppError("LIMIT_EXCEEDED", {
+    detail,
+    fields: {
+      limit,
+      limit_minor: limitMinor,
+      used_minor: Number(usedMinor),
+      currency,
+      resets_at: resetsAt?.toISOString() ?? null,
+    },
+  });
+}

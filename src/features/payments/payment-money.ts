@@ -1,0 +1,42 @@
+import type { Payment } from "../../../db/schema";
+import type { Trx } from "../../platform/db";
+import { type AccountPurpose, ensureAccount, PLATFORM_OWNER } from "../ledger/accounts";
+import type { TransferInput, TransferResult } from "../ledger/ledger.types";
+import { postTransfers } from "../ledger/post-transfers";
+
+/**
+ * The ledger side of a payment: every step has a transfer id derived from the payment id,
+ * so a retried step finds its transfer already there ("exists") and moves nothing twice.
+ */
+export const transferIds = (p: Pick<Payment, "id" | "payout_attempts">) => ({
+  walletToWallet: `${p.id}.wallet`,
+  cardHold: `${p.id}.hold`,
+  cardHoldPost: `${p.id}.hold.post`,
+  cardHoldVoid: `${p.id}.hold.void`,
+  payout: `${p.id}.payout.${p.payout_attempts}`,
+  payoutPost: `${p.id}.payout.${p.payout_attempts}.post`,
+  payoutVoid: `${p.id}.payout.${p.payout_attempts}.void`,
+  refund: `${p.id}.refund`,
+});
+
+export async function walletOf(trx: Trx, userId: string, currency: string, now: Date): Promise<string> {
+  return (await ensureAccount(trx, { ownerId: userId, purpose: "wallet", currency }, now)).id;
+}
+
+export async function platformAccount(trx: Trx, purpose: AccountPurpose, currency: string, now: Date): Promise<string> {
+  return (await ensureAccount(trx, { ownerId: PLATFORM_OWNER, purpose, currency }, now)).id;
+}
+
+/** Posts transfers in the payment's transaction; anything but created/exists is reported to the caller. */
+export async function move(trx: Trx, now: Date, transfers: TransferInput[]): Promise<TransferResult[]> {
+  return postTransfers(trx, transfers, now);
+}
+
+/** Like move(), for steps that cannot fail unless an invariant broke (e.g. posting a hold). */
+export async function mustMove(trx: Trx, now: Date, transfers: TransferInput[]): Promise<void> {
+  const results = await move(trx, now, transfers);
+  const refused = results.find((r) => r.result === "failed");
+  if (refused) throw new Error(`Ledger refused a payment step: ${JSON.stringify(refused)}`);
+}
+
+export const reference = (p: Pick<Payment, "id">) => ({ reference: p.id });

@@ -1,0 +1,181 @@
+import { type Insertable, sql } from "kysely";
+import type { Payment, PaymentStatus, PaymentsTable } from "../../../db/schema";
+import type { Db, Trx } from "../../platform/db";
+
+export async function insertPayment(trx: Trx, row: Insertable<PaymentsTable>): Promise<Payment> {
+  return trx.insertInto("payments").values(row).returningAll().executeTakeFirstOrThrow();
+}
+
+export function findPaymentByKey(db: Db | Trx, senderId: string, key: string): Promise<Payment | undefined> {
+  return db
+    .selectFrom("payments")
+    .selectAll()
+    .where("sender_id", "=", senderId)
+    .where("idempotency_key", "=", key)
+    .executeTakeFirst();
+}
+
+/** The payment, only for its sender or recipient. */
+export function findPaymentForParty(db: Db | Trx, id: string, userId: string): Promise<Payment | undefined> {
+  return db
+    .selectFrom("payments")
+    .selectAll()
+    .where("id", "=", id)
+    .where((eb) => eb.or([eb("sender_id", "=", userId), eb("recipient_id", "=", userId)]))
+    .executeTakeFirst();
+}
+
+/** Locks the payment for a state change; every transition holds this lock. */
+export function lockPayment(trx: Trx, id: string): Promise<Payment | undefined> {
+  return trx.selectFrom("payments").selectAll().where("id", "=", id).forUpdate().executeTakeFirst();
+}
+
+export function updatePayment(
+  trx: Trx,
+  id: string,
+  patch: Partial<Omit<Payment, "id" | "seq" | "created_at">>,
+): Promise<Payment> {
+  return trx.updateTable("payments").set(patch).where("id", "=", id).returningAll().executeTakeFirstOrThrow();
+}
+
+export async function insertAudit(
+  trx: Trx,
+  row: {
+    payment_id: string;
+    from_status: string | null;
+    to_status: string;
+    actor_id: string | null;
+    detail: Record<string, unknown>;
+    created_at: Date;
+  },
+): Promise<void> {
+  await trx
+    .insertInto("payment_audit")
+    .values({ ...row, detail: JSON.stringify(row.detail) })
+    .execute();
+}
+
+export function listAudit(db: Db, paymentId: string) {
+  return db.selectFrom("payment_audit").selectAll().where("payment_id", "=", paymentId).orderBy("id").execute();
+}
+
+export type PaymentFilter = {
+  userId: string;
+  direction: "sent" | "received" | undefined;
+  status: PaymentStatus | undefined;
+  threadId: string | undefined;
+  beforeSeq: bigint | undefined;
+  take: number;
+};
+
+export function listPayments(db: Db, f: PaymentFilter): Promise<Payment[]> {
+  let query = db.selectFrom("payments").selectAll();
+  if (f.direction === "sent") query = query.where("sender_id", "=", f.userId);
+  else if (f.direction === "received") query = query.where("recipient_id", "=", f.userId);
+  else query = query.where((eb) => eb.or([eb("sender_id", "=", f.userId), eb("recipient_id", "=", f.userId)]));
+  if (f.status) query = query.where("status", "=", f.status);
+  if (f.threadId) query = query.where("thread_id", "=", f.threadId);
+  if (f.beforeSeq !== undefined) query = query.where("seq", "<", f.beforeSeq);
+  return query.orderBy("seq", "desc").limit(f.take).execute();
+}
+
+/** Statuses whose amount counts against the sender's limits: everything not abandoned or returned. */
+export const COUNTED_STATUSES: readonly PaymentStatus[] = [
+  "requires_confirmation",
+  "processing",
+  "requires_action",
+  "awaiting_recipient",
+  "paying_out",
+  "paid_out",
+];
+
+/** What the sender has committed since a moment, and when the oldest of it leaves the window. */
+export async function sentSince(
+  db: Db | Trx,
+  senderId: string,
+  currency: string,
+  since: Date,
+  excludeId: string | undefined,
+): Promise<{ total: bigint; oldest: Date | null }> {
+  const row = await db
+    .selectFrom("payments")
+    .select([
+      sql<string>`coalesce(sum(amount_minor), 0)::text`.as("total"),
+      sql<Date | null>`min(created_at)`.as("oldest"),
+    ])
+    .where("sender_id", "=", senderId)
+    .where("currency", "=", currency)
+    .where("status", "in", COUNTED_STATUSES)
+    .where("created_at", ">", since)
+    .$if(excludeId !== undefined, (q) => q.where("id", "<>", excludeId as string))
+    .executeTakeFirstOrThrow();
+  return { total: BigInt(row.total), oldest: row.oldest };
+}
+
+export async function countAwaitingConfirmation(db: Db | Trx, senderId: string): Promise<number> {
+  const row = await db
+    .selectFrom("payments")
+    .select((eb) => eb.fn.countAll<bigint>().as("n"))
+    .where("sender_id", "=", senderId)
+    .where("status", "=", "requires_confirmation")
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+export function findByPaymentIntent(db: Db | Trx, paymentIntentId: string): Promise<Payment | undefined> {
+  return db.selectFrom("payments").selectAll().where("payment_intent_id", "=", paymentIntentId).executeTakeFirst();
+}
+
+export function findPayment(db: Db | Trx, id: string): Promise<Payment | undefined> {
+  return db.selectFrom("payments").selectAll().where("id", "=", id).executeTakeFirst();
+}
+
+export async function idsWhere(
+  db: Db,
+  where: { status: PaymentStatus; dueColumn: "confirm_by" | "claim_by" | "updated_at"; before: Date },
+  limit: number,
+): Promise<string[]> {
+  const rows = await db
+    .selectFrom("payments")
+    .select("id")
+    .where("status", "=", where.status)
+    .where(where.dueColumn, "<=", where.before)
+    .orderBy(where.dueColumn)
+    .limit(limit)
+    .execute();
+  return rows.map((r) => r.id);
+}
+
+export async function pendingRefundIds(db: Db, before: Date, limit: number): Promise<string[]> {
+  const rows = await db
+    .selectFrom("payments")
+    .select("id")
+    .where("refund_state", "=", "pending")
+    .where("updated_at", "<=", before)
+    .limit(limit)
+    .execute();
+  return rows.map((r) => r.id);
+}
+
+export async function awaitingFor(db: Db, recipientId: string): Promise<string[]> {
+  const rows = await db
+    .selectFrom("payments")
+    .select("id")
+    .where("recipient_id", "=", recipientId)
+    .where("status", "=", "awaiting_recipient")
+    .orderBy("seq")
+    .execute();
+  return rows.map((r) => r.id);
+}
+
+/** Money waiting in this person's wallet for them to claim: it may still go back, so it cannot be spent. */
+export async function awaitingReceivedTotal(db: Db | Trx, recipientId: string, currency: string): Promise<bigint> {
+  const row = await db
+    .selectFrom("payments")
+    .select(sql<string>`coalesce(sum(amount_minor), 0)::text`.as("total"))
+    .where("recipient_id", "=", recipientId)
+    .where("currency", "=", currency)
+    .where("status", "=", "awaiting_recipient")
+    .executeTakeFirstOrThrow();
+  return BigInt(row.total);
+}

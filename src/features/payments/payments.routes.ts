@@ -1,0 +1,234 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import { decodeCursor } from "../../http/pagination";
+import { bearerSecurity, createRouter, IdempotencyKeyHeader, problemResponses } from "../../http/router";
+import { ConfirmationChallenge, ConfirmBody, toConfirmationChallengeDto } from "../confirmation/confirmation.schemas";
+import { issueConfirmationChallenge } from "../confirmation/issue-confirmation-challenge";
+import { confirmPayment } from "./confirm-payment";
+import { confirmableOf } from "./confirmable";
+import { createPayment } from "./create-payment";
+import {
+  CreatePaymentBody,
+  Payment,
+  PaymentPage,
+  PaymentParams,
+  PaymentsQuery,
+  RequiredIdempotencyKeyHeader,
+  ThreadPaymentParams,
+  toPaymentDto,
+} from "./payments.schemas";
+import { getPayment, getReceipt, listPaymentsFor } from "./read-payments";
+import { cancelPayment, declinePayment } from "./return-payment";
+
+const json = <T>(schema: T) => ({ "application/json": { schema } });
+const CreatedPayment = z
+  .object({ payment: Payment, confirmation: ConfirmationChallenge.nullable() })
+  .openapi("CreatedPayment");
+const Receipt = z
+  .object({
+    payment: Payment,
+    from: z.string(),
+    to: z.string(),
+    timeline: z.array(z.object({ status: z.string(), at: z.string().openapi({ format: "date-time" }) })),
+  })
+  .openapi("Receipt");
+
+const send = createRoute({
+  method: "post",
+  path: "/v1/threads/{id}/payments",
+  tags: ["Payments"],
+  summary: "Send money to someone in the thread (confirm it next)",
+  security: bearerSecurity,
+  request: {
+    params: ThreadPaymentParams,
+    headers: RequiredIdempotencyKeyHeader,
+    body: { required: true, content: json(CreatePaymentBody) },
+  },
+  responses: {
+    200: { description: "This Idempotency-Key already made this payment", content: json(CreatedPayment) },
+    201: { description: "Payment created; confirm it with one of the methods", content: json(CreatedPayment) },
+    ...problemResponses(400, 401, 404, 409, 413, 415, 422, 429),
+  },
+});
+
+const threadPayments = createRoute({
+  method: "get",
+  path: "/v1/threads/{id}/payments",
+  tags: ["Payments"],
+  summary: "Payments in a thread you are in",
+  security: bearerSecurity,
+  request: { params: ThreadPaymentParams, query: PaymentsQuery.omit({ thread_id: true }) },
+  responses: {
+    200: { description: "A page of payments", content: json(PaymentPage) },
+    ...problemResponses(401, 404, 422),
+  },
+});
+
+const list = createRoute({
+  method: "get",
+  path: "/v1/payments",
+  tags: ["Payments"],
+  summary: "Your payments, newest first",
+  security: bearerSecurity,
+  request: { query: PaymentsQuery },
+  responses: {
+    200: { description: "A page of payments", content: json(PaymentPage) },
+    ...problemResponses(401, 404, 422),
+  },
+});
+
+const get = createRoute({
+  method: "get",
+  path: "/v1/payments/{id}",
+  tags: ["Payments"],
+  summary: "A payment you sent or received",
+  security: bearerSecurity,
+  request: { params: PaymentParams },
+  responses: { 200: { description: "The payment", content: json(Payment) }, ...problemResponses(401, 404) },
+});
+
+const receipt = createRoute({
+  method: "get",
+  path: "/v1/payments/{id}/receipt",
+  tags: ["Payments"],
+  summary: "A payment's receipt: who, how much, and each step with its time",
+  security: bearerSecurity,
+  request: { params: PaymentParams },
+  responses: { 200: { description: "Receipt", content: json(Receipt) }, ...problemResponses(401, 404) },
+});
+
+const challenge = createRoute({
+  method: "post",
+  path: "/v1/payments/{id}/confirmation",
+  tags: ["Payments"],
+  summary: "A fresh confirmation challenge and the methods this payment accepts",
+  security: bearerSecurity,
+  request: { params: PaymentParams, headers: IdempotencyKeyHeader },
+  responses: {
+    201: { description: "Challenge", content: json(ConfirmationChallenge) },
+    ...problemResponses(401, 404, 409, 422),
+  },
+});
+
+const confirm = createRoute({
+  method: "post",
+  path: "/v1/payments/{id}/confirm",
+  tags: ["Payments"],
+  summary: "Confirm with a PIN or a passkey; money moves",
+  security: bearerSecurity,
+  request: {
+    params: PaymentParams,
+    headers: IdempotencyKeyHeader,
+    body: { required: true, content: json(ConfirmBody) },
+  },
+  responses: {
+    200: { description: "The payment after confirmation", content: json(Payment) },
+    ...problemResponses(400, 401, 404, 409, 422, 423, 429, 503),
+  },
+});
+
+const cancel = createRoute({
+  method: "post",
+  path: "/v1/payments/{id}/cancel",
+  tags: ["Payments"],
+  summary: "Sender: cancel before confirming, or while it waits for the recipient (refunded)",
+  security: bearerSecurity,
+  request: { params: PaymentParams, headers: IdempotencyKeyHeader },
+  responses: { 200: { description: "The payment", content: json(Payment) }, ...problemResponses(401, 404, 409) },
+});
+
+const decline = createRoute({
+  method: "post",
+  path: "/v1/payments/{id}/decline",
+  tags: ["Payments"],
+  summary: "Recipient: decline money waiting for you (it goes back)",
+  security: bearerSecurity,
+  request: { params: PaymentParams, headers: IdempotencyKeyHeader },
+  responses: { 200: { description: "The payment", content: json(Payment) }, ...problemResponses(401, 404, 409) },
+});
+
+export const paymentsRoutes = createRouter()
+  .openapi(send, async (c) => {
+    const body = c.req.valid("json");
+    const userId = c.get("userId");
+    const result = await createPayment(c.get("deps"), {
+      senderId: userId,
+      threadId: c.req.valid("param").id,
+      recipientId: body.recipient_id,
+      amountMinor: BigInt(body.amount_minor),
+      currency: body.currency,
+      memo: body.memo,
+      idempotencyKey: c.req.header("Idempotency-Key"),
+    });
+    const confirmation = result.confirmation ? toConfirmationChallengeDto(result.confirmation) : null;
+    return c.json({ payment: toPaymentDto(result.payment, userId), confirmation }, result.created ? 201 : 200);
+  })
+  .openapi(threadPayments, async (c) => {
+    const query = c.req.valid("query");
+    const userId = c.get("userId");
+    const result = await listPaymentsFor(c.get("deps"), {
+      userId,
+      direction: query.direction,
+      status: query.status,
+      threadId: c.req.valid("param").id,
+      beforeSeq: decodeCursor(query.cursor),
+      limit: query.limit,
+    });
+    return c.json({ items: result.items.map((p) => toPaymentDto(p, userId)), next_cursor: result.next_cursor }, 200);
+  })
+  .openapi(list, async (c) => {
+    const query = c.req.valid("query");
+    const userId = c.get("userId");
+    const result = await listPaymentsFor(c.get("deps"), {
+      userId,
+      direction: query.direction,
+      status: query.status,
+      threadId: query.thread_id,
+      beforeSeq: decodeCursor(query.cursor),
+      limit: query.limit,
+    });
+    return c.json({ items: result.items.map((p) => toPaymentDto(p, userId)), next_cursor: result.next_cursor }, 200);
+  })
+  .openapi(get, async (c) => {
+    const userId = c.get("userId");
+    return c.json(
+      toPaymentDto(await getPayment(c.get("deps"), { userId, paymentId: c.req.valid("param").id }), userId),
+      200,
+    );
+  })
+  .openapi(receipt, async (c) => {
+    const userId = c.get("userId");
+    const r = await getReceipt(c.get("deps"), { userId, paymentId: c.req.valid("param").id });
+    return c.json({ ...r, payment: toPaymentDto(r.payment, userId) }, 200);
+  })
+  .openapi(challenge, async (c) => {
+    const userId = c.get("userId");
+    const payment = await getPayment(c.get("deps"), { userId, paymentId: c.req.valid("param").id });
+    const issued = await issueConfirmationChallenge(c.get("deps"), { userId, confirmable: confirmableOf(payment) });
+    return c.json(toConfirmationChallengeDto(issued), 201);
+  })
+  .openapi(confirm, async (c) => {
+    const userId = c.get("userId");
+    const body = c.req.valid("json");
+    const payment = await confirmPayment(c.get("deps"), {
+      userId,
+      paymentId: c.req.valid("param").id,
+      challengeId: body.challenge_id,
+      method: body.method,
+      response: body.response,
+    });
+    return c.json(toPaymentDto(payment, userId), 200);
+  })
+  .openapi(cancel, async (c) => {
+    const userId = c.get("userId");
+    return c.json(
+      toPaymentDto(await cancelPayment(c.get("deps"), { userId, paymentId: c.req.valid("param").id }), userId),
+      200,
+    );
+  })
+  .openapi(decline, async (c) => {
+    const userId = c.get("userId");
+    return c.json(
+      toPaymentDto(await declinePayment(c.get("deps"), { userId, paymentId: c.req.valid("param").id }), userId),
+      200,
+    );
+  });

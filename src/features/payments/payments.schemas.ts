@@ -1,0 +1,137 @@
+import { z } from "@hono/zod-openapi";
+import type { Payment as PaymentRow, PaymentStatus } from "../../../db/schema";
+
+export const MEMO_MAX = 140;
+
+const STATUSES = [
+  "requires_confirmation",
+  "processing",
+  "requires_action",
+  "awaiting_recipient",
+  "paying_out",
+  "paid_out",
+  "failed",
+  "canceled",
+  "declined",
+  "expired",
+  "refunded",
+] as const satisfies readonly PaymentStatus[];
+
+export const PaymentParams = z.object({
+  id: z
+    .string()
+    .min(1)
+    .max(64)
+    .openapi({ param: { name: "id", in: "path" }, example: "pay_4f0k8m1c7x4v9t3r6p5n2b1a0q" }),
+});
+
+export const ThreadPaymentParams = z.object({
+  id: z
+    .string()
+    .min(1)
+    .max(64)
+    .openapi({ param: { name: "id", in: "path" } }),
+});
+
+/** Required by the verb (400 IDEMPOTENCY_KEY_REQUIRED when missing), so the refusal has its own clear code. */
+export const RequiredIdempotencyKeyHeader = z.object({
+  "idempotency-key": z
+    .string()
+    .min(1)
+    .max(255)
+    .optional()
+    .openapi({ description: "Required: retries with the same key never create a second payment" }),
+});
+
+export const amountMinor = z
+  .number()
+  .int("must be a whole number of minor units (cents for USD)")
+  .positive("must be more than zero")
+  .max(Number.MAX_SAFE_INTEGER)
+  .openapi({ example: 1234, description: "In the currency's minor unit: 1234 is $12.34" });
+
+export const CreatePaymentBody = z
+  .strictObject({
+    recipient_id: z.string().min(1).max(64),
+    amount_minor: amountMinor,
+    currency: z
+      .string()
+      .regex(/^[A-Z]{3}$/, "an ISO 4217 code such as USD")
+      .openapi({ example: "USD" }),
+    memo: z.string().trim().max(MEMO_MAX).optional().openapi({ example: "pizza" }),
+  })
+  .openapi("CreatePaymentRequest");
+
+export const PaymentsQuery = z.strictObject({
+  direction: z.enum(["sent", "received"]).optional(),
+  status: z.enum(STATUSES).optional(),
+  thread_id: z.string().max(64).optional(),
+  limit: z.coerce.number().int().min(1).max(100).default(50),
+  cursor: z.string().max(64).optional(),
+});
+
+export const Payment = z
+  .object({
+    id: z.string(),
+    thread_id: z.string(),
+    sender_id: z.string(),
+    recipient_id: z.string(),
+    request_id: z.string().nullable(),
+    amount_minor: z.number().int(),
+    currency: z.string(),
+    memo: z.string().nullable(),
+    status: z.enum(STATUSES),
+    funding: z.enum(["wallet", "card"]).nullable(),
+    failure: z.object({ code: z.string(), message: z.string() }).nullable(),
+    next_action: z
+      .object({ type: z.literal("authenticate_card"), payment_intent_id: z.string(), client_secret: z.string() })
+      .nullable()
+      .openapi({
+        description: "Sender only: 3-D Secure to finish with Stripe.js; the payment completes from Stripe's webhook",
+      }),
+    confirm_by: z.string().openapi({ format: "date-time" }),
+    claim_by: z.string().nullable().openapi({ format: "date-time" }),
+    created_at: z.string().openapi({ format: "date-time" }),
+    updated_at: z.string().openapi({ format: "date-time" }),
+    actions: z
+      .array(z.enum(["confirm", "cancel", "decline", "add_card_to_receive"]))
+      .openapi({ description: "What the person asking can do now" }),
+  })
+  .openapi("Payment");
+
+export const PaymentPage = z
+  .object({ items: z.array(Payment), next_cursor: z.string().nullable() })
+  .openapi("PaymentPage");
+
+export type PaymentDto = z.infer<typeof Payment>;
+
+/** The payment as this person sees it: what they may do, and the 3-D Secure secret only for the sender. */
+export function toPaymentDto(p: PaymentRow, viewerId: string): PaymentDto {
+  const isSender = viewerId === p.sender_id;
+  const actions: PaymentDto["actions"] = [];
+  if (isSender && p.status === "requires_confirmation") actions.push("confirm", "cancel");
+  if (isSender && p.status === "awaiting_recipient") actions.push("cancel");
+  if (!isSender && p.status === "awaiting_recipient") actions.push("decline", "add_card_to_receive");
+  return {
+    id: p.id,
+    thread_id: p.thread_id,
+    sender_id: p.sender_id,
+    recipient_id: p.recipient_id,
+    request_id: p.request_id,
+    amount_minor: Number(p.amount_minor),
+    currency: p.currency,
+    memo: p.memo,
+    status: p.status,
+    funding: p.funding,
+    failure: p.failure_code ? { code: p.failure_code, message: p.failure_message ?? "" } : null,
+    next_action:
+      isSender && p.status === "requires_action" && p.payment_intent_id && p.client_secret
+        ? { type: "authenticate_card", payment_intent_id: p.payment_intent_id, client_secret: p.client_secret }
+        : null,
+    confirm_by: p.confirm_by.toISOString(),
+    claim_by: p.claim_by?.toISOString() ?? null,
+    created_at: p.created_at.toISOString(),
+    updated_at: p.updated_at.toISOString(),
+    actions,
+  };
+}

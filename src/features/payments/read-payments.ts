@@ -1,0 +1,50 @@
+import type { Payment, PaymentStatus } from "../../../db/schema";
+import type { Deps } from "../../http/app-env";
+import { page } from "../../http/pagination";
+import { requireMembership } from "../threads/require-membership";
+import { notFound } from "./confirm-payment";
+import { findPaymentForParty, listAudit, listPayments } from "./payments.repository";
+
+/** The person's payments, newest first; only ones they sent or received, optionally in one thread they are in. */
+export async function listPaymentsFor(
+  deps: Deps,
+  input: {
+    userId: string;
+    direction: "sent" | "received" | undefined;
+    status: PaymentStatus | undefined;
+    threadId: string | undefined;
+    beforeSeq: bigint | undefined;
+    limit: number;
+  },
+): Promise<{ items: Payment[]; next_cursor: string | null }> {
+  if (input.threadId) await requireMembership(deps.db, input.threadId, input.userId);
+  const rows = await listPayments(deps.db, { ...input, take: input.limit + 1 });
+  return page(rows, input.limit);
+}
+
+/** One payment, for its sender or recipient only (anyone else: not found). */
+export async function getPayment(deps: Deps, input: { userId: string; paymentId: string }): Promise<Payment> {
+  const payment = await findPaymentForParty(deps.db, input.paymentId, input.userId);
+  if (!payment) throw notFound(input.paymentId);
+  return payment;
+}
+
+/** A receipt: the payment, both people's names, and every state it went through with when. */
+export async function getReceipt(deps: Deps, input: { userId: string; paymentId: string }) {
+  const payment = await getPayment(deps, input);
+  const [people, audit] = await Promise.all([
+    deps.db
+      .selectFrom("users")
+      .select(["id", "display_name"])
+      .where("id", "in", [payment.sender_id, payment.recipient_id])
+      .execute(),
+    listAudit(deps.db, payment.id),
+  ]);
+  const name = (id: string) => people.find((p) => p.id === id)?.display_name ?? "";
+  return {
+    payment,
+    from: name(payment.sender_id),
+    to: name(payment.recipient_id),
+    timeline: audit.map((a) => ({ status: a.to_status, at: a.created_at.toISOString() })),
+  };
+}

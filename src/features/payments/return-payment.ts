@@ -1,0 +1,121 @@
+import type { Payment } from "../../../db/schema";
+import { AppError } from "../../errors";
+import type { Deps } from "../../http/app-env";
+import type { Trx } from "../../platform/db";
+import { withTransaction } from "../../platform/db";
+import { callStripe } from "../../platform/stripe";
+import { notFound } from "./confirm-payment";
+import { afterCommit } from "./deliver-payment";
+import { mustMove, platformAccount, reference, transferIds, walletOf } from "./payment-money";
+import { changePayment } from "./payment-state";
+import { findByPaymentIntent, findPaymentForParty, lockPayment, updatePayment } from "./payments.repository";
+
+type Ending = "canceled" | "declined" | "refunded";
+
+/** Sender: cancel before confirming (nothing moved), or while it waits for the recipient (refunded). */
+export function cancelPayment(deps: Deps, input: { userId: string; paymentId: string }): Promise<Payment> {
+  return endPayment(deps, { ...input, role: "sender", ending: "canceled" });
+}
+
+/** Recipient: decline money waiting for them; it goes back to the sender. */
+export function declinePayment(deps: Deps, input: { userId: string; paymentId: string }): Promise<Payment> {
+  return endPayment(deps, { ...input, role: "recipient", ending: "declined" });
+}
+
+/** The sweep: unclaimed when the claim window ends, refunded. */
+export async function refundUnclaimed(deps: Deps, paymentId: string): Promise<void> {
+  await endPayment(deps, { userId: null, paymentId, role: "system", ending: "refunded" });
+}
+
+async function endPayment(
+  deps: Deps,
+  input: { userId: string | null; paymentId: string; role: "sender" | "recipient" | "system"; ending: Ending },
+): Promise<Payment> {
+  if (input.userId) {
+    const visible = await findPaymentForParty(deps.db, input.paymentId, input.userId);
+    const isParty = visible && (input.role === "sender" ? visible.sender_id : visible.recipient_id) === input.userId;
+    if (!isParty) throw notFound(input.paymentId);
+  }
+  const ended = await withTransaction(deps.db, async (trx) => {
+    const payment = await lockPayment(trx, input.paymentId);
+    if (!payment) throw notFound(input.paymentId);
+    if (payment.status === input.ending) return payment;
+    const now = deps.clock.now();
+    if (input.role === "sender" && payment.status === "requires_confirmation") {
+      return changePayment(deps, trx, payment, "canceled", {}, { actorId: input.userId });
+    }
+    if (payment.status !== "awaiting_recipient" || (input.role === "system" && (payment.claim_by ?? now) > now)) {
+      throw new AppError(input.ending === "declined" ? "PAYMENT_NOT_DECLINABLE" : "PAYMENT_NOT_CANCELABLE", {
+        detail: `The payment is ${payment.status.replaceAll("_", " ")}`,
+      });
+    }
+    // The money goes back the way it came: to the sender's wallet, or to the card through a refund.
+    const back =
+      payment.funding === "card"
+        ? await platformAccount(trx, "card_funding", payment.currency, now)
+        : await walletOf(trx, payment.sender_id, payment.currency, now);
+    await mustMove(trx, now, [
+      {
+        id: transferIds(payment).refund,
+        type: "posted",
+        debitAccountId: await walletOf(trx, payment.recipient_id, payment.currency, now),
+        creditAccountId: back,
+        amountMinor: payment.amount_minor,
+        currency: payment.currency,
+        ...reference(payment),
+      },
+    ]);
+    return changePayment(
+      deps,
+      trx,
+      payment,
+      input.ending,
+      { refund_state: payment.funding === "card" ? "pending" : null },
+      { actorId: input.userId },
+    );
+  });
+  if (ended.refund_state === "pending") await afterCommit(deps, "refund", () => refundAtStripe(deps, ended.id));
+  return ended;
+}
+
+/** Refunds the card charge; the idempotency key is the payment's, so the sweep may retry it. */
+export async function refundAtStripe(deps: Deps, paymentId: string): Promise<void> {
+  const payment = await deps.db.selectFrom("payments").selectAll().where("id", "=", paymentId).executeTakeFirst();
+  if (payment?.refund_state !== "pending" || !payment.payment_intent_id) return;
+  const intentId = payment.payment_intent_id;
+  const refund = await callStripe(() =>
+    deps.stripe.sdk.refunds.create(
+      { payment_intent: intentId, metadata: { payment_id: payment.id } },
+      { idempotencyKey: `refund-${payment.id}` },
+    ),
+  );
+  await withTransaction(deps.db, async (trx) => {
+    const locked = await lockPayment(trx, paymentId);
+    if (locked?.refund_state === "pending") {
+      await updatePayment(trx, paymentId, {
+        refund_state: "succeeded",
+        refund_id: refund.id,
+        updated_at: deps.clock.now(),
+      });
+    }
+  });
+}
+
+/** Stripe's charge.refunded: the refund of a returned card payment went through. */
+export async function markRefunded(
+  deps: Deps,
+  trx: Trx,
+  paymentIntentId: string,
+  refundId: string | null,
+): Promise<void> {
+  const payment = await findByPaymentIntent(trx, paymentIntentId);
+  if (payment?.refund_state !== "pending") return;
+  const locked = await lockPayment(trx, payment.id);
+  if (locked?.refund_state === "pending") {
+    await updatePayment(trx, payment.id, {
+      refund_state: "succeeded",
+      refund_id: refundId,
+      updated_at: deps.clock.now(),
+    });
+  }
+}

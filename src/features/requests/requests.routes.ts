@@ -1,0 +1,118 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import { bearerSecurity, createRouter, IdempotencyKeyHeader, problemResponses } from "../../http/router";
+import { ConfirmationChallenge, toConfirmationChallengeDto } from "../confirmation/confirmation.schemas";
+import { Payment, RequiredIdempotencyKeyHeader, ThreadPaymentParams, toPaymentDto } from "../payments/payments.schemas";
+import { cancelRequest, declineRequest, getRequest, payRequest } from "./answer-request";
+import { createRequest } from "./create-request";
+import { listShares } from "./requests.repository";
+import { CreateRequestBody, Request, RequestParams, toRequestDto } from "./requests.schemas";
+
+const json = <T>(schema: T) => ({ "application/json": { schema } });
+const PaidShare = z
+  .object({ payment: Payment, confirmation: ConfirmationChallenge.nullable() })
+  .openapi("RequestPayment");
+
+const create = createRoute({
+  method: "post",
+  path: "/v1/threads/{id}/requests",
+  tags: ["Requests"],
+  summary: "Ask for money: one person, or split across a group",
+  security: bearerSecurity,
+  request: {
+    params: ThreadPaymentParams,
+    headers: IdempotencyKeyHeader,
+    body: { required: true, content: json(CreateRequestBody) },
+  },
+  responses: {
+    201: { description: "Request created", content: json(Request) },
+    ...problemResponses(400, 401, 404, 409, 413, 415, 422),
+  },
+});
+
+const get = createRoute({
+  method: "get",
+  path: "/v1/requests/{id}",
+  tags: ["Requests"],
+  summary: "A request in one of your threads, with who has paid",
+  security: bearerSecurity,
+  request: { params: RequestParams },
+  responses: { 200: { description: "The request", content: json(Request) }, ...problemResponses(401, 404) },
+});
+
+const pay = createRoute({
+  method: "post",
+  path: "/v1/requests/{id}/pay",
+  tags: ["Requests"],
+  summary: "Pay your share (a payment to confirm like any other)",
+  security: bearerSecurity,
+  request: { params: RequestParams, headers: RequiredIdempotencyKeyHeader },
+  responses: {
+    200: { description: "This Idempotency-Key already paid it", content: json(PaidShare) },
+    201: { description: "Payment created", content: json(PaidShare) },
+    ...problemResponses(400, 401, 404, 409, 422, 429),
+  },
+});
+
+const decline = createRoute({
+  method: "post",
+  path: "/v1/requests/{id}/decline",
+  tags: ["Requests"],
+  summary: "Decline your share",
+  security: bearerSecurity,
+  request: { params: RequestParams, headers: IdempotencyKeyHeader },
+  responses: { 200: { description: "The request", content: json(Request) }, ...problemResponses(401, 404, 409) },
+});
+
+const cancel = createRoute({
+  method: "post",
+  path: "/v1/requests/{id}/cancel",
+  tags: ["Requests"],
+  summary: "Author: withdraw the request",
+  security: bearerSecurity,
+  request: { params: RequestParams, headers: IdempotencyKeyHeader },
+  responses: { 200: { description: "The request", content: json(Request) }, ...problemResponses(401, 404, 409) },
+});
+
+export const requestsRoutes = createRouter()
+  .openapi(create, async (c) => {
+    const body = c.req.valid("json");
+    const { request, shares } = await createRequest(c.get("deps"), {
+      authorId: c.get("userId"),
+      threadId: c.req.valid("param").id,
+      amountMinor: BigInt(body.amount_minor),
+      currency: body.currency,
+      memo: body.memo,
+      payerIds: body.payer_ids,
+      shares: body.shares?.map((s) => ({ payerId: s.payer_id, amountMinor: BigInt(s.amount_minor) })),
+      includeSelf: body.include_self,
+    });
+    return c.json(toRequestDto(request, shares), 201);
+  })
+  .openapi(get, async (c) => {
+    const { request, shares } = await getRequest(c.get("deps"), {
+      userId: c.get("userId"),
+      requestId: c.req.valid("param").id,
+    });
+    return c.json(toRequestDto(request, shares), 200);
+  })
+  .openapi(pay, async (c) => {
+    const userId = c.get("userId");
+    const result = await payRequest(c.get("deps"), {
+      userId,
+      requestId: c.req.valid("param").id,
+      idempotencyKey: c.req.header("Idempotency-Key"),
+    });
+    const confirmation = result.confirmation ? toConfirmationChallengeDto(result.confirmation) : null;
+    return c.json({ payment: toPaymentDto(result.payment, userId), confirmation }, result.created ? 201 : 200);
+  })
+  .openapi(decline, async (c) => {
+    const request = await declineRequest(c.get("deps"), {
+      userId: c.get("userId"),
+      requestId: c.req.valid("param").id,
+    });
+    return c.json(toRequestDto(request, await listShares(c.get("deps").db, request.id)), 200);
+  })
+  .openapi(cancel, async (c) => {
+    const request = await cancelRequest(c.get("deps"), { userId: c.get("userId"), requestId: c.req.valid("param").id });
+    return c.json(toRequestDto(request, await listShares(c.get("deps").db, request.id)), 200);
+  });

@@ -1,0 +1,428 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { ensureAccount, PLATFORM_OWNER } from "../src/features/ledger/accounts";
+import { getBalance } from "../src/features/ledger/balances";
+import { findAccountByOwner } from "../src/features/ledger/ledger.repository";
+import { newId } from "../src/platform/ids";
+import { runSweep } from "../src/sweep";
+import { confirmSetupAtStripe, enrollTestCard } from "./cards-helpers";
+import { createHarness, type Harness } from "./harness";
+import {
+  confirmWithPin,
+  directThread,
+  expectMoneyAccountedFor,
+  PIN,
+  paymentOf,
+  send,
+  sender,
+  sendOk,
+  settle,
+} from "./payment-helpers";
+import { newAuthenticator, registerPasskey, setPin } from "./security-helpers";
+
+let h: Harness;
+let n = 0;
+const handle = (base: string) => `${base}_${n++}`;
+
+beforeAll(async () => {
+  h = await createHarness();
+});
+afterAll(() => h.close());
+afterEach(() => expectMoneyAccountedFor(h));
+
+const walletOf = async (userId: string) => {
+  const account = await findAccountByOwner(h.db, { ownerId: userId, purpose: "wallet", currency: "USD" });
+  return account ? (await getBalance(h.db, account.id)).posted : 0n;
+};
+
+describe("sending in a thread", () => {
+  it("Alice pays Bob $12.34 with her PIN; Bob adds a card and is paid out; histories and ledger agree", async () => {
+    const alice = await sender(h, handle("alice"));
+    const bob = { ...(await h.signIn(handle("bob"))), handle: "bob" };
+    const thread = await directThread(h, alice, bob);
+
+    const created = await sendOk(h, alice, thread, bob, 1234, "pizza");
+    expect(created.payment).toMatchObject({
+      status: "requires_confirmation",
+      amount_minor: 1234,
+      memo: "pizza",
+      actions: ["confirm", "cancel"],
+    });
+    expect(created.confirmation?.methods.map((m) => m.method)).toEqual(["pin"]);
+
+    const confirmed = await confirmWithPin(h, alice, created);
+    expect(confirmed.status, await confirmed.clone().text()).toBe(200);
+    expect(await confirmed.json()).toMatchObject({ status: "awaiting_recipient", funding: "card" });
+
+    const bobsView = await paymentOf(h, bob, created.payment.id);
+    expect(bobsView).toMatchObject({ status: "awaiting_recipient", actions: ["decline", "add_card_to_receive"] });
+    const messages = (await (
+      await h.request("GET", `/v1/threads/${thread}/messages`, { token: bob.token })
+    ).json()) as {
+      items: { kind: string; payment_id: string | null }[];
+    };
+    expect(messages.items[0]).toMatchObject({ kind: "payment", payment_id: created.payment.id });
+
+    expect((await enrollTestCard(h, bob, "mastercard_debit", { payout: true })).status).toBe(201);
+    await settle(h);
+    expect((await paymentOf(h, bob, created.payment.id)).status).toBe("paid_out");
+
+    const [sent, received] = await Promise.all([
+      h.request("GET", "/v1/payments?direction=sent", { token: alice.token }).then((r) => r.json()),
+      h.request("GET", "/v1/payments?direction=received", { token: bob.token }).then((r) => r.json()),
+    ]);
+    expect((sent as { items: { id: string; status: string }[] }).items).toEqual([
+      expect.objectContaining({ id: created.payment.id, status: "paid_out" }),
+    ]);
+    expect((received as { items: { id: string; status: string }[] }).items).toEqual([
+      expect.objectContaining({ id: created.payment.id, status: "paid_out" }),
+    ]);
+    expect(await walletOf(bob.id)).toBe(0n);
+
+    const receipt = (await (
+      await h.request("GET", `/v1/payments/${created.payment.id}/receipt`, { token: alice.token })
+    ).json()) as {
+      timeline: { status: string }[];
+    };
+    expect(receipt.timeline.map((t) => t.status)).toEqual([
+      "requires_confirmation",
+      "processing",
+      "awaiting_recipient",
+      "paying_out",
+      "paid_out",
+    ]);
+    const charges = h.emulator.control
+      .events()
+      .filter(
+        (e) =>
+          e.type === "payment_intent.succeeded" &&
+          (e.data.object as { metadata: { payment_id?: string } }).metadata.payment_id === created.payment.id,
+      );
+    expect(charges).toHaveLength(1);
+  });
+
+  it("pays out at once to a recipient who already has a payout card", async () => {
+    const alice = await sender(h, handle("alice"));
+    const bob = { ...(await h.signIn(handle("bob"))), handle: "bob" };
+    await enrollTestCard(h, bob, "visa_debit", { payout: true });
+    const thread = await directThread(h, alice, bob);
+    const created = await sendOk(h, alice, thread, bob, 500);
+    expect(await (await confirmWithPin(h, alice, created)).json()).toMatchObject({ status: "paying_out" });
+    await settle(h);
+    expect((await paymentOf(h, alice, created.payment.id)).status).toBe("paid_out");
+  });
+
+  it("confirms with a passkey (biometric)", async () => {
+    const alice = await sender(h, handle("alice"));
+    const bob = { ...(await h.signIn(handle("bob"))), handle: "bob" };
+    const authenticator = newAuthenticator();
+    await registerPasskey(h, alice, authenticator);
+    const thread = await directThread(h, alice, bob);
+    const created = await sendOk(h, alice, thread, bob, 700);
+    const webauthn = created.confirmation?.methods.find((m) => m.method === "webauthn");
+    expect(webauthn).toBeDefined();
+    const credential = await authenticator.assert(
+      (webauthn as unknown as { prompt: { options: Parameters<typeof authenticator.assert>[0] } }).prompt.options,
+    );
+    const res = await h.request("POST", `/v1/payments/${created.payment.id}/confirm`, {
+      token: alice.token,
+      body: { challenge_id: created.confirmation?.challenge_id, method: "webauthn", response: { credential } },
+    });
+    expect(res.status, await res.clone().text()).toBe(200);
+    expect(await res.json()).toMatchObject({ status: "awaiting_recipient" });
+  });
+
+  it("spends from the wallet when it covers the amount, without charging a card", async () => {
+    const alice = await sender(h, handle("alice"), null);
+    const bob = { ...(await h.signIn(handle("bob"))), handle: "bob" };
+    const thread = await directThread(h, alice, bob);
+    const wallet = await ensureAccount(h.db, { ownerId: alice.id, purpose: "wallet", currency: "USD" }, h.clock.now());
+    const platform = await ensureAccount(
+      h.db,
+      { ownerId: PLATFORM_OWNER, purpose: "card_funding", currency: "USD" },
+      h.clock.now(),
+    );
+    await h.deps.ledger.createTransfers([
+      {
+        id: newId("ltx"),
+        type: "posted",
+        debitAccountId: platform.id,
+        creditAccountId: wallet.id,
+        amountMinor: 2_000n,
+        currency: "USD",
+      },
+    ]);
+    const intentsBefore = h.emulator.control.events().filter((e) => e.type === "payment_intent.created").length;
+    const created = await sendOk(h, alice, thread, bob, 1_500);
+    expect(await (await confirmWithPin(h, alice, created)).json()).toMatchObject({
+      status: "awaiting_recipient",
+      funding: "wallet",
+    });
+    expect(await walletOf(alice.id)).toBe(500n);
+    expect(await walletOf(bob.id)).toBe(1_500n);
+    expect(h.emulator.control.events().filter((e) => e.type === "payment_intent.created").length).toBe(intentsBefore);
+
+    const over = await send(h, alice, thread, { recipient_id: bob.id, amount_minor: 501, currency: "USD" });
+    expect(over.status).toBe(422);
+    expect(((await over.json()) as { code: string }).code).toBe("NO_FUNDING_SOURCE");
+  });
+});
+
+describe("when the card is difficult", () => {
+  it("finishes 3-D Secure from Stripe's webhook", async () => {
+    const alice = { ...(await h.signIn(handle("alice"))), handle: "alice" };
+    await setPin(h, alice, PIN);
+    const setup = (await (await h.request("POST", "/v1/cards/setup", { token: alice.token })).json()) as {
+      setup_intent_id: string;
+    };
+    await confirmSetupAtStripe(h, setup.setup_intent_id, "pm_card_authenticationRequired");
+    await fetch(
+      `http://${h.emulator.host}:${h.emulator.port}/_emulator/setup_intents/${setup.setup_intent_id}/authenticate`,
+      { method: "POST" },
+    );
+    expect(
+      (await h.request("POST", "/v1/cards", { token: alice.token, body: { setup_intent_id: setup.setup_intent_id } }))
+        .status,
+    ).toBe(201);
+
+    const bob = { ...(await h.signIn(handle("bob"))), handle: "bob" };
+    const thread = await directThread(h, alice, bob);
+    const created = await sendOk(h, alice, thread, bob, 2_500);
+    const pending = (await (await confirmWithPin(h, alice, created)).json()) as {
+      status: string;
+      next_action: { payment_intent_id: string; client_secret: string };
+    };
+    expect(pending.status).toBe("requires_action");
+    expect(pending.next_action.client_secret).toMatch(/_secret_/);
+    expect((await paymentOf(h, bob, created.payment.id)).next_action).toBeNull();
+
+    await fetch(
+      `http://${h.emulator.host}:${h.emulator.port}/_emulator/payment_intents/${pending.next_action.payment_intent_id}/authenticate`,
+      { method: "POST" },
+    );
+    await settle(h);
+    expect((await paymentOf(h, alice, created.payment.id)).status).toBe("awaiting_recipient");
+  });
+
+  it("reports a declined card as failed with a human reason, and moves nothing", async () => {
+    const alice = await sender(h, handle("alice"), "chargeCustomerFail");
+    const bob = { ...(await h.signIn(handle("bob"))), handle: "bob" };
+    const thread = await directThread(h, alice, bob);
+    const created = await sendOk(h, alice, thread, bob, 900);
+    const failed = await (await confirmWithPin(h, alice, created)).json();
+    expect(failed).toMatchObject({
+      status: "failed",
+      failure: { code: "generic_decline", message: "Your card was declined." },
+    });
+    expect(await walletOf(bob.id)).toBe(0n);
+    const holds = await h.db
+      .selectFrom("ledger_transfers")
+      .select(["kind", "state"])
+      .where("reference", "=", created.payment.id)
+      .orderBy("seq")
+      .execute();
+    expect(holds).toEqual([
+      { kind: "pending", state: "voided" },
+      { kind: "void_pending", state: null },
+    ]);
+  });
+
+  it("charges once when the same confirmation is retried 20 times at once", async () => {
+    const alice = await sender(h, handle("alice"));
+    const bob = { ...(await h.signIn(handle("bob"))), handle: "bob" };
+    const thread = await directThread(h, alice, bob);
+    const created = await sendOk(h, alice, thread, bob, 1_000);
+    const responses = await Promise.all(Array.from({ length: 20 }, () => confirmWithPin(h, alice, created)));
+    const ok = responses.filter((r) => r.status === 200);
+    expect(ok.length).toBeGreaterThanOrEqual(1);
+    for (const r of responses) expect([200, 409]).toContain(r.status);
+    await settle(h);
+    const intents = h.emulator.control
+      .events()
+      .filter(
+        (e) =>
+          e.type === "payment_intent.created" &&
+          (e.data.object as { metadata: { payment_id?: string } }).metadata.payment_id === created.payment.id,
+      );
+    expect(intents).toHaveLength(1);
+    expect(await walletOf(bob.id)).toBe(1_000n);
+  });
+});
+
+describe("returning money", () => {
+  it("lets the sender cancel before confirming (nothing moved) and while it waits (refunded to the card)", async () => {
+    const alice = await sender(h, handle("alice"));
+    const bob = { ...(await h.signIn(handle("bob"))), handle: "bob" };
+    const thread = await directThread(h, alice, bob);
+    const unconfirmed = await sendOk(h, alice, thread, bob, 300);
+    const canceled = await h.request("POST", `/v1/payments/${unconfirmed.payment.id}/cancel`, { token: alice.token });
+    expect(await canceled.json()).toMatchObject({ status: "canceled", funding: null });
+
+    const waiting = await sendOk(h, alice, thread, bob, 400);
+    await confirmWithPin(h, alice, waiting);
+    const refunded = await h.request("POST", `/v1/payments/${waiting.payment.id}/cancel`, { token: alice.token });
+    expect(await refunded.json()).toMatchObject({ status: "canceled", funding: "card" });
+    await settle(h);
+    const row = await h.db
+      .selectFrom("payments")
+      .selectAll()
+      .where("id", "=", waiting.payment.id)
+      .executeTakeFirstOrThrow();
+    expect(row.refund_state).toBe("succeeded");
+    expect(await walletOf(bob.id)).toBe(0n);
+    expect((await h.request("POST", `/v1/payments/${waiting.payment.id}/decline`, { token: bob.token })).status).toBe(
+      409,
+    );
+  });
+
+  it("lets the recipient decline; the money goes back", async () => {
+    const alice = await sender(h, handle("alice"));
+    const bob = { ...(await h.signIn(handle("bob"))), handle: "bob" };
+    const thread = await directThread(h, alice, bob);
+    const created = await sendOk(h, alice, thread, bob, 650);
+    await confirmWithPin(h, alice, created);
+    const declined = await h.request("POST", `/v1/payments/${created.payment.id}/decline`, { token: bob.token });
+    expect(await declined.json()).toMatchObject({ status: "declined" });
+    expect((await h.request("POST", `/v1/payments/${created.payment.id}/decline`, { token: alice.token })).status).toBe(
+      404,
+    );
+  });
+
+  it("expires unconfirmed payments after 15 minutes and refunds unclaimed ones after 7 days", async () => {
+    const alice = await sender(h, handle("alice"));
+    const bob = { ...(await h.signIn(handle("bob"))), handle: "bob" };
+    const thread = await directThread(h, alice, bob);
+    const unconfirmed = await sendOk(h, alice, thread, bob, 111);
+    const unclaimed = await sendOk(h, alice, thread, bob, 222);
+    await confirmWithPin(h, alice, unclaimed);
+
+    h.clock.advance(15 * 60_000);
+    const late = await confirmWithPin(h, alice, unconfirmed);
+    expect(late.status).toBe(409);
+    expect(((await late.json()) as { code: string }).code).toBe("PAYMENT_EXPIRED");
+
+    h.clock.advance(7 * 86_400_000);
+    const swept = await runSweep(h.deps);
+    expect(swept.payments.refundedUnclaimed).toBeGreaterThanOrEqual(1);
+    const rows = await h.db
+      .selectFrom("payments")
+      .select(["id", "status", "refund_state"])
+      .where("id", "in", [unconfirmed.payment.id, unclaimed.payment.id])
+      .execute();
+    expect(Object.fromEntries(rows.map((r) => [r.id, [r.status, r.refund_state]]))).toEqual({
+      [unconfirmed.payment.id]: ["expired", null],
+      [unclaimed.payment.id]: ["refunded", "succeeded"],
+    });
+  });
+});
+
+describe("bad input changes nothing", () => {
+  it("refuses each kind of bad payment with a clear 4xx", async () => {
+    const alice = await sender(h, handle("alice"));
+    const bob = { ...(await h.signIn(handle("bob"))), handle: "bob" };
+    const carol = { ...(await h.signIn(handle("carol"))), handle: "carol" };
+    const thread = await directThread(h, alice, bob);
+    const before = await h.db
+      .selectFrom("payments")
+      .select((eb) => eb.fn.countAll<bigint>().as("n"))
+      .executeTakeFirstOrThrow();
+    const cases: [Record<string, unknown>, number, string][] = [
+      [{ recipient_id: alice.id, amount_minor: 100, currency: "USD" }, 422, "CANNOT_PAY_SELF"],
+      [{ recipient_id: carol.id, amount_minor: 100, currency: "USD" }, 422, "RECIPIENT_NOT_IN_THREAD"],
+      [{ recipient_id: bob.id, amount_minor: 0, currency: "USD" }, 422, "VALIDATION_FAILED"],
+      [{ recipient_id: bob.id, amount_minor: -5, currency: "USD" }, 422, "VALIDATION_FAILED"],
+      [{ recipient_id: bob.id, amount_minor: 12.5, currency: "USD" }, 422, "VALIDATION_FAILED"],
+      [{ recipient_id: bob.id, amount_minor: 10 ** 12, currency: "USD" }, 422, "LIMIT_EXCEEDED"],
+      [{ recipient_id: bob.id, amount_minor: 100, currency: "EUR" }, 422, "CURRENCY_NOT_SUPPORTED"],
+      [{ recipient_id: bob.id, amount_minor: 100, currency: "usd" }, 422, "VALIDATION_FAILED"],
+      [{ recipient_id: bob.id, amount_minor: 100, currency: "USD", memo: "x".repeat(141) }, 422, "VALIDATION_FAILED"],
+      [
+        { recipient_id: bob.id, amount_minor: 100, currency: "USD", memo: "my card 4242 4242 4242 4242 thanks" },
+        422,
+        "MEMO_CONTAINS_CARD_NUMBER",
+      ],
+      [{ recipient_id: bob.id, amount_minor: 100, currency: "USD", tip: 5 }, 422, "VALIDATION_FAILED"],
+    ];
+    for (const [body, status, code] of cases) {
+      const res = await send(h, alice, thread, body);
+      expect(res.status, JSON.stringify(body)).toBe(status);
+      expect(((await res.json()) as { code: string }).code, JSON.stringify(body)).toBe(code);
+    }
+    const noKey = await send(h, alice, thread, { recipient_id: bob.id, amount_minor: 100, currency: "USD" }, null);
+    expect(((await noKey.json()) as { code: string }).code).toBe("IDEMPOTENCY_KEY_REQUIRED");
+    const outsider = await send(h, carol, thread, { recipient_id: bob.id, amount_minor: 100, currency: "USD" });
+    expect(outsider.status).toBe(404);
+    const after = await h.db
+      .selectFrom("payments")
+      .select((eb) => eb.fn.countAll<bigint>().as("n"))
+      .executeTakeFirstOrThrow();
+    expect(after.n).toBe(before.n);
+  });
+
+  it("keeps payments private to their two people", async () => {
+    const alice = await sender(h, handle("alice"));
+    const bob = { ...(await h.signIn(handle("bob"))), handle: "bob" };
+    const mallory = { ...(await h.signIn(handle("mallory"))), handle: "mallory" };
+    const thread = await directThread(h, alice, bob);
+    const created = await sendOk(h, alice, thread, bob, 100);
+    for (const [method, path] of [
+      ["GET", `/v1/payments/${created.payment.id}`],
+      ["GET", `/v1/payments/${created.payment.id}/receipt`],
+      ["POST", `/v1/payments/${created.payment.id}/cancel`],
+      ["POST", `/v1/payments/${created.payment.id}/decline`],
+      ["POST", `/v1/payments/${created.payment.id}/confirmation`],
+      ["GET", `/v1/threads/${thread}/payments`],
+    ] as const) {
+      const res = await h.request(method, path, { token: mallory.token });
+      expect(res.status, `${method} ${path}`).toBe(404);
+    }
+    const confirm = await h.request("POST", `/v1/payments/${created.payment.id}/confirm`, {
+      token: mallory.token,
+      body: { challenge_id: created.confirmation?.challenge_id, method: "pin", response: { pin: PIN } },
+    });
+    expect(confirm.status).toBe(404);
+    expect(
+      ((await (await h.request("GET", "/v1/payments", { token: mallory.token })).json()) as { items: unknown[] }).items,
+    ).toEqual([]);
+    expect((await paymentOf(h, alice, created.payment.id)).status).toBe("requires_confirmation");
+  });
+});
+
+describe("limits", () => {
+  it("applies lower limits to a new account and says when the 24-hour limit frees up", async () => {
+    const alice = await sender(h, handle("alice"));
+    const bob = { ...(await h.signIn(handle("bob"))), handle: "bob" };
+    const thread = await directThread(h, alice, bob);
+    const tooBig = await send(h, alice, thread, { recipient_id: bob.id, amount_minor: 50_001, currency: "USD" });
+    expect(await tooBig.json()).toMatchObject({ code: "LIMIT_EXCEEDED", limit: "per_payment", limit_minor: 50_000 });
+
+    for (const amount of [50_000, 50_000]) await confirmWithPin(h, alice, await sendOk(h, alice, thread, bob, amount));
+    const overDaily = await send(h, alice, thread, { recipient_id: bob.id, amount_minor: 1, currency: "USD" });
+    const body = (await overDaily.json()) as { code: string; limit: string; resets_at: string };
+    expect(body).toMatchObject({ code: "LIMIT_EXCEEDED", limit: "daily" });
+    expect(new Date(body.resets_at).getTime()).toBe(h.clock.now().getTime() + 86_400_000);
+  });
+
+  it("allows at most 5 payments waiting for confirmation", async () => {
+    const alice = await sender(h, handle("alice"));
+    const bob = { ...(await h.signIn(handle("bob"))), handle: "bob" };
+    const thread = await directThread(h, alice, bob);
+    for (let i = 0; i < 5; i++) await sendOk(h, alice, thread, bob, 10);
+    const sixth = await send(h, alice, thread, { recipient_id: bob.id, amount_minor: 10, currency: "USD" });
+    expect(sixth.status).toBe(429);
+    expect(((await sixth.json()) as { code: string }).code).toBe("TOO_MANY_PENDING_PAYMENTS");
+  });
+
+  it("replays a retried send with the same Idempotency-Key instead of paying twice", async () => {
+    const alice = await sender(h, handle("alice"));
+    const bob = { ...(await h.signIn(handle("bob"))), handle: "bob" };
+    const thread = await directThread(h, alice, bob);
+    const body = { recipient_id: bob.id, amount_minor: 75, currency: "USD" };
+    const first = await send(h, alice, thread, body, "same-key");
+    const again = await send(h, alice, thread, body, "same-key");
+    expect(((await again.json()) as { payment: { id: string } }).payment.id).toBe(
+      ((await first.json()) as { payment: { id: string } }).payment.id,
+    );
+    const other = await send(h, alice, thread, { ...body, amount_minor: 76 }, "same-key");
+    expect(other.status).toBe(422);
+  });
+});
