@@ -164,6 +164,15 @@ describe("sending in a thread", () => {
     const over = await send(h, alice, thread, { recipient_id: bob.id, amount_minor: 501, currency: "USD" });
     expect(over.status).toBe(422);
     expect(((await over.json()) as { code: string }).code).toBe("NO_FUNDING_SOURCE");
+
+    // With too little in the wallet, the card pays instead (and the wallet is left alone).
+    expect((await enrollTestCard(h, alice, "visa_debit")).status).toBe(201);
+    const byCard = await sendOk(h, alice, thread, bob, 700);
+    expect(await (await confirmWithPin(h, alice, byCard)).json()).toMatchObject({
+      funding: "card",
+      status: "awaiting_recipient",
+    });
+    expect(await walletOf(alice.id)).toBe(500n);
   });
 });
 
@@ -245,6 +254,67 @@ describe("when the card is difficult", () => {
       );
     expect(intents).toHaveLength(1);
     expect(await walletOf(bob.id)).toBe(1_000n);
+  });
+});
+
+describe("Stripe's webhooks for payments", () => {
+  it("apply duplicated and reordered deliveries once, converging on Stripe's state", async () => {
+    const alice = { ...(await h.signIn(handle("alice"))), handle: "alice" };
+    await setPin(h, alice, PIN);
+    const setup = (await (await h.request("POST", "/v1/cards/setup", { token: alice.token })).json()) as {
+      setup_intent_id: string;
+    };
+    await confirmSetupAtStripe(h, setup.setup_intent_id, "pm_card_authenticationRequired");
+    await fetch(
+      `http://${h.emulator.host}:${h.emulator.port}/_emulator/setup_intents/${setup.setup_intent_id}/authenticate`,
+      { method: "POST" },
+    );
+    await h.request("POST", "/v1/cards", { token: alice.token, body: { setup_intent_id: setup.setup_intent_id } });
+    const bob = { ...(await h.signIn(handle("bob"))), handle: "bob" };
+    await enrollTestCard(h, bob, "visa_debit", { payout: true });
+    const thread = await directThread(h, alice, bob);
+    const created = await sendOk(h, alice, thread, bob, 1_800);
+    const pending = (await (await confirmWithPin(h, alice, created)).json()) as {
+      next_action: { payment_intent_id: string };
+    };
+    await settle(h);
+
+    // Every event from here on arrives twice, held back, then newest first.
+    Object.assign(h.emulator.control.webhooks.mode, { duplicate: true, hold: true, reorder: true });
+    try {
+      await fetch(
+        `http://${h.emulator.host}:${h.emulator.port}/_emulator/payment_intents/${pending.next_action.payment_intent_id}/authenticate`,
+        { method: "POST" },
+      );
+      await h.emulator.control.webhooks.flush();
+      await settle(h);
+      await h.emulator.control.webhooks.flush();
+      await settle(h);
+    } finally {
+      Object.assign(h.emulator.control.webhooks.mode, { duplicate: false, hold: false, reorder: false });
+    }
+    expect((await paymentOf(h, alice, created.payment.id)).status).toBe("paid_out");
+    const audit = await h.db
+      .selectFrom("payment_audit")
+      .select("to_status")
+      .where("payment_id", "=", created.payment.id)
+      .orderBy("id")
+      .execute();
+    expect(audit.map((a) => a.to_status)).toEqual([
+      "requires_confirmation",
+      "processing",
+      "requires_action",
+      "paying_out",
+      "paid_out",
+    ]);
+    const transfers = await h.db
+      .selectFrom("ledger_transfers")
+      .select("id")
+      .where("reference", "=", created.payment.id)
+      .execute();
+    expect(transfers.map((t) => t.id).sort()).toEqual(
+      [".hold", ".hold.post", ".payout.1", ".payout.1.post"].map((suffix) => `${created.payment.id}${suffix}`).sort(),
+    );
   });
 });
 
