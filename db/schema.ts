@@ -233,7 +233,6 @@ export type PaymentsTable = {
   funding: "wallet" | "card" | null;
   card_id: string | null;
   payment_intent_id: string | null;
-  client_secret: string | null;
   payout_id: string | null;
   payout_attempts: ColumnType<number, number | undefined, number>;
   refund_state: "pending" | "succeeded" | null;

@@ -203,6 +203,10 @@ describe("when the card is difficult", () => {
     expect(pending.status).toBe("requires_action");
     expect(pending.next_action.client_secret).toMatch(/_secret_/);
     expect((await paymentOf(h, bob, created.payment.id)).next_action).toBeNull();
+    // The secret is read from Stripe when the sender asks; it is never stored or put in events.
+    expect((await paymentOf(h, alice, created.payment.id)).next_action?.client_secret).toBe(pending.next_action.client_secret);
+    const stored = await h.db.selectFrom("user_events").select("data").where("user_id", "=", alice.id).execute();
+    expect(JSON.stringify(stored)).not.toContain("_secret_");
 
     await fetch(
       `http://${h.emulator.host}:${h.emulator.port}/_emulator/payment_intents/${pending.next_action.payment_intent_id}/authenticate`,

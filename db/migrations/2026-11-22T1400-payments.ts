@@ -52,7 +52,6 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn("funding", "text", (c) => c.check(sql`funding in ('wallet', 'card')`))
     .addColumn("card_id", "text", (c) => c.references("cards.id"))
     .addColumn("payment_intent_id", "text", (c) => c.unique())
-    .addColumn("client_secret", "text")
     .addColumn("payout_id", "text", (c) => c.unique())
     // Each payout attempt gets its own ledger hold and Stripe idempotency keys.
     .addColumn("payout_attempts", "integer", (c) => c.notNull().defaultTo(0))

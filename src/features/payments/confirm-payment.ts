@@ -194,14 +194,13 @@ export async function applyIntent(
       await mustMove(t, now, [
         { id: ids.cardHoldPost, type: "post_pending", pendingId: ids.cardHold, ...reference(payment) },
       ]);
-      const charged = await updatePayment(t, paymentId, { payment_intent_id: intent?.id ?? null, client_secret: null });
+      const charged = await updatePayment(t, paymentId, { payment_intent_id: intent?.id ?? null });
       const routed = await routeToRecipient(deps, t, charged, null);
       return { payment: routed, payout: routed.status === "paying_out" };
     }
     if (status === "requires_action" && payment.status === "processing") {
       const waiting = await changePayment(deps, t, payment, "requires_action", {
         payment_intent_id: intent?.id ?? null,
-        client_secret: intent?.client_secret ?? null,
       });
       return { payment: waiting, payout: false };
     }
@@ -215,7 +214,6 @@ export async function applyIntent(
       ]);
       const failed = await changePayment(deps, t, payment, "failed", {
         payment_intent_id: intent?.id ?? payment.payment_intent_id,
-        client_secret: null,
         failure_code: reason.code,
         failure_message: DECLINE_MESSAGES[reason.code] ?? reason.message,
       });

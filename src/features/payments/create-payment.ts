@@ -71,7 +71,6 @@ export async function createPayment(
       funding: null,
       card_id: null,
       payment_intent_id: null,
-      client_secret: null,
       payout_id: null,
       refund_state: null,
       refund_id: null,

@@ -16,7 +16,7 @@ import {
   ThreadPaymentParams,
   toPaymentDto,
 } from "./payments.schemas";
-import { getPayment, getReceipt, listPaymentsFor } from "./read-payments";
+import { clientSecretFor, getPayment, getReceipt, listPaymentsFor } from "./read-payments";
 import { cancelPayment, declinePayment } from "./return-payment";
 
 const json = <T>(schema: T) => ({ "application/json": { schema } });
@@ -190,10 +190,8 @@ export const paymentsRoutes = createRouter()
   })
   .openapi(get, async (c) => {
     const userId = c.get("userId");
-    return c.json(
-      toPaymentDto(await getPayment(c.get("deps"), { userId, paymentId: c.req.valid("param").id }), userId),
-      200,
-    );
+    const payment = await getPayment(c.get("deps"), { userId, paymentId: c.req.valid("param").id });
+    return c.json(toPaymentDto(payment, userId, await clientSecretFor(c.get("deps"), payment, userId)), 200);
   })
   .openapi(receipt, async (c) => {
     const userId = c.get("userId");
@@ -216,7 +214,7 @@ export const paymentsRoutes = createRouter()
       method: body.method,
       response: body.response,
     });
-    return c.json(toPaymentDto(payment, userId), 200);
+    return c.json(toPaymentDto(payment, userId, await clientSecretFor(c.get("deps"), payment, userId)), 200);
   })
   .openapi(cancel, async (c) => {
     const userId = c.get("userId");

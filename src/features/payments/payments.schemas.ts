@@ -84,7 +84,16 @@ export const Payment = z
     funding: z.enum(["wallet", "card"]).nullable(),
     failure: z.object({ code: z.string(), message: z.string() }).nullable(),
     next_action: z
-      .object({ type: z.literal("authenticate_card"), payment_intent_id: z.string(), client_secret: z.string() })
+      .object({
+        type: z.literal("authenticate_card"),
+        payment_intent_id: z.string(),
+        client_secret: z
+          .string()
+          .nullable()
+          .openapi({
+            description: "Read from Stripe when the sender asks (never stored); null in live events: GET the payment",
+          }),
+      })
       .nullable()
       .openapi({
         description: "Sender only: 3-D Secure to finish with Stripe.js; the payment completes from Stripe's webhook",
@@ -106,7 +115,7 @@ export const PaymentPage = z
 export type PaymentDto = z.infer<typeof Payment>;
 
 /** The payment as this person sees it: what they may do, and the 3-D Secure secret only for the sender. */
-export function toPaymentDto(p: PaymentRow, viewerId: string): PaymentDto {
+export function toPaymentDto(p: PaymentRow, viewerId: string, clientSecret: string | null = null): PaymentDto {
   const isSender = viewerId === p.sender_id;
   const actions: PaymentDto["actions"] = [];
   if (isSender && p.status === "requires_confirmation") actions.push("confirm", "cancel");
@@ -125,8 +134,8 @@ export function toPaymentDto(p: PaymentRow, viewerId: string): PaymentDto {
     funding: p.funding,
     failure: p.failure_code ? { code: p.failure_code, message: p.failure_message ?? "" } : null,
     next_action:
-      isSender && p.status === "requires_action" && p.payment_intent_id && p.client_secret
-        ? { type: "authenticate_card", payment_intent_id: p.payment_intent_id, client_secret: p.client_secret }
+      isSender && p.status === "requires_action" && p.payment_intent_id
+        ? { type: "authenticate_card", payment_intent_id: p.payment_intent_id, client_secret: clientSecret }
         : null,
     confirm_by: p.confirm_by.toISOString(),
     claim_by: p.claim_by?.toISOString() ?? null,

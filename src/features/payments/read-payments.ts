@@ -1,6 +1,7 @@
 import type { Payment, PaymentStatus } from "../../../db/schema";
 import type { Deps } from "../../http/app-env";
 import { page } from "../../http/pagination";
+import { callStripe } from "../../platform/stripe";
 import { requireMembership } from "../threads/require-membership";
 import { notFound } from "./confirm-payment";
 import { findPaymentForParty, listAudit, listPayments } from "./payments.repository";
@@ -47,4 +48,15 @@ export async function getReceipt(deps: Deps, input: { userId: string; paymentId:
     to: name(payment.recipient_id),
     timeline: audit.map((a) => ({ status: a.to_status, at: a.created_at.toISOString() })),
   };
+}
+
+/**
+ * The PaymentIntent's client secret for a sender who must finish 3-D Secure: read from Stripe
+ * each time it is needed, so it is never stored or sent in events.
+ */
+export async function clientSecretFor(deps: Deps, payment: Payment, viewerId: string): Promise<string | null> {
+  if (payment.status !== "requires_action" || viewerId !== payment.sender_id || !payment.payment_intent_id) return null;
+  const intentId = payment.payment_intent_id;
+  const intent = await callStripe(() => deps.stripe.sdk.paymentIntents.retrieve(intentId));
+  return intent.client_secret ?? null;
 }

@@ -117,13 +117,6 @@ async function abandonAuthentication(deps: Deps, paymentId: string): Promise<voi
     await mustMove(trx, deps.clock.now(), [
       { id: ids.cardHoldVoid, type: "void_pending", pendingId: ids.cardHold, ...reference(locked) },
     ]);
-    await changePayment(
-      deps,
-      trx,
-      locked,
-      "expired",
-      { client_secret: null },
-      { detail: { reason: "authentication_not_completed" } },
-    );
+    await changePayment(deps, trx, locked, "expired", {}, { detail: { reason: "authentication_not_completed" } });
   });
 }
