@@ -7,13 +7,28 @@ import { purgeExpiredKeys } from "./http/idempotency.repository";
 
 const PURGE_BATCH_SIZE = 1_000;
 
-/** Periodic housekeeping; safe to run from several processes at once. */
+/**
+ * Periodic housekeeping; safe to run from several processes at once. Each step stands alone:
+ * one failing (say, the database briefly away) is logged and the others still run.
+ */
 export async function runSweep(deps: Deps) {
+  const step = async <T>(name: string, work: () => Promise<T>, fallback: T): Promise<T> => {
+    try {
+      return await work();
+    } catch (err) {
+      deps.logger.error({ err, step: name }, "sweep step failed");
+      return fallback;
+    }
+  };
   return {
-    payments: await sweepPayments(deps),
-    idempotencyKeysPurged: await purgeExpiredKeys(deps.db, deps.clock.now(), PURGE_BATCH_SIZE),
-    pendingTransfersExpired: await expirePendingTransfers(deps),
-    challengesPurged: await purgeStaleChallenges(deps, PURGE_BATCH_SIZE),
-    eventsPurged: await purgeOldEvents(deps, PURGE_BATCH_SIZE),
+    payments: await step("payments", () => sweepPayments(deps), undefined),
+    idempotencyKeysPurged: await step(
+      "idempotency keys",
+      () => purgeExpiredKeys(deps.db, deps.clock.now(), PURGE_BATCH_SIZE),
+      0,
+    ),
+    pendingTransfersExpired: await step("ledger holds", () => expirePendingTransfers(deps), 0),
+    challengesPurged: await step("challenges", () => purgeStaleChallenges(deps, PURGE_BATCH_SIZE), 0),
+    eventsPurged: await step("events", () => purgeOldEvents(deps, PURGE_BATCH_SIZE), 0),
   };
 }

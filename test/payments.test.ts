@@ -61,6 +61,8 @@ describe("sending in a thread", () => {
       items: { kind: string; payment_id: string | null }[];
     };
     expect(messages.items[0]).toMatchObject({ kind: "payment", payment_id: created.payment.id });
+    const live = await h.db.selectFrom("user_events").select("type").where("user_id", "=", bob.id).execute();
+    expect(live.map((e) => e.type)).toContain("message.created");
 
     expect((await enrollTestCard(h, bob, "mastercard_debit", { payout: true })).status).toBe(201);
     await settle(h);
@@ -376,7 +378,7 @@ describe("returning money", () => {
 
     h.clock.advance(7 * 86_400_000);
     const swept = await runSweep(h.deps);
-    expect(swept.payments.refundedUnclaimed).toBeGreaterThanOrEqual(1);
+    expect(swept.payments?.refundedUnclaimed).toBeGreaterThanOrEqual(1);
     const rows = await h.db
       .selectFrom("payments")
       .select(["id", "status", "refund_state"])

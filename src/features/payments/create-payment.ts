@@ -10,6 +10,7 @@ import {
 } from "../confirmation/issue-confirmation-challenge";
 import { viewBalance } from "../ledger/balances";
 import { findAccountByOwner } from "../ledger/ledger.repository";
+import { publishMessageCreated } from "../threads/post-message";
 import { requireMembership } from "../threads/require-membership";
 import { findThreadForMember, insertMessage } from "../threads/threads.repository";
 import { confirmableOf } from "./confirmable";
@@ -82,7 +83,7 @@ export async function createPayment(
       created_at: now,
       updated_at: now,
     });
-    await insertMessage(trx, {
+    const message = await insertMessage(trx, {
       id: newId("msg"),
       thread_id: input.threadId,
       sender_id: input.senderId,
@@ -91,6 +92,7 @@ export async function createPayment(
       payment_id: row.id,
       created_at: now,
     });
+    await publishMessageCreated(trx, message);
     await inTransaction?.(trx, row);
     return changePayment(deps, trx, row, "requires_confirmation", {}, { actorId: input.senderId });
   });

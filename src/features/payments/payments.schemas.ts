@@ -87,12 +87,9 @@ export const Payment = z
       .object({
         type: z.literal("authenticate_card"),
         payment_intent_id: z.string(),
-        client_secret: z
-          .string()
-          .nullable()
-          .openapi({
-            description: "Read from Stripe when the sender asks (never stored); null in live events: GET the payment",
-          }),
+        client_secret: z.string().nullable().openapi({
+          description: "Read from Stripe when the sender asks (never stored); null in live events: GET the payment",
+        }),
       })
       .nullable()
       .openapi({

@@ -5,6 +5,7 @@ import { withTransaction } from "../../platform/db";
 import { newId } from "../../platform/ids";
 import { formatAmount } from "../payments/format-amount";
 import { containsCardNumber } from "../payments/memo";
+import { publishMessageCreated } from "../threads/post-message";
 import { requireMembership } from "../threads/require-membership";
 import { insertMessage, listMembers } from "../threads/threads.repository";
 import { announceRequest } from "./request-state";
@@ -74,7 +75,7 @@ export async function createRequest(
         updated_at: now,
       })),
     );
-    await insertMessage(trx, {
+    const message = await insertMessage(trx, {
       id: newId("msg"),
       thread_id: thread.id,
       sender_id: input.authorId,
@@ -83,6 +84,7 @@ export async function createRequest(
       request_id: request.id,
       created_at: now,
     });
+    await publishMessageCreated(trx, message);
     await announceRequest(trx, request, now);
     return { request, shares: await listShares(trx, request.id) };
   });
