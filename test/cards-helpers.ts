@@ -35,3 +35,14 @@ export async function enrollTestCard(
     body: { setup_intent_id, ...(options.payout ? { payout_token: `tok_${name}` } : {}) },
   });
 }
+
+/** Enrolls Stripe's always-3-D-Secure test card, completing the authentication a browser would. */
+export async function enrollThreeDSecureCard(h: Harness, person: Person): Promise<Response> {
+  const setup = await h.request("POST", "/v1/cards/setup", { token: person.token });
+  const { setup_intent_id } = (await setup.json()) as { setup_intent_id: string };
+  await confirmSetupAtStripe(h, setup_intent_id, "pm_card_authenticationRequired");
+  await fetch(`http://${h.emulator.host}:${h.emulator.port}/_emulator/setup_intents/${setup_intent_id}/authenticate`, {
+    method: "POST",
+  });
+  return h.request("POST", "/v1/cards", { token: person.token, body: { setup_intent_id } });
+}

@@ -4,7 +4,7 @@ import { getBalance } from "../src/features/ledger/balances";
 import { findAccountByOwner } from "../src/features/ledger/ledger.repository";
 import { newId } from "../src/platform/ids";
 import { runSweep } from "../src/sweep";
-import { confirmSetupAtStripe, enrollTestCard } from "./cards-helpers";
+import { enrollTestCard, enrollThreeDSecureCard } from "./cards-helpers";
 import { createHarness, type Harness } from "./harness";
 import {
   confirmWithPin,
@@ -182,18 +182,7 @@ describe("when the card is difficult", () => {
   it("finishes 3-D Secure from Stripe's webhook", async () => {
     const alice = { ...(await h.signIn(handle("alice"))), handle: "alice" };
     await setPin(h, alice, PIN);
-    const setup = (await (await h.request("POST", "/v1/cards/setup", { token: alice.token })).json()) as {
-      setup_intent_id: string;
-    };
-    await confirmSetupAtStripe(h, setup.setup_intent_id, "pm_card_authenticationRequired");
-    await fetch(
-      `http://${h.emulator.host}:${h.emulator.port}/_emulator/setup_intents/${setup.setup_intent_id}/authenticate`,
-      { method: "POST" },
-    );
-    expect(
-      (await h.request("POST", "/v1/cards", { token: alice.token, body: { setup_intent_id: setup.setup_intent_id } }))
-        .status,
-    ).toBe(201);
+    expect((await enrollThreeDSecureCard(h, alice)).status).toBe(201);
 
     const bob = { ...(await h.signIn(handle("bob"))), handle: "bob" };
     const thread = await directThread(h, alice, bob);
@@ -206,7 +195,9 @@ describe("when the card is difficult", () => {
     expect(pending.next_action.client_secret).toMatch(/_secret_/);
     expect((await paymentOf(h, bob, created.payment.id)).next_action).toBeNull();
     // The secret is read from Stripe when the sender asks; it is never stored or put in events.
-    expect((await paymentOf(h, alice, created.payment.id)).next_action?.client_secret).toBe(pending.next_action.client_secret);
+    expect((await paymentOf(h, alice, created.payment.id)).next_action?.client_secret).toBe(
+      pending.next_action.client_secret,
+    );
     const stored = await h.db.selectFrom("user_events").select("data").where("user_id", "=", alice.id).execute();
     expect(JSON.stringify(stored)).not.toContain("_secret_");
 
@@ -267,15 +258,7 @@ describe("Stripe's webhooks for payments", () => {
   it("apply duplicated and reordered deliveries once, converging on Stripe's state", async () => {
     const alice = { ...(await h.signIn(handle("alice"))), handle: "alice" };
     await setPin(h, alice, PIN);
-    const setup = (await (await h.request("POST", "/v1/cards/setup", { token: alice.token })).json()) as {
-      setup_intent_id: string;
-    };
-    await confirmSetupAtStripe(h, setup.setup_intent_id, "pm_card_authenticationRequired");
-    await fetch(
-      `http://${h.emulator.host}:${h.emulator.port}/_emulator/setup_intents/${setup.setup_intent_id}/authenticate`,
-      { method: "POST" },
-    );
-    await h.request("POST", "/v1/cards", { token: alice.token, body: { setup_intent_id: setup.setup_intent_id } });
+    expect((await enrollThreeDSecureCard(h, alice)).status).toBe(201);
     const bob = { ...(await h.signIn(handle("bob"))), handle: "bob" };
     await enrollTestCard(h, bob, "visa_debit", { payout: true });
     const thread = await directThread(h, alice, bob);

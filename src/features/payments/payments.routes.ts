@@ -1,4 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
+import type { Deps } from "../../http/app-env";
 import { decodeCursor } from "../../http/pagination";
 import { bearerSecurity, createRouter, IdempotencyKeyHeader, problemResponses } from "../../http/router";
 import { ConfirmationChallenge, ConfirmBody, toConfirmationChallengeDto } from "../confirmation/confirmation.schemas";
@@ -146,6 +147,19 @@ const decline = createRoute({
   responses: { 200: { description: "The payment", content: json(Payment) }, ...problemResponses(401, 404, 409) },
 });
 
+/** A page of the person's payments as they see them. */
+async function paymentPage(deps: Deps, userId: string, query: z.infer<typeof PaymentsQuery>) {
+  const result = await listPaymentsFor(deps, {
+    userId,
+    direction: query.direction,
+    status: query.status,
+    threadId: query.thread_id,
+    beforeSeq: decodeCursor(query.cursor),
+    limit: query.limit,
+  });
+  return { items: result.items.map((p) => toPaymentDto(p, userId)), next_cursor: result.next_cursor };
+}
+
 export const paymentsRoutes = createRouter()
   .openapi(send, async (c) => {
     const body = c.req.valid("json");
@@ -162,32 +176,16 @@ export const paymentsRoutes = createRouter()
     const confirmation = result.confirmation ? toConfirmationChallengeDto(result.confirmation) : null;
     return c.json({ payment: toPaymentDto(result.payment, userId), confirmation }, result.created ? 201 : 200);
   })
-  .openapi(threadPayments, async (c) => {
-    const query = c.req.valid("query");
-    const userId = c.get("userId");
-    const result = await listPaymentsFor(c.get("deps"), {
-      userId,
-      direction: query.direction,
-      status: query.status,
-      threadId: c.req.valid("param").id,
-      beforeSeq: decodeCursor(query.cursor),
-      limit: query.limit,
-    });
-    return c.json({ items: result.items.map((p) => toPaymentDto(p, userId)), next_cursor: result.next_cursor }, 200);
-  })
-  .openapi(list, async (c) => {
-    const query = c.req.valid("query");
-    const userId = c.get("userId");
-    const result = await listPaymentsFor(c.get("deps"), {
-      userId,
-      direction: query.direction,
-      status: query.status,
-      threadId: query.thread_id,
-      beforeSeq: decodeCursor(query.cursor),
-      limit: query.limit,
-    });
-    return c.json({ items: result.items.map((p) => toPaymentDto(p, userId)), next_cursor: result.next_cursor }, 200);
-  })
+  .openapi(threadPayments, async (c) =>
+    c.json(
+      await paymentPage(c.get("deps"), c.get("userId"), {
+        ...c.req.valid("query"),
+        thread_id: c.req.valid("param").id,
+      }),
+      200,
+    ),
+  )
+  .openapi(list, async (c) => c.json(await paymentPage(c.get("deps"), c.get("userId"), c.req.valid("query")), 200))
   .openapi(get, async (c) => {
     const userId = c.get("userId");
     const payment = await getPayment(c.get("deps"), { userId, paymentId: c.req.valid("param").id });
