@@ -2,6 +2,7 @@ import type { MiddlewareHandler } from "hono";
 import { methodNotAllowed } from "hono/method-not-allowed";
 import { requestId } from "hono/request-id";
 import { cardsRoutes } from "./features/cards/cards.routes";
+import { EMULATOR_PROXY_PATH, stripeEmulatorProxyRoutes } from "./features/cards/stripe-emulator-proxy.routes";
 import { devicesRoutes } from "./features/devices/devices.routes";
 import { eventsRoutes } from "./features/events/events.routes";
 import { healthRoutes } from "./features/health/health.routes";
@@ -12,6 +13,7 @@ import { securityRoutes } from "./features/security/security.routes";
 import { stripeWebhooksRoutes } from "./features/stripe-webhooks/stripe-webhooks.routes";
 import { threadsRoutes } from "./features/threads/threads.routes";
 import { devSessionsRoutes } from "./features/users/dev-sessions.routes";
+import { usersRoutes } from "./features/users/users.routes";
 import type { AppEnv, Deps } from "./http/app-env";
 import { createTokenVerifier, requireAuth } from "./http/auth";
 import { registerDocs } from "./http/docs";
@@ -21,6 +23,7 @@ import { limitBody, requireJsonBody } from "./http/request-guards";
 import { requestLog } from "./http/request-log";
 import { createRouter } from "./http/router";
 import { newId } from "./platform/ids";
+import { webClientRoutes } from "./web/web.routes";
 
 const REQUEST_ID_MAX_LENGTH = 128;
 const STRIPE_WEBHOOK_PATH = "/v1/stripe/webhook";
@@ -53,12 +56,15 @@ export function buildApp(deps: Deps) {
         }),
     }),
   );
-  app.use(limitBody({ [STRIPE_WEBHOOK_PATH]: STRIPE_WEBHOOK_BODY_LIMIT_BYTES }), requireJsonBody);
+  app.use(limitBody({ [STRIPE_WEBHOOK_PATH]: STRIPE_WEBHOOK_BODY_LIMIT_BYTES }), (c, next) =>
+    // The emulator proxy carries Stripe's form-encoded bodies through unchanged.
+    c.req.path.startsWith(`${EMULATOR_PROXY_PATH}/`) ? next() : requireJsonBody(c, next),
+  );
   app.use("/v1/*", authenticated(requireAuth(createTokenVerifier(deps.config.auth, deps.clock))));
   app.use("/v1/*", authenticated(idempotency));
 
   app.route("/", healthRoutes);
-  if (deps.config.env !== "production") app.route("/", devSessionsRoutes);
+  if (deps.config.env !== "production") app.route("/", devSessionsRoutes).route("/", usersRoutes);
   app.route("/", threadsRoutes);
   app.route("/", eventsRoutes);
   app.route("/", pinRoutes);
@@ -68,6 +74,8 @@ export function buildApp(deps: Deps) {
   app.route("/", stripeWebhooksRoutes);
   app.route("/", paymentsRoutes);
   app.route("/", requestsRoutes);
+  if (deps.stripe.mode === "emulator" && deps.config.env !== "production") app.route("/", stripeEmulatorProxyRoutes);
+  if (deps.webClient) app.route("/", webClientRoutes(deps.webClient));
   registerDocs(app);
 
   app.notFound((c) => problem(c, "ROUTE_NOT_FOUND", { detail: `No route for ${c.req.method} ${c.req.path}` }));

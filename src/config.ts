@@ -187,6 +187,8 @@ export type Config = {
     timeoutMs: number;
   };
   idempotencyKeyTtlHours: number;
+  /** Keys the request fingerprints kept with Idempotency-Keys (derived from the PIN pepper, or the JWT secret). */
+  idempotencyFingerprintKey: string;
   /** Undefined when batching is off: each call posts in its own transaction. */
   ledgerBatching: { windowMs: number; maxTransfers: number; maxInFlight: number } | undefined;
   payments: {
@@ -264,6 +266,7 @@ export function parseConfig(source: Record<string, string | undefined>): Config 
       timeoutMs: env.STRIPE_TIMEOUT_MS,
     },
     idempotencyKeyTtlHours: env.IDEMPOTENCY_KEY_TTL_HOURS,
+    idempotencyFingerprintKey: `idempotency:${env.PIN_PEPPER ?? env.JWT_SECRET ?? ""}`,
     ledgerBatching:
       env.LEDGER_BATCHING === "on"
         ? {

@@ -12,6 +12,7 @@ import { createPgEventNotifier, type PgEventNotifier } from "../src/platform/eve
 import { createLogger } from "../src/platform/logger";
 import { createNodePinHasherFromConfig } from "../src/platform/node-pin-hasher";
 import { createStripeClient } from "../src/platform/stripe";
+import { createEsbuildWebClient } from "../src/platform/web-client-esbuild";
 import { type RunningEmulator, serveStripeEmulator } from "../src/stripe-emulator/serve";
 import { withDatabase } from "./global-setup";
 import { createTestClock, type TestClock } from "./test-clock";
@@ -93,6 +94,8 @@ export async function createHarness(env: Record<string, string> = {}): Promise<H
     security: createSecurityHooks(),
     stripe: createStripeClient(config, emulator),
     events: createEventStreams(notifier, config.events),
+    // Compiled only when a test asks for the page (the browser tests).
+    webClient: createEsbuildWebClient(),
   };
   const app = buildApp(deps);
 

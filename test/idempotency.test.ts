@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { IDEMPOTENCY_LOCK_TIMEOUT_MS } from "../src/http/idempotency";
@@ -43,6 +44,18 @@ describe("Idempotency-Key", () => {
     expect(replay.headers.get("Idempotent-Replayed")).toBe("true");
     expect(await replay.json()).toEqual(await first.json());
     expect(await messageCount()).toBe(before + 1n);
+  });
+
+  it("keeps only a keyed hash of the request, so a PIN in a body cannot be recovered by hashing guesses", async () => {
+    await post("k-keyed", { body: "135790" });
+    const row = await h.db
+      .selectFrom("idempotency_keys")
+      .select("fingerprint")
+      .where("key", "=", "k-keyed")
+      .executeTakeFirstOrThrow();
+    const plain = createHash("sha256").update(`POST /v1/threads/${threadId}/messages\n{"body":"135790"}`).digest("hex");
+    expect(row.fingerprint).toMatch(/^[0-9a-f]{64}$/);
+    expect(row.fingerprint).not.toBe(plain);
   });
 
   it("treats a body with reordered keys as the same request", async () => {

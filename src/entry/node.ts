@@ -8,6 +8,7 @@ import { systemClock } from "../platform/clock";
 import { createPgEventNotifier } from "../platform/event-notifier-pg";
 import { createNodePinHasherFromConfig } from "../platform/node-pin-hasher";
 import { createStripeClient } from "../platform/stripe";
+import { createEsbuildWebClient } from "../platform/web-client-esbuild";
 import { deliverTo, serveStripeEmulator } from "../stripe-emulator/serve";
 import { runSweep } from "../sweep";
 import { openNodeRuntime } from "./node-runtime";
@@ -16,6 +17,8 @@ const SWEEP_INTERVAL_MS = 10_000;
 
 /** Where this process can reach itself (a wildcard listen address is not a destination). */
 const loopbackHost = (host: string) => (host === "0.0.0.0" || host === "::" ? "127.0.0.1" : host);
+/** Listeners a browser on this machine reaches as http://localhost. */
+const isLoopback = (host: string) => ["127.0.0.1", "localhost", "0.0.0.0", "::", "::1"].includes(host);
 
 async function main(): Promise<void> {
   const runtime = await openNodeRuntime(process.env);
@@ -43,11 +46,16 @@ async function main(): Promise<void> {
     security: createSecurityHooks(),
     stripe,
     events: createEventStreams(notifier, config.events),
+    webClient: createEsbuildWebClient(),
   };
+  // Compiled before listening, so a broken client stops start-up with esbuild's message.
+  await deps.webClient();
   const app = buildApp(deps);
   const server = serve({ fetch: app.fetch, hostname: config.host, port: config.port }, (info) => {
     logger.info({ host: info.address, port: info.port }, "listening");
     console.log(`Listening on http://${config.host}:${info.port} (API reference at /docs)`);
+    // Passkeys refuse IP addresses, so the client is announced at localhost (same listener on loopback).
+    if (isLoopback(config.host)) console.log(`Open the chat client at http://localhost:${info.port}/`);
   });
   const sweeper = setInterval(() => {
     runSweep(deps).catch((err: unknown) => logger.error({ err }, "sweep failed"));

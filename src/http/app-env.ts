@@ -8,6 +8,7 @@ import type { Db } from "../platform/db";
 import type { Logger } from "../platform/logger";
 import type { PinHasher } from "../platform/pin-hasher";
 import type { StripeClient } from "../platform/stripe";
+import type { WebClientLoader } from "../web/web-client";
 
 /** What the app is built from; each entry (Node, Workers, tests) supplies its own. */
 export type Deps = {
@@ -22,6 +23,8 @@ export type Deps = {
   stripe: StripeClient;
   /** Open live-event streams of this process, and the notifier that wakes them. */
   events: EventStreams;
+  /** The reference web client served at /, where the runtime can compile it (absent: not served). */
+  webClient?: WebClientLoader;
 };
 
 export type AppEnv = {

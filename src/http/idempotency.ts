@@ -28,7 +28,7 @@ export const idempotency: MiddlewareHandler<AppEnv> = async (c, next) => {
   const claim = {
     userId,
     key,
-    fingerprint: await fingerprint(c.req.method, c.req.path, await c.req.text()),
+    fingerprint: await fingerprint(config.idempotencyFingerprintKey, c.req.method, c.req.path, await c.req.text()),
     now,
     expiresAt: new Date(now.getTime() + config.idempotencyKeyTtlHours * 3_600_000),
   };
@@ -67,8 +67,19 @@ export const idempotency: MiddlewareHandler<AppEnv> = async (c, next) => {
   });
 };
 
-async function fingerprint(method: string, path: string, body: string): Promise<string> {
+/**
+ * A keyed hash (HMAC-SHA256) of the request: bodies can hold a PIN, and a plain hash of a
+ * six-digit PIN is reversed by trying all million of them; without the server's key it is not.
+ */
+async function fingerprint(key: string, method: string, path: string, body: string): Promise<string> {
   const canonical = body.length > 0 ? canonicalJson(JSON.parse(body)) : "";
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(`${method} ${path}\n${canonical}`));
+  const hmac = await crypto.subtle.importKey(
+    "raw",
+    new TextEncoder().encode(key),
+    { name: "HMAC", hash: "SHA-256" },
+    false,
+    ["sign"],
+  );
+  const digest = await crypto.subtle.sign("HMAC", hmac, new TextEncoder().encode(`${method} ${path}\n${canonical}`));
   return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
 }

@@ -11,6 +11,8 @@ export type StripeClient = {
   mode: "live" | "emulator";
   publishableKey: string | undefined;
   webhookSecret: string;
+  /** Emulator mode only: where the emulator listens (http://host:port), for the development proxy. */
+  emulatorOrigin: string | undefined;
 };
 
 /**
@@ -31,6 +33,7 @@ export function createStripeClient(config: Config, emulator: { host: string; por
       mode: "live",
       publishableKey: config.stripe.publishableKey,
       webhookSecret,
+      emulatorOrigin: undefined,
     };
   }
   if (!emulator) throw new Error("Without STRIPE_SECRET_KEY the Stripe emulator must be running");
@@ -39,6 +42,7 @@ export function createStripeClient(config: Config, emulator: { host: string; por
     mode: "emulator",
     publishableKey: EMULATOR_PUBLISHABLE_KEY,
     webhookSecret,
+    emulatorOrigin: `http://${emulator.host}:${emulator.port}`,
   };
 }
 

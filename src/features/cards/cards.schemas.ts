@@ -24,6 +24,13 @@ export const CardSetup = z
         test_payment_methods: z.array(z.string()),
         payout_tokens: z.array(z.string()),
         confirm_path: z.string(),
+        authenticate_path: z
+          .string()
+          .openapi({ description: "Where a test customer finishes 3-D Secure (test card authenticationRequired)" }),
+        browser_base_path: z.string().openapi({
+          description: "Prefix for a browser on this origin: the app proxies these emulator paths (development only)",
+          example: "/stripe-emulator",
+        }),
       })
       .nullable()
       .openapi({ description: "Local demo only: Stripe test cards by name, and where to confirm the setup" }),

@@ -2,6 +2,7 @@ import type { Deps } from "../../http/app-env";
 import { callStripe } from "../../platform/stripe";
 import { TEST_CARDS } from "../../stripe-emulator/catalog";
 import { findCustomerId, insertCustomer } from "./cards.repository";
+import { EMULATOR_PROXY_PATH } from "./stripe-emulator-proxy.routes";
 
 /** The person's Stripe customer, created once (a retried creation reuses Stripe's idempotency key). */
 export async function ensureCustomer(deps: Deps, userId: string): Promise<string> {
@@ -35,6 +36,9 @@ export async function setupCard(deps: Deps, userId: string) {
           test_payment_methods: Object.keys(TEST_CARDS).map((name) => `pm_card_${name}`),
           payout_tokens: Object.keys(TEST_CARDS).map((name) => `tok_${name}`),
           confirm_path: `/v1/setup_intents/${intent.id}/confirm`,
+          authenticate_path: `/_emulator/setup_intents/${intent.id}/authenticate`,
+          // Browsers cannot call the emulator directly (another origin, no CORS); the app proxies it here.
+          browser_base_path: EMULATOR_PROXY_PATH,
         }
       : null,
   };

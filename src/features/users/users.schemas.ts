@@ -1,6 +1,8 @@
 import { z } from "@hono/zod-openapi";
 import type { User as UserRow } from "../../../db/schema";
 
+export const HANDLE_PATTERN = /^[a-z0-9_]{2,32}$/;
+
 export const User = z
   .object({
     id: z.string().openapi({ example: "usr_3kq0c8m5x2v9t1r7p4n6b0a2zd" }),
@@ -13,7 +15,7 @@ export const DevSessionBody = z
   .strictObject({
     handle: z
       .string()
-      .regex(/^[a-z0-9_]{2,32}$/, "2-32 lowercase letters, digits or underscores")
+      .regex(HANDLE_PATTERN, "2-32 lowercase letters, digits or underscores")
       .openapi({ example: "alice" }),
     display_name: z.string().trim().min(1).max(64).optional().openapi({ example: "Alice" }),
   })

@@ -1,0 +1,178 @@
+import { errorMessage } from "../api";
+import type { Message, Page, Payment, Thread } from "../api-types";
+import type { Ctx } from "../context";
+import { busy, errorBox, formatTime, h, uniqueId } from "../dom";
+import { openMoneySheet } from "../flows";
+import { paymentCard, requestCard } from "../money-cards";
+
+const PAGE_SIZE = 50;
+/** Close enough to the bottom that a new message should scroll into view. */
+const STICK_TO_BOTTOM_PX = 120;
+
+/** One conversation: messages (text, payments, requests) kept live, and the composer with its $ button. */
+export function threadView(ctx: Ctx, threadId: string, scope: AbortSignal): HTMLElement {
+  const titleId = uniqueId("chat-title");
+  const title = h("h2", { id: titleId }, "Chat");
+  const list = h("ol", { className: "messages", attrs: { role: "log", "aria-labelledby": titleId } });
+  const earlier = h("button", { type: "button", className: "link-button", hidden: true }, "Load earlier messages");
+  const scroller = h("div", { className: "messages-scroll" }, earlier, list);
+  const errors = errorBox();
+  const rendered = new Set<string>();
+  let cursor: string | null = null;
+  let thread: Thread | undefined;
+
+  const nearBottom = () => scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight < STICK_TO_BOTTOM_PX;
+  const scrollToBottom = () => {
+    scroller.scrollTop = scroller.scrollHeight;
+  };
+
+  const item = (m: Message): HTMLElement => {
+    rendered.add(m.id);
+    const mine = m.sender_id === ctx.store.me.id;
+    const showSender = thread?.kind === "group" && !mine;
+    const time = h("time", { dateTime: m.created_at, className: "muted" }, formatTime(m.created_at, ctx.locale));
+    if (m.kind === "payment" && m.payment_id) {
+      return h(
+        "li",
+        { className: `msg money ${mine ? "mine" : "theirs"}` },
+        paymentCard(ctx, m.payment_id, scope),
+        time,
+      );
+    }
+    if (m.kind === "request" && m.request_id) {
+      return h(
+        "li",
+        { className: `msg money ${mine ? "mine" : "theirs"}` },
+        requestCard(ctx, m.request_id, scope),
+        time,
+      );
+    }
+    return h(
+      "li",
+      { className: `msg ${mine ? "mine" : "theirs"}` },
+      h(
+        "div",
+        { className: "bubble" },
+        showSender ? h("span", { className: "sender" }, ctx.store.nameOf(m.sender_id)) : null,
+        h("span", { className: "visually-hidden" }, `${mine ? "You" : ctx.store.nameOf(m.sender_id)}: `),
+        m.body,
+      ),
+      time,
+    );
+  };
+
+  const loadPage = async (before: string | null) => {
+    const query = `limit=${PAGE_SIZE}${before ? `&cursor=${encodeURIComponent(before)}` : ""}`;
+    const page = await ctx.api.get<Page<Message>>(`/v1/threads/${encodeURIComponent(threadId)}/messages?${query}`);
+    cursor = page.next_cursor;
+    earlier.hidden = cursor === null;
+    // The API lists newest first; a chat reads oldest first.
+    const items = page.items
+      .filter((m) => !rendered.has(m.id))
+      .reverse()
+      .map(item);
+    list.prepend(...items);
+  };
+
+  const load = async () => {
+    try {
+      // The thread's payments in one call, so each payment card does not fetch its own.
+      const [found, payments] = await Promise.all([
+        ctx.api.get<Thread>(`/v1/threads/${encodeURIComponent(threadId)}`),
+        ctx.api.get<Page<Payment>>(`/v1/threads/${encodeURIComponent(threadId)}/payments?limit=100`),
+      ]);
+      thread = found;
+      title.textContent = ctx.store.threadTitle(found);
+      for (const p of payments.items) ctx.store.putPayment(p);
+      await loadPage(null);
+      scrollToBottom();
+      ctx.store.markRead(threadId);
+      money.disabled = false;
+    } catch (err) {
+      errors.show(errorMessage(err));
+    }
+  };
+
+  earlier.addEventListener("click", () => {
+    void busy(earlier, async () => {
+      const height = scroller.scrollHeight;
+      await loadPage(cursor).catch((err: unknown) => errors.show(errorMessage(err)));
+      scroller.scrollTop += scroller.scrollHeight - height;
+    });
+  });
+
+  ctx.store.on(
+    "message",
+    (m) => {
+      if (m.thread_id !== threadId || rendered.has(m.id)) return;
+      const stick = nearBottom() || m.sender_id === ctx.store.me.id;
+      list.append(item(m));
+      if (stick) scrollToBottom();
+      if (document.visibilityState === "visible") ctx.store.markRead(threadId);
+    },
+    scope,
+  );
+
+  // Composer
+  const text = h("input", {
+    id: uniqueId("message"),
+    type: "text",
+    maxLength: 4000,
+    autocomplete: "off",
+    placeholder: "Message",
+    required: true,
+  });
+  const send = h("button", { type: "submit", className: "primary" }, "Send");
+  const money = h(
+    "button",
+    { type: "button", className: "dollar", disabled: true, attrs: { "aria-label": "Send or request money" } },
+    "$",
+  );
+  money.addEventListener("click", () => {
+    if (thread) void openMoneySheet(ctx, thread).then(() => text.focus());
+  });
+  const composer = h(
+    "form",
+    { className: "composer" },
+    money,
+    h("label", { htmlFor: text.id, className: "visually-hidden" }, "Message"),
+    text,
+    send,
+  );
+  composer.addEventListener("submit", (e) => {
+    e.preventDefault();
+    const body = text.value.trim();
+    if (!body) return;
+    void busy(send, async () => {
+      errors.show(null);
+      try {
+        const message = await ctx.api.post<Message>(`/v1/threads/${encodeURIComponent(threadId)}/messages`, {
+          body: { body },
+        });
+        text.value = "";
+        if (!rendered.has(message.id)) {
+          list.append(item(message));
+          scrollToBottom();
+        }
+      } catch (err) {
+        errors.show(errorMessage(err));
+      }
+      text.focus();
+    });
+  });
+
+  void load();
+  return h(
+    "section",
+    { className: "chat", attrs: { "aria-labelledby": titleId } },
+    h(
+      "header",
+      { className: "chat-header" },
+      h("a", { href: "#/chats", className: "back", attrs: { "aria-label": "Back to chats" } }, "‹"),
+      title,
+    ),
+    scroller,
+    errors,
+    composer,
+  );
+}

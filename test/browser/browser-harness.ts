@@ -1,0 +1,98 @@
+import { existsSync } from "node:fs";
+import { mkdir } from "node:fs/promises";
+import path from "node:path";
+import { type ServerType, serve } from "@hono/node-server";
+import { type Browser, type BrowserContext, chromium, type Locator, type Page } from "playwright-core";
+import { freePort } from "../free-port";
+import { createHarness, type Harness } from "../harness";
+
+/** Debian's Chromium (CI installs it with apt); never a browser downloaded by Playwright. */
+export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+export const chromiumFound = existsSync(CHROMIUM_PATH);
+export const SCREENSHOT_DIR = path.resolve("test-results", "screenshots");
+
+/** A guard against a hung page, not a sleep: waits end as soon as the page shows what they wait for. */
+export const UI_WAIT_MS = 20_000;
+
+const CHROMIUM_ARGS = [
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+  "--no-first-run",
+];
+
+export type BrowserWorld = {
+  h: Harness;
+  /** http://localhost:<port>: passkeys need a host name, not 127.0.0.1. */
+  baseUrl: string;
+  browser: Browser;
+  /** Uncaught script errors from any page: a story asserts there were none. */
+  pageErrors: string[];
+  /** A fresh profile (its own localStorage, cookies, authenticators) for one person. */
+  person(options?: { width?: number; height?: number }): Promise<{ context: BrowserContext; page: Page }>;
+  close(): Promise<void>;
+};
+
+/**
+ * The real app on a real listener (the harness's app: its own database, the Stripe emulator,
+ * webhooks delivered in-process) and a headless Chromium driving it over HTTP.
+ */
+export async function openBrowserWorld(): Promise<BrowserWorld> {
+  const port = await freePort();
+  const baseUrl = `http://localhost:${port}`;
+  const h = await createHarness({ WEBAUTHN_ORIGINS: baseUrl });
+  const server: ServerType = await new Promise((resolve) => {
+    const s = serve({ fetch: h.app.fetch, hostname: "127.0.0.1", port }, () => resolve(s));
+  });
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM_PATH,
+    headless: true,
+    // Chromium would also try ::1 for localhost, where nothing listens.
+    args: [...CHROMIUM_ARGS, "--host-resolver-rules=MAP localhost 127.0.0.1"],
+  });
+  await mkdir(SCREENSHOT_DIR, { recursive: true });
+  const contexts: BrowserContext[] = [];
+  const pageErrors: string[] = [];
+  return {
+    h,
+    baseUrl,
+    browser,
+    pageErrors,
+    async person(options = {}) {
+      const context = await browser.newContext({
+        viewport: { width: options.width ?? 390, height: options.height ?? 844 },
+        locale: "en-US",
+        timezoneId: "UTC",
+      });
+      contexts.push(context);
+      context.setDefaultTimeout(UI_WAIT_MS);
+      const page = await context.newPage();
+      page.on("pageerror", (err) => pageErrors.push(err.message));
+      await page.goto(baseUrl);
+      return { context, page };
+    },
+    async close() {
+      for (const context of contexts) await context.close().catch(() => undefined);
+      await browser.close();
+      // Open event streams would keep the listener from closing.
+      h.deps.events.closeAll();
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        "closeAllConnections" in server && server.closeAllConnections();
+      });
+      await h.close();
+    },
+  };
+}
+
+export async function screenshot(page: Page, name: string): Promise<void> {
+  await page.screenshot({ path: path.join(SCREENSHOT_DIR, `${name}.png`), fullPage: false });
+}
+
+/** Waits until the locator is visible and returns it. */
+export async function visible(locator: Locator): Promise<Locator> {
+  await locator.first().waitFor({ state: "visible" });
+  return locator.first();
+}
