@@ -30,6 +30,7 @@ const schema = z
     DATA_DIR: z.string().min(1).default(DEFAULT_DATA_DIR),
     EMBEDDED_POSTGRES_PORT: port.default(54_329),
     DB_POOL_MAX: z.coerce.number().int().min(1).max(200).default(10),
+    DB_POOL_ACQUIRE_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
     JWT_SECRET: secret.optional(),
     JWT_JWKS_URL: optionalUrl,
     JWT_ISSUER: z.string().min(1).optional(),
@@ -157,7 +158,13 @@ export type Config = {
   host: string;
   port: number;
   logLevel: Env["LOG_LEVEL"];
-  database: { url: string | undefined; dataDir: string; embeddedPort: number; poolMax: number };
+  database: {
+    url: string | undefined;
+    dataDir: string;
+    embeddedPort: number;
+    poolMax: number;
+    acquireTimeoutMs: number;
+  };
   auth: {
     jwtSecret: string | undefined;
     jwksUrl: string | undefined;
@@ -233,6 +240,7 @@ export function parseConfig(source: Record<string, string | undefined>): Config 
       dataDir: env.DATA_DIR,
       embeddedPort: env.EMBEDDED_POSTGRES_PORT,
       poolMax: env.DB_POOL_MAX,
+      acquireTimeoutMs: env.DB_POOL_ACQUIRE_TIMEOUT_MS,
     },
     auth: {
       jwtSecret: env.JWT_SECRET,

@@ -72,7 +72,7 @@ export type Harness = {
 export async function createHarness(env: Record<string, string> = {}): Promise<Harness> {
   const database = await createTestDatabase();
   const config = parseConfig({ ...TEST_ENV, DATABASE_URL: database.url, ...env });
-  const db = createDb(database.url, 10);
+  const db = createDb(database.url, config.database.poolMax, config.database.acquireTimeoutMs);
   const clock = createTestClock();
   const notifier = createPgEventNotifier({ url: database.url, logger: createLogger("silent") });
   await notifier.start();

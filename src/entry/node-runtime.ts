@@ -35,7 +35,7 @@ export async function openNodeRuntime(env: Record<string, string | undefined>): 
     logger.info({ port: config.database.embeddedPort }, "embedded postgres started");
   }
 
-  const db = createDb(databaseUrl, config.database.poolMax);
+  const db = createDb(databaseUrl, config.database.poolMax, config.database.acquireTimeoutMs);
   const migrated = await migrateToLatest(db);
   logger.info({ applied: migrated.results?.map((r) => r.migrationName) ?? [] }, "migrations up to date");
   return {

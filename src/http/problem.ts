@@ -66,7 +66,6 @@ export const PROBLEMS: Record<ErrorCode, { status: ContentfulStatusCode; title: 
   TOO_MANY_PENDING_PAYMENTS: { status: 429, title: "Too many payments wait for confirmation" },
   NO_FUNDING_SOURCE: { status: 422, title: "Add a debit card to send money" },
   PAYMENT_EXPIRED: { status: 409, title: "This payment expired before it was confirmed" },
-  CONFIRMATION_IN_PROGRESS: { status: 409, title: "Another confirmation is under way; retry in a moment" },
   PAYMENT_NOT_CANCELABLE: { status: 409, title: "This payment can no longer be canceled" },
   PAYMENT_NOT_DECLINABLE: { status: 409, title: "This payment can no longer be declined" },
   IDEMPOTENCY_KEY_REQUIRED: { status: 400, title: "This request needs an Idempotency-Key header" },

@@ -8,11 +8,15 @@ export type Trx = Transaction<Database>;
 const INT8_OID = 20;
 const parseInt8 = (value: string) => BigInt(value);
 
+/** How long a query waits for a pooled connection before failing (overload answers errors, it does not hang). */
+export const POOL_ACQUIRE_TIMEOUT_MS = 10_000;
+
 /** A Kysely pool on node-postgres; int8 becomes bigint (money is never a float). */
-export function createDb(url: string, poolMax: number): Db {
+export function createDb(url: string, poolMax: number, acquireTimeoutMs = POOL_ACQUIRE_TIMEOUT_MS): Db {
   const pool = new pg.Pool({
     connectionString: url,
     max: poolMax,
+    connectionTimeoutMillis: acquireTimeoutMs,
     types: {
       getTypeParser: ((oid: number, format?: "text" | "binary") =>
         oid === INT8_OID ? parseInt8 : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,

@@ -34,32 +34,24 @@ export async function confirmPayment(
     throw new AppError("PAYMENT_EXPIRED", { detail: "Unconfirmed payments expire; send it again" });
   }
 
+  // The method runs first, outside the money transaction: a PIN check counts its attempt on its
+  // own connection and hashes for tens of milliseconds, and neither may happen while this
+  // transaction holds a pooled connection (under load that starves the pool). The challenge is
+  // used up here; if the money step then refuses (a limit, no funding), ask for a new one.
+  await verifyConfirmation(deps, {
+    userId: input.userId,
+    confirmable: confirmableOf(payment),
+    challengeId: input.challengeId,
+    method: input.method,
+    response: input.response,
+  });
   const outcome = await withTransaction(deps.db, async (trx) => {
-    // One confirmation per sender at a time, so limits are checked against settled numbers. A
-    // second one answers at once instead of waiting: a waiter would hold a pooled connection
-    // while the first still needs one for the PIN's attempt counter, and enough of them starve the pool.
-    const { rows } = await sql<{
-      locked: boolean;
-    }>`select pg_try_advisory_xact_lock(hashtext(${`send:${input.userId}`})) as locked`.execute(trx);
-    if (!rows[0]?.locked) {
-      throw new AppError("CONFIRMATION_IN_PROGRESS", {
-        detail: "Another confirmation of yours is under way",
-        retryAfterSeconds: 1,
-      });
-    }
+    // One confirmation per sender at a time, so limits are checked against settled numbers.
+    await sql`select pg_advisory_xact_lock(hashtext(${`send:${input.userId}`}))`.execute(trx);
     const locked = await lockPayment(trx, payment.id);
     if (locked?.status !== "requires_confirmation") return { payment: locked ?? payment, next: "none" as const };
-    await verifyConfirmation(
-      deps,
-      {
-        userId: input.userId,
-        confirmable: confirmableOf(locked),
-        challengeId: input.challengeId,
-        method: input.method,
-        response: input.response,
-      },
-      trx,
-    );
+    if (locked.confirm_by <= deps.clock.now())
+      throw new AppError("PAYMENT_EXPIRED", { detail: "Unconfirmed payments expire; send it again" });
     await checkSendingLimits(deps, trx, {
       senderId: locked.sender_id,
       amountMinor: locked.amount_minor,

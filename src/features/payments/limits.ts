@@ -23,7 +23,9 @@ export async function checkSendingLimits(
     .where("id", "=", input.senderId)
     .executeTakeFirstOrThrow();
   const newAccount = now.getTime() - user.created_at.getTime() < deps.config.payments.newAccountDays * DAY_MS;
-  const reduced = newAccount || (await isInReducedLimitsWindow(deps, input.senderId));
+  // Read through the caller's transaction: asking the pool for a second connection while
+  // holding one starves it under load.
+  const reduced = newAccount || (await isInReducedLimitsWindow({ db, clock: deps.clock }, input.senderId));
   const limits = reduced ? deps.config.payments.reduced : deps.config.payments;
   const why = newAccount ? " (lower while your account is new)" : reduced ? " (lower for a day after a PIN reset)" : "";
 

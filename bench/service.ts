@@ -1,0 +1,627 @@
+import { type ChildProcess, fork, spawn } from "node:child_process";
+import { chmod, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { hash as argon2Hash, argon2id, verify as argon2Verify } from "argon2";
+import pg from "pg";
+import { parseConfig } from "../src/config";
+import { ensureAccount, PLATFORM_OWNER } from "../src/features/ledger/accounts";
+import { createLedger } from "../src/features/ledger/ledger";
+import { systemClock } from "../src/platform/clock";
+import { createDb } from "../src/platform/db";
+import { newId } from "../src/platform/ids";
+import { freePort } from "../test/free-port";
+import { latencyChart } from "./chart";
+import { machine, type PgbenchResult, pgbench, pgbenchInit, printTable, writeResults } from "./lib";
+import { type StepResult, sustainable } from "./open-loop";
+import type { Command, Report, Scenario, SseResult } from "./protocol";
+
+/**
+ * `npm run bench`: the whole service as `npm start` runs it (embedded Postgres, Stripe
+ * emulator), driven by a separate load process at fixed arrival rates, stepping the rate up to
+ * find the highest rate whose p99 stays under each scenario's bound; the server's resident
+ * memory at each step; a soak at 70% of the wallet maximum; and the machine's ceilings in the
+ * same run (argon2id verifications/s, a minimal Hono route, pgbench tpcb-like).
+ */
+
+const env = process.env;
+const num = (name: string, fallback: number) => Number(env[name] ?? fallback);
+const list = (name: string, fallback: string) =>
+  (env[name] ?? fallback)
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
+
+const SCENARIOS = list("BENCH_SCENARIOS", "wallet,card,pin,history,sse,baselines,soak");
+const STEP_SECONDS = num("BENCH_STEP_SECONDS", 5);
+const SOAK_SECONDS = num("BENCH_SOAK_SECONDS", 300);
+const PAIRS = num("BENCH_PAIRS", 100);
+const CARD_PAIRS = num("BENCH_CARD_PAIRS", 20);
+const SSE_MEMBERS = num("BENCH_SSE_MEMBERS", 50);
+const SSE_PAYMENTS = num("BENCH_SSE_PAYMENTS", 40);
+const PGBENCH_SECONDS = num("BENCH_PGBENCH_SECONDS", 10);
+const PGBENCH_SCALE = num("BENCH_PGBENCH_SCALE", 10);
+const ARGON2_SECONDS = num("BENCH_ARGON2_SECONDS", 5);
+
+/** Extra node flags for the server only, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof". */
+const SERVER_NODE_ARGS = list("BENCH_SERVER_NODE_ARGS", "")
+  .flatMap((a) => a.split(" "))
+  .filter(Boolean);
+
+/** p99 bounds that define "sustainable" per scenario (ms). */
+const BOUNDS: Record<Exclude<Scenario, "sse">, number> = {
+  wallet: num("BENCH_BOUND_WALLET_MS", 50),
+  card: num("BENCH_BOUND_CARD_MS", 100),
+  pin: num("BENCH_BOUND_PIN_MS", 250),
+  history: num("BENCH_BOUND_HISTORY_MS", 50),
+  hello: num("BENCH_BOUND_HELLO_MS", 50),
+};
+const RATES: Record<Exclude<Scenario, "sse">, number[]> = {
+  wallet: list("BENCH_RATES_WALLET", "10,20,40,60,100,200,300,400,500,600,800").map(Number),
+  card: list("BENCH_RATES_CARD", "5,10,20,40,60,100,200").map(Number),
+  pin: list("BENCH_RATES_PIN", "5,10,15,20,30,40,60").map(Number),
+  history: list("BENCH_RATES_HISTORY", "25,50,100,200,400,800,1200").map(Number),
+  hello: list("BENCH_RATES_HELLO", "500,1000,2000,4000,6000,8000").map(Number),
+};
+
+/** Settings passed to the server (anything in the environment wins). */
+const SERVER_DEFAULTS: Record<string, string> = {
+  NODE_ENV: "development",
+  LOG_LEVEL: "warn",
+  // Open-loop load keeps a few payments per person between create and confirm.
+  PAYMENT_MAX_PENDING_CONFIRMATIONS: "100",
+};
+
+type RssSample = { at: number; rss_mib: number };
+type StepRow = StepResult & { server_rss_mib_max: number; bound_ms: number; sustainable: boolean };
+
+async function main(): Promise<void> {
+  const repo = path.resolve(".");
+  const dataDir = await mkdtemp(path.join(os.tmpdir(), "chat-pay-service-bench-"));
+  await chmod(dataDir, 0o755);
+  const [port, pgPort, emulatorPort] = [await freePort(), await freePort(), await freePort()];
+  const origin = `http://localhost:${port}`;
+  const serverEnv: Record<string, string> = {
+    ...SERVER_DEFAULTS,
+    ...(Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined)) as Record<string, string>),
+    DATA_DIR: dataDir,
+    PORT: String(port),
+    HOST: "127.0.0.1",
+    EMBEDDED_POSTGRES_PORT: String(pgPort),
+    STRIPE_EMULATOR_PORT: String(emulatorPort),
+    WEBAUTHN_ORIGINS: origin,
+    WEBAUTHN_RP_ID: "localhost",
+  };
+  // The values the server runs with, as it parses them (secrets are generated at its start).
+  const parsed = parseConfig({ ...serverEnv, JWT_SECRET: "x".repeat(32) });
+  const settings = {
+    DB_POOL_MAX: parsed.database.poolMax,
+    LEDGER_BATCHING: parsed.ledgerBatching ?? "off",
+    PIN_ARGON2: parsed.pin.argon2,
+    PIN_HASH_CONCURRENCY: parsed.pin.hashConcurrency ?? `${os.availableParallelism()} (one per core)`,
+    PIN_HASH_QUEUE_MAX: parsed.pin.hashQueueMax,
+    UV_THREADPOOL_SIZE: env.UV_THREADPOOL_SIZE ?? "4 (default)",
+    PAYMENT_MAX_PENDING_CONFIRMATIONS: parsed.payments.maxPendingConfirmations,
+    step_seconds: STEP_SECONDS,
+    soak_seconds: SOAK_SECONDS,
+    pairs: PAIRS,
+    card_pairs: CARD_PAIRS,
+    bounds_ms: BOUNDS,
+    scenarios: SCENARIOS,
+  };
+  console.log(`configuration: ${JSON.stringify(settings)}`);
+  console.log(`machine: ${JSON.stringify(machine())}`);
+
+  const steps: StepRow[] = [];
+  const rss: RssSample[] = [];
+  const baseUrl = `http://127.0.0.1:${port}`;
+  let sseResult: SseResult | undefined;
+  let soak: { basis: string; rate: number; result: StepResult; rss: RssSample[]; growth_pct: number } | undefined;
+  let pgbenchResult: (PgbenchResult & { scale: number }) | undefined;
+  const readiness: Record<string, string> = {};
+  let seeding: { seconds: number; note: string } | undefined;
+
+  const startServer = async (): Promise<ChildProcess> => {
+    const child = spawn(process.execPath, [...SERVER_NODE_ARGS, "--import", "tsx", "src/entry/node.ts"], {
+      cwd: repo,
+      env: serverEnv,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    child.stderr?.on("data", (chunk: Buffer) => process.stderr.write(`[server] ${chunk}`));
+    await waitForListening(child);
+    console.error(`server up at ${baseUrl} (pid ${child.pid}), RSS ${await readRss(child.pid)} MiB`);
+    return child;
+  };
+  const stopServer = async (child: ChildProcess) => {
+    await stop(child);
+    // A server that died (or was killed) before its shutdown hook leaves its embedded Postgres running.
+    await stopOrphanedPostgres(path.join(dataDir, "postgres"));
+  };
+  let server: ChildProcess | undefined;
+  /** After a scenario: if the server no longer answers /readyz, note it and start it again on the same data. */
+  const checkpoint = async (scenario: string) => {
+    readiness[scenario] = await ready(baseUrl);
+    if (readiness[scenario] === "200" || !server) return;
+    console.error(`server not ready after ${scenario} (${readiness[scenario]}): restarting it on the same DATA_DIR`);
+    await stopServer(server);
+    server = await startServer();
+  };
+  const load = fork(path.join(repo, "bench/load.ts"), [], { execArgv: ["--import", "tsx"], stdio: "inherit" });
+  const sampler = setInterval(() => {
+    void readRss(server?.pid).then((mib) => {
+      if (mib !== undefined) rss.push({ at: Date.now(), rss_mib: mib });
+    });
+  }, 500);
+  const rssMaxOrNaN = (from: number, to: number) => {
+    const window = rss.filter((s) => s.at >= from && s.at <= to).map((s) => s.rss_mib);
+    return window.length ? Math.max(...window) : Number.NaN;
+  };
+
+  try {
+    server = await startServer();
+    const secrets = JSON.parse(await readFile(path.join(dataDir, "secrets.json"), "utf8")) as Record<string, string>;
+    const dbUrl = `postgres://postgres:${encodeURIComponent(secrets.EMBEDDED_POSTGRES_PASSWORD ?? "")}@127.0.0.1:${pgPort}/postgres`;
+
+    // PIN last: past its ceiling it can leave the server unable to answer (see the report's notes).
+    const paymentScenarios = (["wallet", "card", "history", "pin"] as const).filter((s) => SCENARIOS.includes(s));
+    if (paymentScenarios.length > 0 || SCENARIOS.includes("soak") || SCENARIOS.includes("sse")) {
+      const seeded = await ask(load, {
+        cmd: "seed",
+        baseUrl,
+        origin,
+        rpId: "localhost",
+        emulatorUrl: `http://127.0.0.1:${emulatorPort}`,
+        pairs: PAIRS,
+        cardPairs: SCENARIOS.includes("card") ? CARD_PAIRS : 0,
+      });
+      if (seeded.type !== "seeded") throw new Error(`seeding: ${JSON.stringify(seeded)}`);
+      await fundWallets(dbUrl, seeded.walletSenders);
+      seeding = {
+        seconds: seeded.seconds,
+        note:
+          `${PAIRS} sender/recipient pairs in ${PAIRS} direct threads (PIN + passkey each), ${SCENARIOS.includes("card") ? CARD_PAIRS : 0} more ` +
+          "with a visa_debit test card; wallet senders funded by posting ledger transfers (card_funding -> wallet) " +
+          "directly to the service's database (there is no HTTP top-up)",
+      };
+      console.error(`seeded in ${seeded.seconds.toFixed(1)} s: ${seeding.note}`);
+    }
+
+    for (const scenario of paymentScenarios.filter((s) => s !== "pin")) {
+      const results = await runSteps(load, {
+        cmd: "steps",
+        scenario,
+        baseUrl,
+        rates: RATES[scenario],
+        seconds: STEP_SECONDS,
+        boundMs: BOUNDS[scenario],
+      });
+      for (const r of results) steps.push(row(r, BOUNDS[scenario], rssMaxOrNaN(r.started_at, r.ended_at)));
+      await checkpoint(scenario);
+    }
+
+    if (SCENARIOS.includes("sse")) {
+      const reply = await ask(load, {
+        cmd: "sse",
+        baseUrl,
+        members: SSE_MEMBERS,
+        payments: SSE_PAYMENTS,
+        intervalMs: 100,
+      });
+      if (reply.type !== "sse-done") throw new Error(`sse: ${JSON.stringify(reply)}`);
+      sseResult = reply.result;
+      await checkpoint("sse");
+      console.error(`sse fan-out: ${JSON.stringify(sseResult)}`);
+    }
+
+    const walletMax = maxSustainable(steps, "wallet") ?? maxThroughput(steps, "wallet");
+    if (SCENARIOS.includes("soak") && walletMax !== undefined) {
+      const rate = Math.max(1, Math.floor(walletMax * 0.7));
+      const basis =
+        maxSustainable(steps, "wallet") === undefined
+          ? "max throughput (no step met the p99 bound)"
+          : "max sustainable rate";
+      console.error(`soak: wallet at ${rate}/s (70% of the ${basis}) for ${SOAK_SECONDS} s`);
+      const reply = await ask(load, { cmd: "soak", scenario: "wallet", baseUrl, rate, seconds: SOAK_SECONDS });
+      if (reply.type !== "soak-done") throw new Error(`soak: ${JSON.stringify(reply)}`);
+      reply.result = normalise(reply.result);
+      const { started_at, ended_at } = reply.result;
+      const samples = everyTenSeconds(rss.filter((s) => s.at >= started_at && s.at <= ended_at));
+      const first = samples[0]?.rss_mib ?? Number.NaN;
+      const last = samples.at(-1)?.rss_mib ?? Number.NaN;
+      await checkpoint("soak");
+      soak = { basis, rate, result: reply.result, rss: samples, growth_pct: ((last - first) / first) * 100 };
+    }
+
+    if (paymentScenarios.includes("pin")) {
+      const results = await runSteps(load, {
+        cmd: "steps",
+        scenario: "pin",
+        baseUrl,
+        rates: RATES.pin,
+        seconds: STEP_SECONDS,
+        boundMs: BOUNDS.pin,
+      });
+      for (const r of results) steps.push(row(r, BOUNDS.pin, rssMaxOrNaN(r.started_at, r.ended_at)));
+      await checkpoint("pin");
+    }
+
+    if (SCENARIOS.includes("baselines")) {
+      const target = { port: pgPort, password: secrets.EMBEDDED_POSTGRES_PASSWORD ?? "", database: "bench_pgbench" };
+      const admin = new pg.Client({ connectionString: dbUrl });
+      await admin.connect();
+      await admin.query("drop database if exists bench_pgbench");
+      await admin.query("create database bench_pgbench");
+      await admin.end();
+      await pgbenchInit(target, PGBENCH_SCALE);
+      pgbenchResult = {
+        scale: PGBENCH_SCALE,
+        ...(await pgbench(target, { clients: parsed.database.poolMax, seconds: PGBENCH_SECONDS })),
+      };
+      console.error(`pgbench: ${JSON.stringify(pgbenchResult)}`);
+    }
+  } finally {
+    clearInterval(sampler);
+    if (server) await stopServer(server);
+    await rm(dataDir, { recursive: true, force: true });
+  }
+
+  let argon2: { verifications_per_s: number; concurrency: number; params: typeof parsed.pin.argon2 } | undefined;
+  if (SCENARIOS.includes("baselines")) {
+    const concurrency = parsed.pin.hashConcurrency ?? os.availableParallelism();
+    argon2 = { ...(await argon2Ceiling(parsed.pin.argon2, concurrency)), params: parsed.pin.argon2 };
+    console.error(`argon2: ${JSON.stringify(argon2)}`);
+    const helloPort = await freePort();
+    const hello = spawn(process.execPath, ["--import", "tsx", "bench/hello-server.ts"], {
+      cwd: repo,
+      env: { ...env, PORT: String(helloPort) },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    try {
+      await waitForListening(hello);
+      const helloRss: RssSample[] = [];
+      const helloSampler = setInterval(() => {
+        void readRss(hello.pid).then((mib) => mib !== undefined && helloRss.push({ at: Date.now(), rss_mib: mib }));
+      }, 500);
+      const results = await runSteps(load, {
+        cmd: "steps",
+        scenario: "hello",
+        baseUrl: `http://127.0.0.1:${helloPort}/`,
+        rates: RATES.hello,
+        seconds: STEP_SECONDS,
+        boundMs: BOUNDS.hello,
+      });
+      clearInterval(helloSampler);
+      for (const r of results) {
+        const window = helloRss.filter((s) => s.at >= r.started_at && s.at <= r.ended_at).map((s) => s.rss_mib);
+        steps.push(row(r, BOUNDS.hello, window.length ? Math.max(...window) : Number.NaN));
+      }
+    } finally {
+      await stop(hello);
+    }
+  }
+  load.send({ cmd: "exit" } satisfies Command);
+
+  // Output.
+  console.log(
+    "\nLoad steps (open loop; latency from each operation's scheduled start; create+confirm = one operation)\n",
+  );
+  printTable(
+    steps.map((s) => ({
+      scenario: s.scenario,
+      offered: s.offered_rps,
+      achieved: s.achieved_rps.toFixed(0),
+      ok: s.ok,
+      errors: s.errors,
+      p50_ms: s.p50_ms.toFixed(1),
+      p90_ms: s.p90_ms.toFixed(1),
+      p99_ms: s.p99_ms.toFixed(1),
+      max_ms: s.max_ms.toFixed(1),
+      rss_mib: Number.isFinite(s.server_rss_mib_max) ? s.server_rss_mib_max.toFixed(0) : "-",
+      "ok?": s.sustainable ? "yes" : "no",
+    })),
+  );
+  const summary = (["wallet", "card", "pin", "history", "hello"] as const)
+    .filter((s) => steps.some((r) => r.scenario === s))
+    .map((s) => {
+      const max = maxSustainable(steps, s);
+      const at = steps.find((r) => r.scenario === s && r.offered_rps === max);
+      return {
+        scenario: s,
+        p99_bound_ms: BOUNDS[s],
+        max_sustainable_rps: max ?? "none",
+        max_throughput_rps: maxThroughput(steps, s) ?? "none",
+        p99_at_max_ms: at ? at.p99_ms.toFixed(1) : "-",
+        rss_at_max_mib: at && Number.isFinite(at.server_rss_mib_max) ? at.server_rss_mib_max.toFixed(0) : "-",
+      };
+    });
+  console.log("\nMaximum sustainable rate (highest offered rate with p99 under the bound and <0.1% errors)\n");
+  printTable(summary);
+  const ceilings: Record<string, string | number>[] = [];
+  if (argon2)
+    ceilings.push({
+      ceiling: `argon2id verify m=${argon2.params.memoryKib},t=${argon2.params.passes},p=${argon2.params.parallelism} x${argon2.concurrency}`,
+      per_second: argon2.verifications_per_s.toFixed(1),
+    });
+  if (pgbenchResult)
+    ceilings.push({
+      ceiling: `pgbench tpcb-like s${pgbenchResult.scale} c${pgbenchResult.clients}`,
+      per_second: pgbenchResult.tps.toFixed(0),
+    });
+  const helloMax = maxSustainable(steps, "hello");
+  if (helloMax !== undefined) ceilings.push({ ceiling: "minimal Hono route (p99 < 50 ms)", per_second: helloMax });
+  if (ceilings.length) {
+    console.log("\nMachine ceilings in the same run\n");
+    printTable(ceilings);
+  }
+  if (sseResult) {
+    console.log(
+      `\nSSE fan-out: ${SSE_MEMBERS}-member group thread, ${sseResult.payments} payments 100 ms apart; create POST start -> message.created at each member\n`,
+    );
+    printTable([
+      {
+        ...sseResult,
+        deliveries: sseResult.deliveries,
+        p50_ms: fmt(sseResult.p50_ms),
+        p90_ms: fmt(sseResult.p90_ms),
+        p99_ms: fmt(sseResult.p99_ms),
+        max_ms: fmt(sseResult.max_ms),
+      },
+    ]);
+  }
+  if (soak) {
+    console.log(
+      `\nSoak: wallet at ${soak.rate}/s for ${SOAK_SECONDS} s: p99 ${soak.result.p99_ms.toFixed(1)} ms, errors ${soak.result.errors}`,
+    );
+    console.log(
+      `RSS every 10 s (MiB): ${soak.rss.map((s) => s.rss_mib.toFixed(0)).join(" ")}; growth first->last ${soak.growth_pct.toFixed(1)}%`,
+    );
+  }
+  console.log(`\nGET /readyz after each scenario: ${JSON.stringify(readiness)}`);
+  const pinMax = maxSustainable(steps, "pin");
+  const targets = {
+    wallet_500_per_s_p99_50ms: walletTarget(steps),
+    pin_at_least_80pct_of_argon2_ceiling:
+      argon2 && pinMax !== undefined
+        ? `${pinMax}/s vs ceiling ${argon2.verifications_per_s.toFixed(1)}/s = ${((pinMax / argon2.verifications_per_s) * 100).toFixed(0)}%`
+        : "not measured",
+    rss_under_300mib_at_max: summary.find((s) => s.scenario === "wallet")?.rss_at_max_mib ?? "not measured",
+    soak_growth_under_10pct: soak ? `${soak.growth_pct.toFixed(1)}%` : "not measured",
+  };
+  console.log(`\nTargets: ${JSON.stringify(targets, null, 2)}`);
+
+  const title = `${machine().cpus} CPU ${machine().cpu_model}, ${new Date().toISOString().slice(0, 16)}Z`;
+  // Narrower runs (BENCH_SCENARIOS set) keep their own files, so they never replace the full run's.
+  const name = env.BENCH_RESULTS_NAME ?? (env.BENCH_SCENARIOS ? `service-${SCENARIOS.join("-")}` : "service");
+  const svgFile = path.resolve(`bench/results/${name}-latency.svg`);
+  const file = await writeResults(name, {
+    taken_at: new Date().toISOString(),
+    command: `${SCENARIOS.join(",")} (BENCH_* env: ${JSON.stringify(Object.fromEntries(Object.entries(env).filter(([k]) => k.startsWith("BENCH_"))))})`,
+    machine: machine(),
+    settings,
+    seeding,
+    notes: [
+      "latency is measured from each operation's scheduled start (open loop), so it includes queueing in the generator and the server",
+      "server RSS is the Node process only (VmRSS); embedded Postgres and the load generator are separate processes",
+      "the load generator shares the same cores as the server and Postgres",
+    ],
+    steps,
+    summary,
+    ceilings: { argon2, pgbench: pgbenchResult, hello_max_rps: helloMax },
+    sse: sseResult,
+    readyz_after_each_scenario: readiness,
+    soak,
+    targets,
+  });
+  await writeFile(svgFile, latencyChart(steps, BOUNDS, title));
+  console.log(`\nresults: ${file}\nchart: ${svgFile}`);
+}
+
+/** IPC is JSON: NaN (no successful operation) arrives as null. */
+function normalise(r: StepResult): StepResult {
+  const n = (v: number | null) => (typeof v === "number" ? v : Number.NaN);
+  return { ...r, p50_ms: n(r.p50_ms), p90_ms: n(r.p90_ms), p99_ms: n(r.p99_ms), max_ms: n(r.max_ms) };
+}
+
+/** Highest offered rate the server kept up with (achieved >= 95% of offered, <0.1% errors), whatever the latency. */
+function maxThroughput(steps: StepRow[], scenario: string): number | undefined {
+  const ok = steps
+    .filter(
+      (s) => s.scenario === scenario && s.achieved_rps >= 0.95 * s.offered_rps && s.errors <= 0.001 * (s.ok + s.errors),
+    )
+    .map((s) => s.offered_rps);
+  return ok.length ? Math.max(...ok) : undefined;
+}
+
+async function ready(baseUrl: string): Promise<string> {
+  try {
+    const res = await fetch(`${baseUrl}/readyz`, { signal: AbortSignal.timeout(5000) });
+    return `${res.status}`;
+  } catch (err) {
+    return `no answer in 5 s (${err instanceof Error ? err.name : "error"})`;
+  }
+}
+
+function row(r: StepResult, bound: number, rssMib: number): StepRow {
+  return { ...r, server_rss_mib_max: rssMib, bound_ms: bound, sustainable: sustainable(r, bound) };
+}
+
+function maxSustainable(steps: StepRow[], scenario: string): number | undefined {
+  const ok = steps.filter((s) => s.scenario === scenario && s.sustainable).map((s) => s.offered_rps);
+  return ok.length ? Math.max(...ok) : undefined;
+}
+
+function walletTarget(steps: StepRow[]): string {
+  const max = maxSustainable(steps, "wallet");
+  if (max === undefined) return "no wallet step met p99 < 50 ms";
+  return `${max}/s sustained (${max >= 500 ? "met" : "missed"})`;
+}
+
+function everyTenSeconds(samples: RssSample[]): RssSample[] {
+  const out: RssSample[] = [];
+  for (const s of samples) if (!out.length || s.at - (out.at(-1)?.at ?? 0) >= 10_000) out.push(s);
+  return out;
+}
+
+async function fundWallets(url: string, userIds: string[]): Promise<void> {
+  const db = createDb(url, 2);
+  try {
+    const now = systemClock.now();
+    const funding = (
+      await ensureAccount(db, { ownerId: PLATFORM_OWNER, purpose: "card_funding", currency: "USD" }, now)
+    ).id;
+    const ledger = createLedger({ db, clock: systemClock }, undefined);
+    const transfers = [];
+    for (const id of userIds) {
+      const wallet = (await ensureAccount(db, { ownerId: id, purpose: "wallet", currency: "USD" }, now)).id;
+      transfers.push({
+        id: newId("ltx"),
+        type: "posted" as const,
+        debitAccountId: funding,
+        creditAccountId: wallet,
+        amountMinor: 10n ** 9n,
+        currency: "USD",
+      });
+    }
+    const results = await ledger.createTransfers(transfers);
+    const failed = results.filter((r) => r.result !== "created");
+    if (failed.length) throw new Error(`funding failed: ${JSON.stringify(failed[0])}`);
+  } finally {
+    await db.destroy();
+  }
+}
+
+async function argon2Ceiling(
+  params: { memoryKib: number; passes: number; parallelism: number },
+  concurrency: number,
+): Promise<{ verifications_per_s: number; concurrency: number }> {
+  const secret = Buffer.from("bench-pepper-that-is-long-enough-0123456789");
+  const options: Parameters<typeof argon2Hash>[1] = {
+    type: argon2id,
+    secret,
+    memoryCost: params.memoryKib,
+    timeCost: params.passes,
+    parallelism: params.parallelism,
+  };
+  const phc = await argon2Hash("480917", options);
+  let count = 0;
+  const deadline = performance.now() + ARGON2_SECONDS * 1000;
+  const start = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (performance.now() < deadline) {
+        if (!(await argon2Verify(phc, "480917", { secret }))) throw new Error("argon2 verify failed");
+        count++;
+      }
+    }),
+  );
+  return { verifications_per_s: count / ((performance.now() - start) / 1000), concurrency };
+}
+
+async function stopOrphanedPostgres(dir: string): Promise<void> {
+  let pid: number;
+  try {
+    pid = Number((await readFile(path.join(dir, "postmaster.pid"), "utf8")).split("\n")[0]);
+  } catch {
+    return;
+  }
+  if (!Number.isInteger(pid) || pid <= 0) return;
+  try {
+    process.kill(pid, "SIGINT");
+  } catch {
+    return;
+  }
+  for (let i = 0; i < 50; i++) {
+    try {
+      process.kill(pid, 0);
+    } catch {
+      return;
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+async function readRss(pid: number | undefined): Promise<number | undefined> {
+  if (pid === undefined) return undefined;
+  try {
+    const status = await readFile(`/proc/${pid}/status`, "utf8");
+    const kib = /VmRSS:\s+(\d+) kB/.exec(status)?.[1];
+    return kib ? Number(kib) / 1024 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function waitForListening(child: ChildProcess, timeoutMs = 180_000): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let output = "";
+    const timer = setTimeout(
+      () => reject(new Error(`no "Listening on" within ${timeoutMs} ms:\n${output}`)),
+      timeoutMs,
+    );
+    child.stdout?.on("data", (chunk: Buffer) => {
+      output += chunk.toString();
+      if (output.includes("Listening on")) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    child.once("exit", (code) => {
+      clearTimeout(timer);
+      reject(new Error(`exited with ${code} before listening:\n${output}`));
+    });
+  });
+}
+
+function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const force = setTimeout(() => child.kill("SIGKILL"), 15_000);
+    child.once("exit", () => {
+      clearTimeout(force);
+      resolve();
+    });
+    child.kill("SIGTERM");
+  });
+}
+
+function ask(load: ChildProcess, command: Command): Promise<Report> {
+  return new Promise((resolve) => {
+    const onMessage = (report: Report) => {
+      load.off("message", onMessage);
+      resolve(report);
+    };
+    load.on("message", onMessage);
+    load.send(command);
+  });
+}
+
+function runSteps(load: ChildProcess, command: Extract<Command, { cmd: "steps" }>): Promise<StepResult[]> {
+  return new Promise((resolve, reject) => {
+    const results: StepResult[] = [];
+    const onMessage = (report: Report) => {
+      if (report.type === "step") {
+        const r = normalise(report.result);
+        console.error(
+          `${r.scenario} @${r.offered_rps}/s: achieved ${r.achieved_rps.toFixed(0)}/s p50 ${r.p50_ms.toFixed(1)} p99 ${r.p99_ms.toFixed(1)} ms errors ${r.errors}${r.error_samples.length ? ` (${r.error_samples[0]})` : ""}`,
+        );
+        results.push(r);
+      } else {
+        load.off("message", onMessage);
+        if (report.type === "steps-done") resolve(results);
+        else reject(new Error(JSON.stringify(report)));
+      }
+    };
+    load.on("message", onMessage);
+    load.send(command);
+  });
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});
+
+/** A latency for the table; results that crossed IPC may carry null for "none". */
+function fmt(v: number | null): string {
+  return typeof v === "number" && Number.isFinite(v) ? v.toFixed(1) : "-";
+}
