@@ -1,17 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { ConfigError, parseConfig } from "../src/config";
+import { parseConfig } from "../src/config";
+import { problemsOf } from "./config-helpers";
 
 const SECRET = "x".repeat(32);
-
-function problemsOf(source: Record<string, string>): string[] {
-  try {
-    parseConfig(source);
-  } catch (err) {
-    if (err instanceof ConfigError) return err.problems;
-    throw err;
-  }
-  throw new Error("expected a ConfigError");
-}
 
 describe("parseConfig", () => {
   it("applies defaults for a local run", () => {

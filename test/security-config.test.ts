@@ -1,18 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { ConfigError, parseConfig } from "../src/config";
+import { parseConfig } from "../src/config";
+import { problemsOf } from "./config-helpers";
 
 const SECRET = "x".repeat(32);
 const OTHER_SECRET = "y".repeat(32);
-
-function problemsOf(source: Record<string, string>): string[] {
-  try {
-    parseConfig(source);
-  } catch (err) {
-    if (err instanceof ConfigError) return err.problems;
-    throw err;
-  }
-  throw new Error("expected a ConfigError");
-}
 
 describe("PIN and passkey configuration", () => {
   it("defaults to OWASP's argon2id baseline and a passkey demo on localhost", () => {

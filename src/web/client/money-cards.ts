@@ -38,9 +38,8 @@ function rerender(card: HTMLElement, render: () => void): void {
   if (focused) card.querySelector<HTMLElement>(`[data-action="${focused}"]`)?.focus();
 }
 
-/** A payment message: amount, memo, status and what the viewer can do, kept live. */
-export function paymentCard(ctx: Ctx, paymentId: string, scope: AbortSignal): HTMLElement {
-  const card = h("article", { className: "money-card payment", attrs: { "data-payment-id": paymentId } });
+/** A place for a card's error, and a wrapper that shows an action's failure there instead of throwing. */
+function errorSlot() {
   const problem = h("p", { className: "error", hidden: true, attrs: { role: "alert" } });
   const guard = async (work: () => Promise<void>) => {
     problem.hidden = true;
@@ -51,6 +50,13 @@ export function paymentCard(ctx: Ctx, paymentId: string, scope: AbortSignal): HT
       problem.hidden = false;
     }
   };
+  return { problem, guard };
+}
+
+/** A payment message: amount, memo, status and what the viewer can do, kept live. */
+export function paymentCard(ctx: Ctx, paymentId: string, scope: AbortSignal): HTMLElement {
+  const card = h("article", { className: "money-card payment", attrs: { "data-payment-id": paymentId } });
+  const { problem, guard } = errorSlot();
 
   const render = () => {
     const p = ctx.store.payments.get(paymentId);
@@ -115,16 +121,7 @@ function actionsFor(ctx: Ctx, p: Payment, guard: (work: () => Promise<void>) => 
 /** A request message: amount, memo, who has paid, and Pay / Decline / Cancel, kept live. */
 export function requestCard(ctx: Ctx, requestId: string, scope: AbortSignal): HTMLElement {
   const card = h("article", { className: "money-card request", attrs: { "data-request-id": requestId } });
-  const problem = h("p", { className: "error", hidden: true, attrs: { role: "alert" } });
-  const guard = async (work: () => Promise<void>) => {
-    problem.hidden = true;
-    try {
-      await work();
-    } catch (err) {
-      problem.textContent = errorMessage(err);
-      problem.hidden = false;
-    }
-  };
+  const { problem, guard } = errorSlot();
 
   const render = () => {
     const r = ctx.store.requests.get(requestId);
