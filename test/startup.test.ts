@@ -14,12 +14,14 @@ const ENTRY = path.resolve("src/entry/node.ts");
 let dataDir: string;
 let port: number;
 let pgPort: number;
+let stripePort: number;
 
 beforeAll(async () => {
   dataDir = await mkdtemp(path.join(os.tmpdir(), "chat-pay-start-"));
   await chmod(dataDir, 0o755);
   port = await freePort();
   pgPort = await freePort();
+  stripePort = await freePort();
 });
 afterAll(() => rm(dataDir, { recursive: true, force: true }));
 
@@ -32,6 +34,7 @@ function start(env: Record<string, string> = {}): Running {
       DATA_DIR: dataDir,
       PORT: String(port),
       EMBEDDED_POSTGRES_PORT: String(pgPort),
+      STRIPE_EMULATOR_PORT: String(stripePort),
       LOG_LEVEL: "info",
       ...env,
     },
