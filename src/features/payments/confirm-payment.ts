@@ -7,13 +7,14 @@ import { type Trx, withTransaction } from "../../platform/db";
 import { callStripe } from "../../platform/stripe";
 import { findCustomerId, listActiveCards } from "../cards/cards.repository";
 import { verifyConfirmation } from "../confirmation/verify-confirmation";
+import { postTransfers } from "../ledger/post-transfers";
 import { confirmableOf } from "./confirmable";
 import { spendableWallet } from "./create-payment";
 import { afterCommit, routeToRecipient, startPayout } from "./deliver-payment";
 import { checkSendingLimits } from "./limits";
-import { move, mustMove, platformAccount, reference, transferIds, walletOf } from "./payment-money";
+import { mustMove, platformAccount, reference, transferIds, walletOf } from "./payment-money";
 import { changePayment } from "./payment-state";
-import { findPaymentForParty, lockPayment, updatePayment } from "./payments.repository";
+import { findPayment, findPaymentForParty, lockPayment } from "./payments.repository";
 
 /**
  * Confirms a payment with the chosen method and moves the money: from the sender's wallet
@@ -71,20 +72,23 @@ async function fund(deps: Deps, trx: Trx, payment: Payment, method: string) {
   const senderWallet = await walletOf(trx, payment.sender_id, payment.currency, now);
   const recipientWallet = await walletOf(trx, payment.recipient_id, payment.currency, now);
   if ((await spendableWallet(trx, payment.sender_id, payment.currency)) >= payment.amount_minor) {
-    const [moved] = await move(trx, now, [
-      {
-        id: ids.walletToWallet,
-        type: "posted",
-        debitAccountId: senderWallet,
-        creditAccountId: recipientWallet,
-        amountMinor: payment.amount_minor,
-        currency: payment.currency,
-        ...reference(payment),
-      },
-    ]);
+    const [moved] = await postTransfers(
+      trx,
+      [
+        {
+          id: ids.walletToWallet,
+          type: "posted",
+          debitAccountId: senderWallet,
+          creditAccountId: recipientWallet,
+          amountMinor: payment.amount_minor,
+          currency: payment.currency,
+          ...reference(payment),
+        },
+      ],
+      now,
+    );
     if (moved?.result === "created" || moved?.result === "exists") {
-      const funded = await updatePayment(trx, payment.id, { funding: "wallet" });
-      const routed = await routeToRecipient(deps, trx, { ...funded, status: payment.status }, payment.sender_id);
+      const routed = await routeToRecipient(deps, trx, payment, payment.sender_id, { funding: "wallet" });
       return { payment: routed, next: routed.status === "paying_out" ? ("payout" as const) : ("none" as const) };
     }
   }
@@ -118,7 +122,7 @@ async function fund(deps: Deps, trx: Trx, payment: Payment, method: string) {
  * the same PaymentIntent or the same decline.
  */
 export async function chargeCard(deps: Deps, paymentId: string): Promise<Payment> {
-  const payment = await withTransaction(deps.db, (trx) => lockPayment(trx, paymentId));
+  const payment = await findPayment(deps.db, paymentId);
   if (payment?.status !== "processing" || !payment.card_id) return payment as Payment;
   const card = await deps.db
     .selectFrom("cards")
@@ -186,8 +190,7 @@ export async function applyIntent(
       await mustMove(t, now, [
         { id: ids.cardHoldPost, type: "post_pending", pendingId: ids.cardHold, ...reference(payment) },
       ]);
-      const charged = await updatePayment(t, paymentId, { payment_intent_id: intent?.id ?? null });
-      const routed = await routeToRecipient(deps, t, charged, null);
+      const routed = await routeToRecipient(deps, t, payment, null, { payment_intent_id: intent?.id ?? null });
       return { payment: routed, payout: routed.status === "paying_out" };
     }
     if (status === "requires_action" && payment.status === "processing") {

@@ -17,7 +17,7 @@ import { confirmableOf } from "./confirmable";
 import { formatAmount } from "./format-amount";
 import { checkSendingLimits } from "./limits";
 import { containsCardNumber } from "./memo";
-import { changePayment } from "./payment-state";
+import { recordCreated } from "./payment-state";
 import {
   awaitingReceivedTotal,
   countAwaitingConfirmation,
@@ -94,7 +94,8 @@ export async function createPayment(
     });
     await publishMessageCreated(trx, message);
     await inTransaction?.(trx, row);
-    return changePayment(deps, trx, row, "requires_confirmation", {}, { actorId: input.senderId });
+    await recordCreated(deps, trx, row, input.senderId);
+    return row;
   });
   const confirmation = await issueConfirmationChallenge(deps, {
     userId: input.senderId,

@@ -5,8 +5,8 @@ import { type Trx, withTransaction } from "../../platform/db";
 import { callStripe } from "../../platform/stripe";
 import { findPayoutDestination } from "../cards/cards.repository";
 import { mustMove, platformAccount, reference, transferIds, walletOf } from "./payment-money";
-import { changePayment } from "./payment-state";
-import { awaitingFor, lockPayment, updatePayment } from "./payments.repository";
+import { changePayment, type PaymentPatch } from "./payment-state";
+import { awaitingFor, findPayment, lockPayment, updatePayment } from "./payments.repository";
 
 /**
  * With the money in the recipient's wallet: hold it for a payout when they have a ready payout
@@ -17,6 +17,8 @@ export async function routeToRecipient(
   trx: Trx,
   payment: Payment,
   actorId: string | null,
+  /** What the step that put the money there also records (how it was funded, the charge). */
+  patch: PaymentPatch = {},
 ): Promise<Payment> {
   const now = deps.clock.now();
   const destination = await findPayoutDestination(trx, payment.recipient_id);
@@ -39,12 +41,12 @@ export async function routeToRecipient(
       trx,
       payment,
       "paying_out",
-      { payout_attempts: attempt, payout_id: null, claim_by: null },
+      { ...patch, payout_attempts: attempt, payout_id: null, claim_by: null },
       { actorId },
     );
   }
   const claimBy = payment.claim_by ?? new Date(now.getTime() + deps.config.payments.claimWindowMs);
-  return changePayment(deps, trx, payment, "awaiting_recipient", { claim_by: claimBy }, { actorId });
+  return changePayment(deps, trx, payment, "awaiting_recipient", { ...patch, claim_by: claimBy }, { actorId });
 }
 
 /**
@@ -53,7 +55,7 @@ export async function routeToRecipient(
  * retry (the sweep's, after Stripe was unreachable) never pays twice.
  */
 export async function startPayout(deps: Deps, paymentId: string): Promise<void> {
-  const payment = await withTransaction(deps.db, (trx) => lockPayment(trx, paymentId));
+  const payment = await findPayment(deps.db, paymentId);
   if (payment?.status !== "paying_out" || payment.payout_id) return;
   const destination = await findPayoutDestination(deps.db, payment.recipient_id);
   if (destination?.state !== "ready" || !destination.external_account_id) {

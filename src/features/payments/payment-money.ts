@@ -1,7 +1,7 @@
 import type { Payment } from "../../../db/schema";
 import type { Trx } from "../../platform/db";
 import { type AccountPurpose, ensureAccount, PLATFORM_OWNER } from "../ledger/accounts";
-import type { TransferInput, TransferResult } from "../ledger/ledger.types";
+import type { TransferInput } from "../ledger/ledger.types";
 import { postTransfers } from "../ledger/post-transfers";
 
 /**
@@ -27,14 +27,9 @@ export async function platformAccount(trx: Trx, purpose: AccountPurpose, currenc
   return (await ensureAccount(trx, { ownerId: PLATFORM_OWNER, purpose, currency }, now)).id;
 }
 
-/** Posts transfers in the payment's transaction; anything but created/exists is reported to the caller. */
-export async function move(trx: Trx, now: Date, transfers: TransferInput[]): Promise<TransferResult[]> {
-  return postTransfers(trx, transfers, now);
-}
-
-/** Like move(), for steps that cannot fail unless an invariant broke (e.g. posting a hold). */
+/** Posts a payment step's transfers in its transaction; they cannot fail unless an invariant broke (e.g. posting a hold). */
 export async function mustMove(trx: Trx, now: Date, transfers: TransferInput[]): Promise<void> {
-  const results = await move(trx, now, transfers);
+  const results = await postTransfers(trx, transfers, now);
   const refused = results.find((r) => r.result === "failed");
   if (refused) throw new Error(`Ledger refused a payment step: ${JSON.stringify(refused)}`);
 }

@@ -15,26 +15,44 @@ export async function changePayment(
   trx: Trx,
   payment: Payment,
   to: PaymentStatus,
-  patch: Partial<Omit<Payment, "id" | "seq" | "created_at" | "status">> = {},
-  audit: { actorId?: string | null; detail?: Record<string, unknown> } = {},
+  patch: PaymentPatch = {},
+  audit: Audit = {},
 ): Promise<Payment> {
   const now = deps.clock.now();
   const updated = await updatePayment(trx, payment.id, { ...patch, status: to, updated_at: now });
+  await record(trx, payment.status, updated, audit, now);
+  return updated;
+}
+
+/** Fields a state change may set besides the status. */
+export type PaymentPatch = Partial<Omit<Payment, "id" | "seq" | "created_at" | "status">>;
+type Audit = { actorId?: string | null; detail?: Record<string, unknown> };
+
+/** A payment just inserted: its first audit entry and live event, without updating the row again. */
+export async function recordCreated(
+  deps: Pick<Deps, "clock">,
+  trx: Trx,
+  payment: Payment,
+  actorId: string,
+): Promise<void> {
+  await record(trx, null, payment, { actorId }, deps.clock.now());
+}
+
+async function record(trx: Trx, from: PaymentStatus | null, payment: Payment, audit: Audit, now: Date): Promise<void> {
   await insertAudit(trx, {
     payment_id: payment.id,
-    from_status: payment.status,
-    to_status: to,
+    from_status: from,
+    to_status: payment.status,
     actor_id: audit.actorId ?? null,
     detail: audit.detail ?? {},
     created_at: now,
   });
-  await announce(trx, updated, now);
-  await syncShareWithPayment(trx, updated, now);
-  return updated;
+  await announce(trx, payment, now);
+  await syncShareWithPayment(trx, payment, now);
 }
 
 /** Tells both people about the payment as each of them sees it. */
-export async function announce(trx: Trx, payment: Payment, at: Date): Promise<void> {
+async function announce(trx: Trx, payment: Payment, at: Date): Promise<void> {
   for (const userId of [payment.sender_id, payment.recipient_id]) {
     await publishEvent(trx, { userIds: [userId], type: "payment.updated", data: toPaymentDto(payment, userId), at });
   }
