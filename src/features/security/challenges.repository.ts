@@ -1,22 +1,7 @@
-import type { ChallengePurpose, SecurityChallenge } from "../../../db/schema";
+import type { SecurityChallenge } from "../../../db/schema";
 import type { Db, Trx } from "../../platform/db";
 
-export async function insertChallenge(
-  db: Db | Trx,
-  challenge: {
-    id: string;
-    user_id: string;
-    purpose: ChallengePurpose;
-    challenge_hash: string;
-    methods: string[];
-    object_kind: string | null;
-    object_id: string | null;
-    binding_hash: string | null;
-    context: Record<string, Record<string, string>>;
-    created_at: Date;
-    expires_at: Date;
-  },
-): Promise<void> {
+export async function insertChallenge(db: Db | Trx, challenge: Omit<SecurityChallenge, "used_at">): Promise<void> {
   await db
     .insertInto("security_challenges")
     .values({ ...challenge, context: JSON.stringify(challenge.context) })
