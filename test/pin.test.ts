@@ -4,8 +4,8 @@ import { buildApp } from "../src/app";
 import { AppError } from "../src/errors";
 import { isInReducedLimitsWindow } from "../src/features/pin/reduced-limits";
 import { verifyPin } from "../src/features/pin/verify-pin";
-import { createNodePinHasher } from "../src/platform/node-pin-hasher";
-import type { PinHasher } from "../src/platform/pin-hasher";
+import { nodeArgon2id } from "../src/platform/node-pin-hasher";
+import { createPinHasher, type PinHasher } from "../src/platform/pin-hasher";
 import { createHarness, type Harness, TEST_ENV } from "./harness";
 import { newAuthenticator, type Person, problemOf, registerPasskey, setPin } from "./security-helpers";
 
@@ -167,13 +167,16 @@ describe("PIN hashes", () => {
 
   it("are redone with new parameters and a new pepper at the next correct PIN", async () => {
     const person = await personWithPin();
-    const rotated = createNodePinHasher({
-      params: { memoryKib: 8192, passes: 3, parallelism: 1 },
-      pepper: { version: 2, secret: "a-brand-new-pepper-that-is-long-enough-42" },
-      previousPeppers: [{ version: 1, secret: TEST_ENV.PIN_PEPPER }],
-      maxConcurrent: 2,
-      maxQueued: 8,
-    });
+    const rotated = createPinHasher(
+      {
+        params: { memoryKib: 8192, passes: 3, parallelism: 1 },
+        pepper: { version: 2, secret: "a-brand-new-pepper-that-is-long-enough-42" },
+        previousPeppers: [{ version: 1, secret: TEST_ENV.PIN_PEPPER }],
+        maxConcurrent: 2,
+        maxQueued: 8,
+      },
+      nodeArgon2id,
+    );
     const deps = { ...h.deps, pinHasher: rotated };
     expect(await check(person, WRONG_PIN, deps)).toBe("PIN_INCORRECT");
     expect((await pinRow(person)).pepper_version).toBe(1);

@@ -1,7 +1,11 @@
+import type { Config } from "../config";
+
 /**
- * PIN hashing, runtime-agnostic: the interface every runtime implements (Node: node-pin-hasher.ts),
- * the canonical argon2id PHC format both read and write, and the bounded slots that keep
- * memory-hard hashing from swamping the process.
+ * PIN hashing, runtime-agnostic: hashing and verification over the canonical argon2id PHC
+ * format, the pepper and its rotation, and the bounded slots that keep memory-hard hashing from
+ * swamping the process. A runtime brings only the argon2id computation itself (Node: the native
+ * `argon2` package, node-pin-hasher.ts; Workers: WebAssembly, wasm-pin-hasher.ts), so a hash made
+ * on one runtime verifies on the other.
  */
 
 /** An argon2id PHC string and the version of the pepper that was mixed into it. */
@@ -29,6 +33,85 @@ export type PinHashLimits = { maxConcurrent: number; maxQueued: number };
 export type Argon2Params = { memoryKib: number; passes: number; parallelism: number };
 
 export type Pepper = { version: number; secret: string };
+
+/** One argon2id computation (version 0x13): the raw tag for these inputs, with the pepper as argon2's secret. */
+export type Argon2id = (input: {
+  password: string;
+  salt: Uint8Array;
+  secret: Uint8Array;
+  params: Argon2Params;
+  hashLength: number;
+}) => Promise<Uint8Array>;
+
+export type PinHasherOptions = {
+  params: Argon2Params;
+  pepper: Pepper;
+  /** Older peppers still accepted when verifying, by the version stored with each hash. */
+  previousPeppers: Pepper[];
+  maxConcurrent: number;
+  maxQueued: number;
+};
+
+const SALT_BYTES = 16;
+const HASH_BYTES = 32;
+
+/** PIN hashing and verification on top of one runtime's argon2id, inside bounded slots. */
+export function createPinHasher(options: PinHasherOptions, argon2id: Argon2id): PinHasher {
+  const encode = (text: string) => new TextEncoder().encode(text);
+  const peppers = new Map<number, Uint8Array>([
+    ...options.previousPeppers.map((p): [number, Uint8Array] => [p.version, encode(p.secret)]),
+    [options.pepper.version, encode(options.pepper.secret)],
+  ]);
+  const currentSecret = encode(options.pepper.secret);
+  const { params } = options;
+
+  const hashing: PinHashing = {
+    async hash(pin) {
+      const salt = crypto.getRandomValues(new Uint8Array(SALT_BYTES));
+      const raw = await argon2id({ password: pin, salt, secret: currentSecret, params, hashLength: HASH_BYTES });
+      return { phc: formatPhc(params, salt, raw), pepperVersion: options.pepper.version };
+    },
+    async verify(pin, stored) {
+      const secret = peppers.get(stored.pepperVersion);
+      // A hash whose pepper is no longer configured can never match; failing loudly beats locking people out quietly.
+      if (!secret) throw new Error(`PIN pepper version ${stored.pepperVersion} is not configured`);
+      const parsed = parsePhc(stored.phc);
+      if (!parsed || parsed.version !== ARGON2_VERSION) {
+        throw new Error("Stored PIN hash is not an argon2id (v=19) PHC string");
+      }
+      const raw = await argon2id({
+        password: pin,
+        salt: parsed.salt,
+        secret,
+        params: parsed.params,
+        hashLength: parsed.hash.length,
+      });
+      const matches = constantTimeEqual(raw, parsed.hash);
+      return { matches, needsRehash: matches && phcNeedsRehash(stored, params, options.pepper.version) };
+    },
+  };
+  return limitPinHashing(hashing, { maxConcurrent: options.maxConcurrent, maxQueued: options.maxQueued });
+}
+
+/** The hasher options the configuration describes; the pepper is required (generated for the demo, set in production). */
+export function pinHasherOptionsFromConfig(config: Config, defaultConcurrency: number): PinHasherOptions {
+  if (!config.pinPepper) throw new Error("PIN_PEPPER is required to hash PINs");
+  return {
+    params: config.pin.argon2,
+    pepper: { version: config.pin.pepperVersion, secret: config.pinPepper },
+    previousPeppers: config.pin.previousPepper ? [config.pin.previousPepper] : [],
+    maxConcurrent: config.pin.hashConcurrency ?? defaultConcurrency,
+    maxQueued: config.pin.hashQueueMax,
+  };
+}
+
+/** Compares in time that depends on the length only, never on where the first difference is. */
+function constantTimeEqual(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  let difference = 0;
+  for (let i = 0; i < a.length; i++) difference |= (a[i] as number) ^ (b[i] as number);
+  return difference === 0;
+}
 
 export class PinHasherBusyError extends Error {
   constructor() {
