@@ -17,134 +17,135 @@ const optionalUrl = z
   .optional()
   .or(z.literal("").transform(() => undefined));
 
-const schema = z
-  .object({
-    NODE_ENV: z.enum(["development", "test", "production"]).default("development"),
-    HOST: z.string().min(1).default("127.0.0.1"),
-    PORT: port.default(8787),
-    LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
-    DATABASE_URL: z
-      .url({ protocol: /^postgres(ql)?$/ })
-      .optional()
-      .or(z.literal("").transform(() => undefined)),
-    DATA_DIR: z.string().min(1).default(DEFAULT_DATA_DIR),
-    EMBEDDED_POSTGRES_PORT: port.default(54_329),
-    DB_POOL_MAX: z.coerce.number().int().min(1).max(200).default(10),
-    DB_POOL_ACQUIRE_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
-    JWT_SECRET: secret.optional(),
-    JWT_JWKS_URL: optionalUrl,
-    JWT_ISSUER: z.string().min(1).optional(),
-    JWT_AUDIENCE: z.string().min(1).optional(),
-    DEV_SESSION_TTL_SECONDS: z.coerce.number().int().min(60).max(604_800).default(86_400),
-    PIN_PEPPER: secret.optional(),
-    PIN_PEPPER_VERSION: z.coerce.number().int().min(1).max(MAX_PEPPER_VERSION).default(1),
-    PIN_PEPPER_PREVIOUS: secret.optional(),
-    PIN_PEPPER_PREVIOUS_VERSION: z.coerce.number().int().min(1).max(MAX_PEPPER_VERSION).optional(),
-    // OWASP's argon2id baseline: 19 MiB, 2 passes, 1 lane.
-    PIN_ARGON2_MEMORY_KIB: z.coerce.number().int().min(8192).max(1_048_576).default(19_456),
-    PIN_ARGON2_PASSES: z.coerce.number().int().min(1).max(10).default(2),
-    PIN_ARGON2_PARALLELISM: z.coerce.number().int().min(1).max(16).default(1),
-    PIN_HASH_CONCURRENCY: z.coerce.number().int().min(1).max(256).optional(),
-    PIN_HASH_QUEUE_MAX: z.coerce.number().int().min(0).max(10_000).default(64),
-    WEBAUTHN_RP_ID: z
-      .string()
-      .regex(/^[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?$/, "must be a domain name such as example.com or localhost")
-      .refine(
-        (id) => !/^[0-9.]+$/.test(id),
-        "must be a domain name such as example.com or localhost, not an IP address",
-      )
-      .default("localhost"),
-    WEBAUTHN_RP_NAME: z.string().min(1).max(64).default("chat-pay"),
-    WEBAUTHN_ORIGINS: z
-      .string()
-      .transform((list) => list.split(",").map((origin) => origin.trim()))
-      .pipe(
-        z
-          .array(
-            z
-              .url({ protocol: /^https?$/ })
-              .refine((url) => new URL(url).origin === url, "must be an origin (scheme://host[:port])"),
-          )
-          .min(1),
-      )
-      .optional(),
-    STRIPE_WEBHOOK_SECRET: secret.optional(),
-    STRIPE_SECRET_KEY: z
-      .string()
-      .regex(/^(sk|rk)_(test|live)_\w+$/, "must be a Stripe secret or restricted key (sk_... or rk_...)")
-      .optional(),
-    STRIPE_PUBLISHABLE_KEY: z
-      .string()
-      .regex(/^pk_(test|live)_\w+$/, "must be a Stripe publishable key (pk_...)")
-      .optional(),
-    STRIPE_EMULATOR_PORT: port.default(12_111),
-    STRIPE_MAX_NETWORK_RETRIES: z.coerce.number().int().min(0).max(5).default(2),
-    STRIPE_TIMEOUT_MS: z.coerce.number().int().min(100).max(80_000).default(10_000),
-    IDEMPOTENCY_KEY_TTL_HOURS: z.coerce
-      .number()
-      .int()
-      .min(MIN_IDEMPOTENCY_TTL_HOURS)
-      .max(24 * 30)
-      .default(24),
-    LEDGER_BATCHING: z.enum(["on", "off"]).default("on"),
-    LEDGER_BATCH_WINDOW_MS: z.coerce.number().int().min(0).max(50).default(0),
-    LEDGER_BATCH_MAX: z.coerce.number().int().min(1).max(8192).default(256),
-    LEDGER_BATCH_IN_FLIGHT: z.coerce.number().int().min(1).max(64).default(4),
-    PAYMENT_CURRENCIES: z
-      .string()
-      .regex(/^[A-Z]{3}(,[A-Z]{3})*$/, "a comma-separated list of ISO 4217 codes")
-      .default("USD"),
-    PAYMENT_MAX_MINOR: minor.default(250_000),
-    PAYMENT_DAILY_LIMIT_MINOR: minor.default(500_000),
-    PAYMENT_WEEKLY_LIMIT_MINOR: minor.default(1_000_000),
-    PAYMENT_REDUCED_MAX_MINOR: minor.default(50_000),
-    PAYMENT_REDUCED_DAILY_LIMIT_MINOR: minor.default(100_000),
-    PAYMENT_REDUCED_WEEKLY_LIMIT_MINOR: minor.default(200_000),
-    PAYMENT_NEW_ACCOUNT_DAYS: z.coerce.number().int().min(0).max(365).default(7),
-    PAYMENT_MAX_PENDING_CONFIRMATIONS: z.coerce.number().int().min(1).max(100).default(5),
-    PAYMENT_CONFIRM_WINDOW_MINUTES: z.coerce.number().int().min(1).max(1440).default(15),
-    PAYMENT_CLAIM_WINDOW_DAYS: z.coerce.number().int().min(1).max(90).default(7),
-    PAYMENT_REQUEST_EXPIRY_DAYS: z.coerce.number().int().min(1).max(90).default(7),
-    SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).max(120_000).default(10_000),
-    // Fractions of a second are accepted so tests can watch keep-alives without waiting long.
-    EVENTS_KEEPALIVE_SECONDS: z.coerce.number().min(0.05).max(300).default(15),
-    EVENTS_MAX_STREAMS_PER_USER: z.coerce.number().int().min(1).max(100).default(5),
-    EVENTS_MAX_STREAMS: z.coerce.number().int().min(1).max(1_000_000).default(10_000),
-    EVENTS_RETENTION_DAYS: z.coerce.number().int().min(1).max(365).default(7),
-  })
-  .superRefine((env, ctx) => {
-    if (!env.JWT_SECRET && !env.JWT_JWKS_URL) {
-      ctx.addIssue({ code: "custom", path: ["JWT_SECRET"], message: "set JWT_SECRET or JWT_JWKS_URL" });
-    }
-    if ((env.PIN_PEPPER_PREVIOUS === undefined) !== (env.PIN_PEPPER_PREVIOUS_VERSION === undefined)) {
+const variables = z.object({
+  NODE_ENV: z.enum(["development", "test", "production"]).default("development"),
+  HOST: z.string().min(1).default("127.0.0.1"),
+  PORT: port.default(8787),
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  DATABASE_URL: z
+    .url({ protocol: /^postgres(ql)?$/ })
+    .optional()
+    .or(z.literal("").transform(() => undefined)),
+  DATA_DIR: z.string().min(1).default(DEFAULT_DATA_DIR),
+  EMBEDDED_POSTGRES_PORT: port.default(54_329),
+  DB_POOL_MAX: z.coerce.number().int().min(1).max(200).default(10),
+  DB_POOL_ACQUIRE_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
+  JWT_SECRET: secret.optional(),
+  JWT_JWKS_URL: optionalUrl,
+  JWT_ISSUER: z.string().min(1).optional(),
+  JWT_AUDIENCE: z.string().min(1).optional(),
+  DEV_SESSION_TTL_SECONDS: z.coerce.number().int().min(60).max(604_800).default(86_400),
+  PIN_PEPPER: secret.optional(),
+  PIN_PEPPER_VERSION: z.coerce.number().int().min(1).max(MAX_PEPPER_VERSION).default(1),
+  PIN_PEPPER_PREVIOUS: secret.optional(),
+  PIN_PEPPER_PREVIOUS_VERSION: z.coerce.number().int().min(1).max(MAX_PEPPER_VERSION).optional(),
+  // OWASP's argon2id baseline: 19 MiB, 2 passes, 1 lane.
+  PIN_ARGON2_MEMORY_KIB: z.coerce.number().int().min(8192).max(1_048_576).default(19_456),
+  PIN_ARGON2_PASSES: z.coerce.number().int().min(1).max(10).default(2),
+  PIN_ARGON2_PARALLELISM: z.coerce.number().int().min(1).max(16).default(1),
+  PIN_HASH_CONCURRENCY: z.coerce.number().int().min(1).max(256).optional(),
+  PIN_HASH_QUEUE_MAX: z.coerce.number().int().min(0).max(10_000).default(64),
+  WEBAUTHN_RP_ID: z
+    .string()
+    .regex(/^[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?$/, "must be a domain name such as example.com or localhost")
+    .refine((id) => !/^[0-9.]+$/.test(id), "must be a domain name such as example.com or localhost, not an IP address")
+    .default("localhost"),
+  WEBAUTHN_RP_NAME: z.string().min(1).max(64).default("chat-pay"),
+  WEBAUTHN_ORIGINS: z
+    .string()
+    .transform((list) => list.split(",").map((origin) => origin.trim()))
+    .pipe(
+      z
+        .array(
+          z
+            .url({ protocol: /^https?$/ })
+            .refine((url) => new URL(url).origin === url, "must be an origin (scheme://host[:port])"),
+        )
+        .min(1),
+    )
+    .optional(),
+  STRIPE_WEBHOOK_SECRET: secret.optional(),
+  STRIPE_SECRET_KEY: z
+    .string()
+    .regex(/^(sk|rk)_(test|live)_\w+$/, "must be a Stripe secret or restricted key (sk_... or rk_...)")
+    .optional(),
+  STRIPE_PUBLISHABLE_KEY: z
+    .string()
+    .regex(/^pk_(test|live)_\w+$/, "must be a Stripe publishable key (pk_...)")
+    .optional(),
+  STRIPE_EMULATOR_PORT: port.default(12_111),
+  STRIPE_MAX_NETWORK_RETRIES: z.coerce.number().int().min(0).max(5).default(2),
+  STRIPE_TIMEOUT_MS: z.coerce.number().int().min(100).max(80_000).default(10_000),
+  IDEMPOTENCY_KEY_TTL_HOURS: z.coerce
+    .number()
+    .int()
+    .min(MIN_IDEMPOTENCY_TTL_HOURS)
+    .max(24 * 30)
+    .default(24),
+  LEDGER_BATCHING: z.enum(["on", "off"]).default("on"),
+  LEDGER_BATCH_WINDOW_MS: z.coerce.number().int().min(0).max(50).default(0),
+  LEDGER_BATCH_MAX: z.coerce.number().int().min(1).max(8192).default(256),
+  LEDGER_BATCH_IN_FLIGHT: z.coerce.number().int().min(1).max(64).default(4),
+  PAYMENT_CURRENCIES: z
+    .string()
+    .regex(/^[A-Z]{3}(,[A-Z]{3})*$/, "a comma-separated list of ISO 4217 codes")
+    .default("USD"),
+  PAYMENT_MAX_MINOR: minor.default(250_000),
+  PAYMENT_DAILY_LIMIT_MINOR: minor.default(500_000),
+  PAYMENT_WEEKLY_LIMIT_MINOR: minor.default(1_000_000),
+  PAYMENT_REDUCED_MAX_MINOR: minor.default(50_000),
+  PAYMENT_REDUCED_DAILY_LIMIT_MINOR: minor.default(100_000),
+  PAYMENT_REDUCED_WEEKLY_LIMIT_MINOR: minor.default(200_000),
+  PAYMENT_NEW_ACCOUNT_DAYS: z.coerce.number().int().min(0).max(365).default(7),
+  PAYMENT_MAX_PENDING_CONFIRMATIONS: z.coerce.number().int().min(1).max(100).default(5),
+  PAYMENT_CONFIRM_WINDOW_MINUTES: z.coerce.number().int().min(1).max(1440).default(15),
+  PAYMENT_CLAIM_WINDOW_DAYS: z.coerce.number().int().min(1).max(90).default(7),
+  PAYMENT_REQUEST_EXPIRY_DAYS: z.coerce.number().int().min(1).max(90).default(7),
+  SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).max(120_000).default(10_000),
+  // Fractions of a second are accepted so tests can watch keep-alives without waiting long.
+  EVENTS_KEEPALIVE_SECONDS: z.coerce.number().min(0.05).max(300).default(15),
+  EVENTS_MAX_STREAMS_PER_USER: z.coerce.number().int().min(1).max(100).default(5),
+  EVENTS_MAX_STREAMS: z.coerce.number().int().min(1).max(1_000_000).default(10_000),
+  EVENTS_RETENTION_DAYS: z.coerce.number().int().min(1).max(365).default(7),
+  EVENTS_POLL_SECONDS: z.coerce.number().min(0.05).max(60).default(1),
+});
+
+/** Every variable the configuration reads. */
+export const CONFIG_VARIABLE_NAMES = Object.keys(variables.shape);
+
+const schema = variables.superRefine((env, ctx) => {
+  if (!env.JWT_SECRET && !env.JWT_JWKS_URL) {
+    ctx.addIssue({ code: "custom", path: ["JWT_SECRET"], message: "set JWT_SECRET or JWT_JWKS_URL" });
+  }
+  if ((env.PIN_PEPPER_PREVIOUS === undefined) !== (env.PIN_PEPPER_PREVIOUS_VERSION === undefined)) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["PIN_PEPPER_PREVIOUS_VERSION"],
+      message: "set it together with PIN_PEPPER_PREVIOUS",
+    });
+  }
+  if (env.PIN_PEPPER_PREVIOUS_VERSION === env.PIN_PEPPER_VERSION) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["PIN_PEPPER_PREVIOUS_VERSION"],
+      message: "must differ from PIN_PEPPER_VERSION",
+    });
+  }
+  for (const origin of webauthnOrigins(env)) {
+    const host = new URL(origin).hostname;
+    if (host !== env.WEBAUTHN_RP_ID && !host.endsWith(`.${env.WEBAUTHN_RP_ID}`)) {
       ctx.addIssue({
         code: "custom",
-        path: ["PIN_PEPPER_PREVIOUS_VERSION"],
-        message: "set it together with PIN_PEPPER_PREVIOUS",
+        path: ["WEBAUTHN_ORIGINS"],
+        message: `${origin} is not on WEBAUTHN_RP_ID ${env.WEBAUTHN_RP_ID} (browsers would refuse every passkey)`,
       });
     }
-    if (env.PIN_PEPPER_PREVIOUS_VERSION === env.PIN_PEPPER_VERSION) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["PIN_PEPPER_PREVIOUS_VERSION"],
-        message: "must differ from PIN_PEPPER_VERSION",
-      });
-    }
-    for (const origin of webauthnOrigins(env)) {
-      const host = new URL(origin).hostname;
-      if (host !== env.WEBAUTHN_RP_ID && !host.endsWith(`.${env.WEBAUTHN_RP_ID}`)) {
-        ctx.addIssue({
-          code: "custom",
-          path: ["WEBAUTHN_ORIGINS"],
-          message: `${origin} is not on WEBAUTHN_RP_ID ${env.WEBAUTHN_RP_ID} (browsers would refuse every passkey)`,
-        });
-      }
-    }
-    if (env.NODE_ENV !== "production") return;
-    for (const name of ["DATABASE_URL", "PIN_PEPPER", "STRIPE_WEBHOOK_SECRET", "STRIPE_SECRET_KEY"] as const) {
-      if (!env[name]) ctx.addIssue({ code: "custom", path: [name], message: "is required in production" });
-    }
-  });
+  }
+  if (env.NODE_ENV !== "production") return;
+  for (const name of ["DATABASE_URL", "PIN_PEPPER", "STRIPE_WEBHOOK_SECRET", "STRIPE_SECRET_KEY"] as const) {
+    if (!env[name]) ctx.addIssue({ code: "custom", path: [name], message: "is required in production" });
+  }
+});
 
 type Env = z.infer<typeof schema>;
 
@@ -213,12 +214,16 @@ export type Config = {
   };
   shutdownTimeoutMs: number;
   /** Live events: stream limits are per process; retention bounds how far back Last-Event-ID can resume. */
-  events: { keepAliveMs: number; maxStreamsPerUser: number; maxStreams: number; retentionMs: number };
+  /** pollMs: how often a stream rereads its events where no LISTEN connection is held (Workers). */
+  events: { keepAliveMs: number; maxStreamsPerUser: number; maxStreams: number; retentionMs: number; pollMs: number };
 };
 
+/** One invalid variable: its name (path) and what is wrong with it; never its value. */
+export type ConfigIssue = { path: string; message: string };
+
 export class ConfigError extends Error {
-  constructor(readonly problems: string[]) {
-    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+  constructor(readonly issues: ConfigIssue[]) {
+    super(`Invalid configuration:\n${issues.map((issue) => `  - ${issue.path}: ${issue.message}`).join("\n")}`);
     this.name = "ConfigError";
   }
 }
@@ -227,7 +232,9 @@ export class ConfigError extends Error {
 export function parseConfig(source: Record<string, string | undefined>): Config {
   const result = schema.safeParse(source);
   if (!result.success) {
-    throw new ConfigError(result.error.issues.map((issue) => `${issue.path.join(".") || "(root)"}: ${issue.message}`));
+    throw new ConfigError(
+      result.error.issues.map((issue) => ({ path: issue.path.join(".") || "(root)", message: issue.message })),
+    );
   }
   const env = result.data;
   return {
@@ -305,6 +312,7 @@ export function parseConfig(source: Record<string, string | undefined>): Config 
       maxStreamsPerUser: env.EVENTS_MAX_STREAMS_PER_USER,
       maxStreams: env.EVENTS_MAX_STREAMS,
       retentionMs: env.EVENTS_RETENTION_DAYS * 86_400_000,
+      pollMs: Math.round(env.EVENTS_POLL_SECONDS * 1000),
     },
   };
 }

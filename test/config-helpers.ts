@@ -5,7 +5,7 @@ export function problemsOf(source: Record<string, string>): string[] {
   try {
     parseConfig(source);
   } catch (err) {
-    if (err instanceof ConfigError) return err.problems;
+    if (err instanceof ConfigError) return err.issues.map((issue) => `${issue.path}: ${issue.message}`);
     throw err;
   }
   throw new Error("expected a ConfigError");

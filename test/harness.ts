@@ -14,6 +14,7 @@ import { createNodePinHasherFromConfig } from "../src/platform/node-pin-hasher";
 import { createStripeClient } from "../src/platform/stripe";
 import { createEsbuildWebClient } from "../src/platform/web-client-esbuild";
 import { type RunningEmulator, serveStripeEmulator } from "../src/stripe-emulator/serve";
+import type { Deliver } from "../src/stripe-emulator/webhooks";
 import { withDatabase } from "./global-setup";
 import { createTestClock, type TestClock } from "./test-clock";
 
@@ -68,21 +69,29 @@ export type Harness = {
   close(): Promise<void>;
 };
 
+export type HarnessOptions = {
+  clock?: TestClock;
+  /** Where the emulator delivers Stripe's webhooks; by default to this app, in-process. */
+  deliverWebhooks?: Deliver;
+};
+
 /** The whole app on its own database with a hand-moved clock; call close() in afterAll. */
-export async function createHarness(env: Record<string, string> = {}): Promise<Harness> {
+export async function createHarness(env: Record<string, string> = {}, options: HarnessOptions = {}): Promise<Harness> {
   const database = await createTestDatabase();
   const config = parseConfig({ ...TEST_ENV, DATABASE_URL: database.url, ...env });
   const db = createDb(database.url, config.database.poolMax, config.database.acquireTimeoutMs);
-  const clock = createTestClock();
+  const clock = options.clock ?? createTestClock();
   const notifier = createPgEventNotifier({ url: database.url, logger: createLogger("silent") });
   await notifier.start();
-  // Stripe's webhooks reach the app in-process; the SDK reaches the emulator over loopback HTTP.
+  // The SDK reaches the emulator over loopback HTTP.
   const emulator = await serveStripeEmulator({
     port: 0,
     clock,
     webhookSecret: config.stripeWebhookSecret ?? "",
-    deliver: async (payload, headers) =>
-      (await app.request("/v1/stripe/webhook", { method: "POST", headers, body: payload })).status,
+    deliver:
+      options.deliverWebhooks ??
+      (async (payload, headers) =>
+        (await app.request("/v1/stripe/webhook", { method: "POST", headers, body: payload })).status),
   });
   const deps: Deps = {
     config,
@@ -98,17 +107,7 @@ export async function createHarness(env: Record<string, string> = {}): Promise<H
     webClient: createEsbuildWebClient(),
   };
   const app = buildApp(deps);
-
-  const request: Harness["request"] = async (method, path, options = {}) => {
-    const headers: Record<string, string> = { ...options.headers };
-    if (options.token) headers.Authorization = `Bearer ${options.token}`;
-    let body: string | undefined;
-    if (options.body !== undefined) {
-      body = typeof options.body === "string" ? options.body : JSON.stringify(options.body);
-      headers["Content-Type"] ??= "application/json";
-    }
-    return app.request(path, { method, headers, body });
-  };
+  const request = requestThrough(async (path, init) => app.request(path, init));
 
   return {
     app,
@@ -120,12 +119,7 @@ export async function createHarness(env: Record<string, string> = {}): Promise<H
     config,
     databaseUrl: database.url,
     request,
-    signIn: async (handle) => {
-      const res = await request("POST", "/v1/dev/sessions", { body: { handle } });
-      if (res.status !== 201) throw new Error(`sign-in failed: ${res.status} ${await res.text()}`);
-      const session = (await res.json()) as { token: string; user: { id: string } };
-      return { id: session.user.id, token: session.token };
-    },
+    signIn: signInThrough(request),
     close: async () => {
       deps.events.closeAll();
       await notifier.stop();
@@ -133,5 +127,28 @@ export async function createHarness(env: Record<string, string> = {}): Promise<H
       await db.destroy();
       await database.drop();
     },
+  };
+}
+
+/** The harness's JSON request shape on top of any way to send one (the app in-process, or a server). */
+export function requestThrough(send: (path: string, init: RequestInit) => Promise<Response>): Harness["request"] {
+  return async (method, path, options = {}) => {
+    const headers: Record<string, string> = { ...options.headers };
+    if (options.token) headers.Authorization = `Bearer ${options.token}`;
+    let body: string | undefined;
+    if (options.body !== undefined) {
+      body = typeof options.body === "string" ? options.body : JSON.stringify(options.body);
+      headers["Content-Type"] ??= "application/json";
+    }
+    return send(path, { method, headers, body });
+  };
+}
+
+export function signInThrough(request: Harness["request"]): Harness["signIn"] {
+  return async (handle) => {
+    const res = await request("POST", "/v1/dev/sessions", { body: { handle } });
+    if (res.status !== 201) throw new Error(`sign-in failed: ${res.status} ${await res.text()}`);
+    const session = (await res.json()) as { token: string; user: { id: string } };
+    return { id: session.user.id, token: session.token };
   };
 }

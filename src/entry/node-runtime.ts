@@ -7,8 +7,18 @@ import { startEmbeddedPostgres } from "../platform/embedded-postgres";
 import { createLogger, type Logger } from "../platform/logger";
 import { migrateToLatest } from "../platform/migrate";
 
-/** databaseUrl: where db points, for connections outside the pool (the event notifier's LISTEN). */
-export type NodeRuntime = { config: Config; logger: Logger; db: Db; databaseUrl: string; close(): Promise<void> };
+/**
+ * databaseUrl: where db points, for connections outside the pool (the event notifier's LISTEN).
+ * variables: what config was parsed from, generated secrets included (handed on to a local Worker).
+ */
+export type NodeRuntime = {
+  config: Config;
+  variables: Record<string, string | undefined>;
+  logger: Logger;
+  db: Db;
+  databaseUrl: string;
+  close(): Promise<void>;
+};
 
 /**
  * What every Node command shares: configuration (with generated demo secrets outside
@@ -18,7 +28,8 @@ export type NodeRuntime = { config: Config; logger: Logger; db: Db; databaseUrl:
 export async function openNodeRuntime(env: Record<string, string | undefined>): Promise<NodeRuntime> {
   const dataDir = env.DATA_DIR || DEFAULT_DATA_DIR;
   const generated = env.NODE_ENV === "production" ? undefined : await loadOrCreateDevSecrets(dataDir);
-  const config = parseConfig({ ...generated, ...env });
+  const variables = { ...generated, ...env };
+  const config = parseConfig(variables);
   const logger = createLogger(config.logLevel);
 
   let databaseUrl = config.database.url;
@@ -40,6 +51,7 @@ export async function openNodeRuntime(env: Record<string, string | undefined>): 
   logger.info({ applied: migrated.results?.map((r) => r.migrationName) ?? [] }, "migrations up to date");
   return {
     config,
+    variables,
     logger,
     db,
     databaseUrl,

@@ -20,6 +20,7 @@ export const PROBLEMS: Record<ErrorCode, { status: ContentfulStatusCode; title: 
   IDEMPOTENCY_KEY_IN_USE: { status: 409, title: "A request with this Idempotency-Key is still in progress" },
   NOT_READY: { status: 503, title: "The service is not ready" },
   INTERNAL: { status: 500, title: "Something went wrong on our side" },
+  CONFIG_INVALID: { status: 500, title: "The service is misconfigured" },
   THREAD_NOT_FOUND: { status: 404, title: "Thread not found" },
   THREAD_MEMBERS_INVALID: { status: 422, title: "The thread's members are not valid" },
   UNKNOWN_USER: { status: 422, title: "Unknown user" },

@@ -13,20 +13,37 @@ export type StripeClient = {
   webhookSecret: string;
   /** Emulator mode only: where the emulator listens (http://host:port), for the development proxy. */
   emulatorOrigin: string | undefined;
+  /** Verifies webhook signatures; undefined: the SDK's default (Node's crypto). */
+  cryptoProvider: Stripe.CryptoProvider | undefined;
 };
+
+/** How the SDK reaches Stripe and checks signatures; the defaults are Node's http and crypto. */
+export type StripeTransport = { httpClient?: Stripe.HttpClient; cryptoProvider?: Stripe.CryptoProvider };
+
+/** For runtimes without Node's http (Workers): the SDK's fetch client and Web Crypto signatures. */
+export const fetchStripeTransport = (): StripeTransport => ({
+  httpClient: Stripe.createFetchHttpClient(),
+  cryptoProvider: Stripe.createSubtleCryptoProvider(),
+});
 
 /**
  * One SDK code path: with a secret key it talks to Stripe; without one it is pointed at
  * the local emulator (host, port, protocol), which speaks the same API.
  */
-export function createStripeClient(config: Config, emulator: { host: string; port: number } | undefined): StripeClient {
+export function createStripeClient(
+  config: Config,
+  emulator: { host: string; port: number } | undefined,
+  transport: StripeTransport = {},
+): StripeClient {
   const webhookSecret = config.stripeWebhookSecret;
   if (!webhookSecret) throw new Error("STRIPE_WEBHOOK_SECRET is required");
   const common = {
     maxNetworkRetries: config.stripe.maxNetworkRetries,
     timeout: config.stripe.timeoutMs,
     appInfo: { name: "chat-pay" },
+    ...(transport.httpClient && { httpClient: transport.httpClient }),
   };
+  const { cryptoProvider } = transport;
   if (config.stripe.secretKey) {
     return {
       sdk: new Stripe(config.stripe.secretKey, common),
@@ -34,6 +51,7 @@ export function createStripeClient(config: Config, emulator: { host: string; por
       publishableKey: config.stripe.publishableKey,
       webhookSecret,
       emulatorOrigin: undefined,
+      cryptoProvider,
     };
   }
   if (!emulator) throw new Error("Without STRIPE_SECRET_KEY the Stripe emulator must be running");
@@ -43,6 +61,7 @@ export function createStripeClient(config: Config, emulator: { host: string; por
     publishableKey: EMULATOR_PUBLISHABLE_KEY,
     webhookSecret,
     emulatorOrigin: `http://${emulator.host}:${emulator.port}`,
+    cryptoProvider,
   };
 }
 

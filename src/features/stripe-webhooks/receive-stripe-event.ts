@@ -57,7 +57,7 @@ async function verify(deps: Deps, payload: string, signature: string | undefined
       signature,
       deps.stripe.webhookSecret,
       WEBHOOK_TOLERANCE_SECONDS,
-      undefined,
+      deps.stripe.cryptoProvider,
       // The SDK takes the receiving time in milliseconds (it divides by 1000 itself).
       deps.clock.now().getTime(),
     );
