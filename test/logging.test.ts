@@ -1,7 +1,9 @@
+import { createRequire } from "node:module";
 import { Writable } from "node:stream";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { pino } from "pino";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { buildApp } from "../src/app";
-import { createLogger } from "../src/platform/logger";
+import { createLogger, loggerOptions } from "../src/platform/logger";
 import { createHarness, type Harness } from "./harness";
 
 let h: Harness;
@@ -58,5 +60,23 @@ describe("request logs", () => {
     );
     logger.info({ req: { authorization: "Bearer abc", pin: "135790", card_number: "4242424242424242" } }, "oops");
     expect(captured.join("")).not.toMatch(/abc|135790|4242424242424242/);
+  });
+
+  it("censor them in pino's browser build too, which Workers run", () => {
+    const browserPino = createRequire(import.meta.url)("pino/browser.js") as typeof pino;
+    // Its default output: console.* (which Workers collect), as the Worker uses it.
+    const info = vi.spyOn(console, "info").mockImplementation(() => {});
+    try {
+      browserPino(loggerOptions("info")).info(
+        { req: { authorization: "Bearer abc", pin: "135790", card_number: "4242424242424242" } },
+        "oops",
+      );
+      expect(info).toHaveBeenCalledTimes(1);
+      const logged = JSON.stringify(info.mock.calls);
+      expect(logged).toContain("oops");
+      expect(logged).not.toMatch(/abc|135790|4242424242424242/);
+    } finally {
+      info.mockRestore();
+    }
   });
 });

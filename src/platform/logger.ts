@@ -1,4 +1,4 @@
-import { type DestinationStream, type Logger, pino } from "pino";
+import { type DestinationStream, type Logger, type LoggerOptions, pino } from "pino";
 
 export type { Logger };
 
@@ -24,14 +24,18 @@ const REDACTED_PATHS = [
   "*.password",
 ];
 
+/**
+ * Node writes JSON lines. Workers get pino's browser build (the bundler picks it), which logs
+ * objects through console.* and redacts only in object mode, hence `browser.asObject`.
+ */
+export const loggerOptions = (level: string): LoggerOptions => ({
+  level,
+  base: undefined,
+  timestamp: pino.stdTimeFunctions.isoTime,
+  redact: { paths: REDACTED_PATHS, censor: "[redacted]" },
+  browser: { asObject: true },
+});
+
 export function createLogger(level: string, destination?: DestinationStream): Logger {
-  return pino(
-    {
-      level,
-      base: undefined,
-      timestamp: pino.stdTimeFunctions.isoTime,
-      redact: { paths: REDACTED_PATHS, censor: "[redacted]" },
-    },
-    destination,
-  );
+  return pino(loggerOptions(level), destination);
 }
