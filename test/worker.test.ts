@@ -1,8 +1,10 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { sql } from "kysely";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { verifyLedger } from "../src/features/ledger/verify-ledger";
+import { WORKER_APPLICATION_NAME } from "../src/platform/db";
 import { startWranglerDev, type WranglerDev } from "../src/platform/wrangler-dev";
 import { deliverTo } from "../src/stripe-emulator/serve";
 import { enrollTestCard } from "./cards-helpers";
@@ -10,6 +12,7 @@ import { freePort } from "./free-port";
 import { createHarness, type Harness, requestThrough, signInThrough, TEST_ENV } from "./harness";
 import { directThread, PIN, paymentOf, sendOk, settle } from "./payment-helpers";
 import { problemOf, setPin } from "./security-helpers";
+import { openSse } from "./sse-client";
 import { createTestClock } from "./test-clock";
 
 type Started = { worker: WranglerDev; stateDir: string };
@@ -47,6 +50,8 @@ beforeAll(async () => {
     ...TEST_ENV,
     LOG_LEVEL: "warn",
     STRIPE_EMULATOR_PORT: String(node.emulator.port),
+    EVENTS_POLL_SECONDS: "0.2",
+    EVENTS_KEEPALIVE_SECONDS: "0.5",
   });
   const request = requestThrough((route, init) => fetch(`${url}${route}`, init));
   h = { ...node, request, signIn: signInThrough(request) };
@@ -56,6 +61,14 @@ afterAll(async () => {
   await stopWorker(started);
   await node?.close();
 });
+
+async function workerConnections(): Promise<number> {
+  const { rows } = await sql<{ n: number }>`
+    select count(*)::int as n from pg_stat_activity
+    where application_name = ${WORKER_APPLICATION_NAME} and datname = current_database()
+  `.execute(node.db);
+  return rows[0]?.n ?? 0;
+}
 
 const pinRow = (userId: string) =>
   node.db
@@ -111,6 +124,29 @@ describe("the Worker in workerd", () => {
     // Changing a PIN verifies the current one: here in workerd, against Node's hash.
     expect((await problemOf(await setPin(h, erin, "730153", "999999"))).code).toBe("PIN_INCORRECT");
     expect((await setPin(h, erin, "730153", "730152")).status).toBe(200);
+  });
+
+  it("streams live events by polling, and a new message reaches the open stream", async () => {
+    const hana = await h.signIn("hana");
+    const ivan = await h.signIn("ivan");
+    const thread = await directThread(h, { ...hana, handle: "hana" }, { ...ivan, handle: "ivan" });
+    const stream = await openSse(`${started?.worker.url}/v1/events`, ivan.token);
+    try {
+      expect(stream.status).toBe(200);
+      const posted = await h.request("POST", `/v1/threads/${thread}/messages`, {
+        token: hana.token,
+        body: { body: "lunch?" },
+      });
+      expect(posted.status).toBe(201);
+      const event = await stream.next();
+      expect(event).toMatchObject({ event: "message.created", data: { thread_id: thread, body: "lunch?" } });
+      expect(await workerConnections()).toBeGreaterThan(0);
+    } finally {
+      stream.close();
+    }
+    // Every request's connections end with its response; the stream's once workerd notices the
+    // client has gone, at the next keep-alive at the latest.
+    await vi.waitFor(async () => expect(await workerConnections()).toBe(0), { timeout: 10_000 });
   });
 
   it("runs the sweep from the cron trigger: an unconfirmed payment past its window expires", async () => {

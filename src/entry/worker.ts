@@ -10,7 +10,7 @@ import { createSecurityHooks } from "../features/security/security-hooks";
 import type { AppEnv, Deps } from "../http/app-env";
 import { problem } from "../http/problem";
 import { systemClock } from "../platform/clock";
-import { createDb } from "../platform/db";
+import { createDb, WORKER_APPLICATION_NAME } from "../platform/db";
 import { createPollingEventNotifier } from "../platform/event-notifier-polling";
 import { newId } from "../platform/ids";
 import { createLogger } from "../platform/logger";
@@ -68,7 +68,7 @@ function openShared(env: Env): Shared | ConfigError {
 /** Deps for one request or one cron run; `close` ends its connections. */
 function openDeps(isolate: Shared): { deps: Deps; close: () => Promise<void> } {
   const { database } = isolate.config;
-  const db = createDb(isolate.databaseUrl, database.poolMax, database.acquireTimeoutMs);
+  const db = createDb(isolate.databaseUrl, database.poolMax, database.acquireTimeoutMs, WORKER_APPLICATION_NAME);
   // No ledger batching here: a batch would have to outlive the request whose connection it uses.
   const ledger = createLedger({ db, clock: isolate.clock }, undefined);
   return { deps: { ...isolate, db, ledger }, close: () => db.destroy() };

@@ -11,10 +11,19 @@ const parseInt8 = (value: string) => BigInt(value);
 /** How long a query waits for a pooled connection before failing (overload answers errors, it does not hang). */
 export const POOL_ACQUIRE_TIMEOUT_MS = 10_000;
 
+/** What the Worker's connections call themselves in pg_stat_activity (the Node server's: "chat-pay"). */
+export const WORKER_APPLICATION_NAME = "chat-pay-worker";
+
 /** A Kysely pool on node-postgres; int8 becomes bigint (money is never a float). */
-export function createDb(url: string, poolMax: number, acquireTimeoutMs = POOL_ACQUIRE_TIMEOUT_MS): Db {
+export function createDb(
+  url: string,
+  poolMax: number,
+  acquireTimeoutMs = POOL_ACQUIRE_TIMEOUT_MS,
+  applicationName = "chat-pay",
+): Db {
   const pool = new pg.Pool({
     connectionString: url,
+    application_name: applicationName,
     max: poolMax,
     connectionTimeoutMillis: acquireTimeoutMs,
     types: {
