@@ -128,8 +128,14 @@ export default {
     const isolate = sharedFor(env);
     if (isolate instanceof ConfigError) return configProblem(isolate, request);
     const { deps, close } = openDeps(isolate);
-    // The app answers every error itself (problem+json), so this does not throw.
-    const response = await buildApp(deps).fetch(request);
+    let response: Response;
+    try {
+      response = await buildApp(deps).fetch(request);
+    } catch (err) {
+      // The app answers its errors as problems; this is for whatever escapes it anyway.
+      ctx.waitUntil(close());
+      throw err;
+    }
     return closeAfterBody(response, close, ctx);
   },
 
