@@ -14,7 +14,7 @@ import { stripeWebhooksRoutes } from "./features/stripe-webhooks/stripe-webhooks
 import { threadsRoutes } from "./features/threads/threads.routes";
 import { devSessionsRoutes } from "./features/users/dev-sessions.routes";
 import { usersRoutes } from "./features/users/users.routes";
-import type { AppEnv, Deps } from "./http/app-env";
+import type { AppEnv, BuildDeps, Deps, RequestBindings } from "./http/app-env";
 import { createTokenVerifier, requireAuth } from "./http/auth";
 import { registerDocs } from "./http/docs";
 import { idempotency } from "./http/idempotency";
@@ -32,8 +32,13 @@ const STRIPE_WEBHOOK_BODY_LIMIT_BYTES = 256 * 1024;
 /** Routes under /v1 that need no bearer token: development sign-in, and Stripe (signed instead). */
 const isPublic = (path: string) => path.startsWith("/v1/dev/") || path === STRIPE_WEBHOOK_PATH;
 
-/** The whole API as one Hono app; runtime-agnostic, everything it needs comes in through deps. */
-export function buildApp(deps: Deps) {
+/**
+ * The whole API as one Hono app; runtime-agnostic, everything it needs comes in through deps.
+ * `deps` serves every request unless the runtime hands a request its own, `app.fetch(request,
+ * { deps })`: Workers do, since connections (and whatever waits on them) belong to one request.
+ * Building reads only what BuildDeps names.
+ */
+export function buildApp(deps: Deps | BuildDeps) {
   const app = createRouter();
   const authenticated =
     (handler: MiddlewareHandler<AppEnv>): MiddlewareHandler<AppEnv> =>
@@ -42,7 +47,9 @@ export function buildApp(deps: Deps) {
 
   app.use(requestId({ generator: () => newId("req"), limitLength: REQUEST_ID_MAX_LENGTH }));
   app.use(async (c, next) => {
-    c.set("deps", deps);
+    const own = (c.env as RequestBindings | undefined)?.deps ?? ("db" in deps ? deps : undefined);
+    if (!own) throw new Error("This app was built to serve requests that bring their own deps");
+    c.set("deps", own);
     await next();
   });
   app.use(requestLog);

@@ -3,75 +3,111 @@ import blake2b from "argon2-wasm-edge/wasm/blake2b.wasm";
 import { Hono } from "hono";
 import { requestId } from "hono/request-id";
 import { buildApp } from "../app";
-import { type Config, ConfigError, parseConfig } from "../config";
+import { type Config, ConfigError, type ConfigIssue, parseConfig } from "../config";
 import { createEventStreams } from "../features/events/event-streams";
 import { createLedger } from "../features/ledger/ledger";
 import { createSecurityHooks } from "../features/security/security-hooks";
-import type { AppEnv, Deps } from "../http/app-env";
+import type { AppEnv, Deps, RequestBindings } from "../http/app-env";
 import { problem } from "../http/problem";
 import { systemClock } from "../platform/clock";
 import { createDb, WORKER_APPLICATION_NAME } from "../platform/db";
 import { createPollingEventNotifier } from "../platform/event-notifier-polling";
 import { newId } from "../platform/ids";
 import { createLogger } from "../platform/logger";
+import { type Argon2id, createPinHasher, pinHasherOptionsFromConfig } from "../platform/pin-hasher";
 import { createStripeClient, fetchStripeTransport } from "../platform/stripe";
-import { createWasmPinHasherFromConfig } from "../platform/wasm-pin-hasher";
+import { createWasmArgon2id } from "../platform/wasm-pin-hasher";
 import { runSweep } from "../sweep";
 
-/** The bindings wrangler.toml declares; every variable and secret besides arrives as a string. */
+/** The bindings wrangler.toml declares; variables arrive as TOML strings, numbers or booleans, secrets as strings. */
 type Env = { HYPERDRIVE?: { connectionString: string } } & Record<string, unknown>;
 type ExecutionContext = { waitUntil(promise: Promise<unknown>): void };
 
 /**
- * What lives as long as the isolate. None of it holds a connection: Workers tie every socket to
- * the request that opened it, so the database pool is made per request (Hyperdrive keeps the
- * real connections warm) and live events poll instead of listening.
+ * What lives as long as the isolate: configuration, the app, and clients that hold no
+ * connection. Everything that holds a connection or a queue of waiting requests is made per
+ * request (openDeps): Workers tie every socket to the request that opened it, and a request the
+ * client abandons is cancelled, so a slot it held in a shared queue would never come back.
  */
-type Shared = Omit<Deps, "db" | "ledger"> & { databaseUrl: string };
+type Isolate = {
+  app: ReturnType<typeof buildApp>;
+  shared: Omit<Deps, "db" | "ledger" | "pinHasher" | "events">;
+  databaseUrl: string;
+  argon2id: Argon2id;
+};
 
-let shared: Shared | ConfigError | undefined;
+/** Workers allow six open connections per request; Hyperdrive's own examples stay at five. */
+const POOL_MAX = 5;
 
-function sharedFor(env: Env): Shared | ConfigError {
-  shared ??= openShared(env);
-  return shared;
+let isolate: Isolate | ConfigError | undefined;
+
+function isolateFor(env: Env): Isolate | ConfigError {
+  isolate ??= openIsolate(env);
+  return isolate;
 }
 
-function openShared(env: Env): Shared | ConfigError {
+function openIsolate(env: Env): Isolate | ConfigError {
+  // Variables under [vars] may be TOML numbers or booleans; the schema reads strings.
   const variables = Object.fromEntries(
-    Object.entries(env).filter((entry): entry is [string, string] => typeof entry[1] === "string"),
+    Object.entries(env).flatMap(([name, value]) =>
+      ["string", "number", "boolean"].includes(typeof value) ? [[name, String(value)]] : [],
+    ),
   );
-  let config: Config;
+  const issues: ConfigIssue[] = [];
+  if (!env.HYPERDRIVE)
+    issues.push({ path: "HYPERDRIVE", message: "bind a Hyperdrive configuration (see wrangler.toml)" });
+  // Node generates these for the demo; a Worker has nowhere to keep generated secrets.
+  for (const name of ["PIN_PEPPER", "STRIPE_WEBHOOK_SECRET"]) {
+    if (!variables[name]) issues.push({ path: name, message: "required on Workers: set it as a secret" });
+  }
+  let config: Config | undefined;
   try {
-    if (!env.HYPERDRIVE) {
-      throw new ConfigError([{ path: "HYPERDRIVE", message: "bind a Hyperdrive configuration (see wrangler.toml)" }]);
-    }
-    config = parseConfig({ ...variables, DATABASE_URL: env.HYPERDRIVE.connectionString });
+    config = parseConfig({ ...variables, DATABASE_URL: env.HYPERDRIVE?.connectionString });
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
+    issues.push(...err.issues.filter((issue) => !issues.some((known) => known.path === issue.path)));
+  }
+  if (!config || !env.HYPERDRIVE || issues.length > 0) {
+    const error = new ConfigError(issues);
     // Names and reasons only: the message never carries a value.
-    console.error(err.message);
-    return err;
+    console.error(error.message);
+    return error;
   }
   const emulator = config.stripe.secretKey ? undefined : { host: "127.0.0.1", port: config.stripe.emulatorPort };
-  return {
+  const shared = {
     config,
-    databaseUrl: env.HYPERDRIVE.connectionString,
     clock: systemClock,
     logger: createLogger(config.logLevel),
-    pinHasher: createWasmPinHasherFromConfig(config, { argon2, blake2b }),
     security: createSecurityHooks(),
     stripe: createStripeClient(config, emulator, fetchStripeTransport()),
-    events: createEventStreams(createPollingEventNotifier(config.events.pollMs), config.events),
+  };
+  return {
+    app: buildApp(shared),
+    shared,
+    databaseUrl: env.HYPERDRIVE.connectionString,
+    argon2id: createWasmArgon2id({ argon2, blake2b }),
   };
 }
 
 /** Deps for one request or one cron run; `close` ends its connections. */
-function openDeps(isolate: Shared): { deps: Deps; close: () => Promise<void> } {
-  const { database } = isolate.config;
-  const db = createDb(isolate.databaseUrl, database.poolMax, database.acquireTimeoutMs, WORKER_APPLICATION_NAME);
-  // No ledger batching here: a batch would have to outlive the request whose connection it uses.
-  const ledger = createLedger({ db, clock: isolate.clock }, undefined);
-  return { deps: { ...isolate, db, ledger }, close: () => db.destroy() };
+function openDeps(isolate: Isolate): { deps: Deps; close: () => Promise<void> } {
+  const { config, clock } = isolate.shared;
+  const db = createDb(
+    isolate.databaseUrl,
+    Math.min(config.database.poolMax, POOL_MAX),
+    config.database.acquireTimeoutMs,
+    WORKER_APPLICATION_NAME,
+  );
+  const deps: Deps = {
+    ...isolate.shared,
+    db,
+    // No ledger batching here: a batch would have to outlive the request whose connection it uses.
+    ledger: createLedger({ db, clock }, undefined),
+    // One hash at a time: WebAssembly runs on the request's own thread.
+    pinHasher: createPinHasher(pinHasherOptionsFromConfig(config, 1), isolate.argon2id),
+    events: createEventStreams(createPollingEventNotifier(config.events.pollMs), config.events),
+  };
+  return { deps, close: () => db.destroy() };
 }
 
 /** Every request answers the same 500 problem, naming each bad variable, until the configuration is fixed. */
@@ -125,12 +161,16 @@ function closeAfterBody(response: Response, close: () => Promise<void>, ctx: Exe
 
 export default {
   async fetch(request: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
-    const isolate = sharedFor(env);
-    if (isolate instanceof ConfigError) return configProblem(isolate, request);
-    const { deps, close } = openDeps(isolate);
+    const current = isolateFor(env);
+    if (current instanceof ConfigError) return configProblem(current, request);
+    const { deps, close } = openDeps(current);
+    const answering = current.app.fetch(request, { deps } satisfies RequestBindings);
+    // A client that hangs up cancels the request; waitUntil lets a payment or a PIN check that
+    // has started finish (up to Cloudflare's limit) instead of stopping between two steps.
+    ctx.waitUntil(Promise.resolve(answering).catch(() => {}));
     let response: Response;
     try {
-      response = await buildApp(deps).fetch(request);
+      response = await answering;
     } catch (err) {
       // The app answers its errors as problems; this is for whatever escapes it anyway.
       ctx.waitUntil(close());
@@ -141,9 +181,9 @@ export default {
 
   /** The cron trigger: the same sweep the Node server runs on a timer. */
   async scheduled(_controller: unknown, env: Env): Promise<void> {
-    const isolate = sharedFor(env);
-    if (isolate instanceof ConfigError) throw isolate;
-    const { deps, close } = openDeps(isolate);
+    const current = isolateFor(env);
+    if (current instanceof ConfigError) throw current;
+    const { deps, close } = openDeps(current);
     try {
       const result = await runSweep(deps);
       deps.logger.info({ sweep: result }, "sweep done");

@@ -27,6 +27,12 @@ export type Deps = {
   webClient?: WebClientLoader;
 };
 
+/** What building the app reads; the rest of Deps is only used while serving. */
+export type BuildDeps = Pick<Deps, "config" | "clock" | "stripe" | "webClient">;
+
+/** What a runtime may pass as the second argument of fetch: this request's own deps. */
+export type RequestBindings = { deps?: Deps };
+
 export type AppEnv = {
   Variables: {
     requestId: string;

@@ -1,6 +1,5 @@
 import { argon2id, setWASMModules } from "argon2-wasm-edge";
-import type { Config } from "../config";
-import { type Argon2id, createPinHasher, type PinHasher, pinHasherOptionsFromConfig } from "./pin-hasher";
+import type { Argon2id } from "./pin-hasher";
 
 /**
  * The package's two WebAssembly modules, compiled by the runtime before any code runs: on
@@ -9,10 +8,7 @@ import { type Argon2id, createPinHasher, type PinHasher, pinHasherOptionsFromCon
  */
 export type Argon2WasmModules = { argon2: WebAssembly.Module; blake2b: WebAssembly.Module };
 
-/**
- * argon2id in WebAssembly, for runtimes without native addons. It runs on the calling thread,
- * so one hash at a time is the default: a second would only wait for the same CPU.
- */
+/** argon2id in WebAssembly, for runtimes without native addons; it runs on the calling thread. */
 export function createWasmArgon2id(modules: Argon2WasmModules): Argon2id {
   setWASMModules({ argon2WASM: modules.argon2, blake2bWASM: modules.blake2b });
   return ({ password, salt, secret, params, hashLength }) =>
@@ -26,8 +22,4 @@ export function createWasmArgon2id(modules: Argon2WasmModules): Argon2id {
       hashLength,
       outputType: "binary",
     });
-}
-
-export function createWasmPinHasherFromConfig(config: Config, modules: Argon2WasmModules): PinHasher {
-  return createPinHasher(pinHasherOptionsFromConfig(config, 1), createWasmArgon2id(modules));
 }

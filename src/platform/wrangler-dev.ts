@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
-import { mkdir, writeFile } from "node:fs/promises";
+import { chmod, mkdir, rm, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import path from "node:path";
 
@@ -31,6 +31,8 @@ export async function startWranglerDev(options: WranglerDevOptions): Promise<Wra
   await mkdir(options.stateDir, { recursive: true });
   const envFile = path.join(options.stateDir, "worker.env");
   await writeFile(envFile, formatEnvFile(options.variables), { mode: 0o600 });
+  // The mode above applies only to a new file; a file left from an earlier run keeps its own.
+  await chmod(envFile, 0o600);
   const wrangler = createRequire(import.meta.url).resolve("wrangler/bin/wrangler.js");
   const child = spawn(
     process.execPath,
@@ -64,7 +66,8 @@ export async function startWranglerDev(options: WranglerDevOptions): Promise<Wra
   child.stdout?.on("data", (chunk: Buffer) => (output += chunk.toString()));
   child.stderr?.on("data", (chunk: Buffer) => (output += chunk.toString()));
   const url = `http://127.0.0.1:${options.port}`;
-  const stop = () => stopGroup(child);
+  // Secrets stay on disk only while the Worker runs.
+  const stop = () => stopGroup(child).finally(() => rm(envFile, { force: true }));
   try {
     await waitUntilReady(url, child);
   } catch (err) {
@@ -97,12 +100,16 @@ async function stopGroup(child: ChildProcess): Promise<void> {
   clearTimeout(timer);
 }
 
-/** dotenv lines; single quotes keep a value literal, so only a quote or a line break could break one. */
+/**
+ * dotenv lines. Wrangler expands `$NAME` inside values, even single-quoted ones, so a value with
+ * `$` (or a quote or line break) is refused rather than handed over changed.
+ */
 function formatEnvFile(variables: Record<string, string>): string {
   return Object.entries(variables)
     .map(([name, value]) => {
-      if (/['\r\n]/.test(value))
-        throw new Error(`${name} cannot be passed to the Worker: it contains a quote or line break`);
+      if (/['$\r\n]/.test(value)) {
+        throw new Error(`${name} cannot be passed to the local Worker: it contains $, a quote or a line break`);
+      }
       return `${name}='${value}'\n`;
     })
     .join("");
