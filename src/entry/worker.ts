@@ -39,11 +39,12 @@ type Isolate = {
 /** Workers allow six open connections per request; Hyperdrive's own examples stay at five. */
 const POOL_MAX = 5;
 
-let isolate: Isolate | ConfigError | undefined;
+/** Opened by the isolate's first request; the environment does not change for its lifetime. */
+let opened: Isolate | ConfigError | undefined;
 
 function isolateFor(env: Env): Isolate | ConfigError {
-  isolate ??= openIsolate(env);
-  return isolate;
+  opened ??= openIsolate(env);
+  return opened;
 }
 
 function openIsolate(env: Env): Isolate | ConfigError {
