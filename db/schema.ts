@@ -235,6 +235,8 @@ export type PaymentsTable = {
   payment_intent_id: string | null;
   payout_id: string | null;
   payout_attempts: ColumnType<number, number | undefined, number>;
+  /** The current payout attempt's Stripe transfer, until the attempt ends. */
+  payout_transfer_id: ColumnType<string | null, string | null | undefined, string | null>;
   refund_state: "pending" | "succeeded" | null;
   refund_id: string | null;
   failure_code: string | null;
@@ -278,6 +280,17 @@ export type PaymentAuditTable = {
   created_at: Timestamp;
 };
 
+/** A failed payout attempt's transfer, to be reversed at Stripe. */
+export type PayoutReversalsTable = {
+  transfer_id: string;
+  payment_id: string;
+  attempt: number;
+  state: "pending" | "done";
+  reversal_id: string | null;
+  created_at: Date;
+  updated_at: Date;
+};
+
 export type Database = {
   users: UsersTable;
   threads: ThreadsTable;
@@ -292,6 +305,7 @@ export type Database = {
   payout_destinations: PayoutDestinationsTable;
   stripe_events: StripeEventsTable;
   payments: PaymentsTable;
+  payout_reversals: PayoutReversalsTable;
   payment_requests: PaymentRequestsTable;
   payment_request_shares: PaymentRequestSharesTable;
   payment_audit: PaymentAuditTable;

@@ -64,6 +64,7 @@ describe.skipIf(!fixtures)(`Stripe emulator fidelity against ${FIXTURES}`, () =>
     const account = await stripe.accounts.create({ type: "custom", country: "US" });
     const card = await stripe.accounts.createExternalAccount(account.id, { external_account: "tok_visa_debit" });
     const transfer = await stripe.transfers.create({ amount: 500, currency: "usd", destination: account.id });
+    const reversal = await stripe.transfers.createReversal(transfer.id, { amount: 200 });
     const payout = await stripe.payouts.create(
       { amount: 500, currency: "usd", method: "instant" },
       { stripeAccount: account.id },
@@ -81,6 +82,7 @@ describe.skipIf(!fixtures)(`Stripe emulator fidelity against ${FIXTURES}`, () =>
     expectShape("account", await stripe.accounts.retrieve(account.id), f.account as Record<string, unknown>);
     expectShape("card", card, f.card as Record<string, unknown>);
     expectShape("transfer", transfer, f.transfer as Record<string, unknown>);
+    expectShape("transfer_reversal", reversal, f.transfer_reversal as Record<string, unknown>);
     expectShape("payout", payout, f.payout as Record<string, unknown>);
     expectShape(
       "dispute",

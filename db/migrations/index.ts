@@ -5,6 +5,7 @@ import * as cards from "./2026-11-22T1100-cards";
 import * as security from "./2026-11-22T1200-security";
 import * as events from "./2026-11-22T1300-events";
 import * as payments from "./2026-11-22T1400-payments";
+import * as payoutReversals from "./2026-11-22T1500-payout-reversals";
 
 /** Every migration, by name in the order they run; static imports so Workers can read the list too. */
 export const migrations: Record<string, Migration> = {
@@ -14,4 +15,5 @@ export const migrations: Record<string, Migration> = {
   "2026-11-22T1200-security": security,
   "2026-11-22T1300-events": events,
   "2026-11-22T1400-payments": payments,
+  "2026-11-22T1500-payout-reversals": payoutReversals,
 };

@@ -170,6 +170,23 @@ describe("Stripe API semantics", () => {
     });
     expect((await stripe.charges.retrieve(pi.latest_charge as string)).amount_refunded).toBe(200);
   });
+
+  it("reverses no more of a transfer than is left, and marks it reversed when all is back", async () => {
+    const account = await stripe.accounts.create({ type: "custom", country: "US" });
+    const transfer = await stripe.transfers.create({ amount: 500, currency: "usd", destination: account.id });
+    const part = await stripe.transfers.createReversal(transfer.id, { amount: 200 }, { idempotencyKey: "rev-1" });
+    expect(part).toMatchObject({ object: "transfer_reversal", amount: 200, transfer: transfer.id });
+    const replayed = await stripe.transfers.createReversal(transfer.id, { amount: 200 }, { idempotencyKey: "rev-1" });
+    expect(replayed.id).toBe(part.id);
+    await expect(stripe.transfers.createReversal(transfer.id, { amount: 400 })).rejects.toMatchObject({
+      statusCode: 400,
+      param: "amount",
+    });
+    expect((await stripe.transfers.retrieve(transfer.id)).reversed).toBe(false);
+    expect((await stripe.transfers.createReversal(transfer.id)).amount).toBe(300);
+    expect(await stripe.transfers.retrieve(transfer.id)).toMatchObject({ amount_reversed: 500, reversed: true });
+    await expect(stripe.transfers.createReversal(transfer.id)).rejects.toMatchObject({ statusCode: 400 });
+  });
 });
 
 describe("webhooks", () => {

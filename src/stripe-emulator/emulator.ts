@@ -592,6 +592,36 @@ export function createStripeEmulator(options: { clock: Clock; webhookSecret: str
     emit("transfer.created", t);
     return c.json(t);
   });
+  app.post("/v1/transfers/:id/reversals", (c) => {
+    const form = c.get("form");
+    const t = get(c.req.param("id"), "transfer");
+    if (!t) return missing(c, c.req.param("id"));
+    const remaining = (t.amount as number) - (t.amount_reversed as number);
+    if (remaining === 0) return invalid(c, `Transfer ${t.id} has already been reversed.`);
+    const amount = int(form, "amount") ?? remaining;
+    if (amount < 1 || amount > remaining) {
+      return invalid(
+        c,
+        `Reversal amount ($${amount / 100}) is greater than the amount not yet reversed ($${remaining / 100})`,
+        "amount",
+      );
+    }
+    const reversal = put(
+      o.transferReversal({
+        id: o.stripeId("trr"),
+        created: now(),
+        amount,
+        currency: t.currency as string,
+        transfer: t.id,
+        metadata: metadataOf(form),
+      }),
+    );
+    t.amount_reversed = (t.amount_reversed as number) + amount;
+    t.reversed = t.amount_reversed === t.amount;
+    (t.reversals as { data: unknown[] }).data.unshift(reversal);
+    emit("transfer.reversed", t);
+    return c.json(reversal);
+  });
   app.get("/v1/transfers/:id", (c) => {
     const t = get(c.req.param("id"), "transfer");
     return t ? c.json(t) : missing(c, c.req.param("id"));

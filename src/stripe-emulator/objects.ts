@@ -461,6 +461,28 @@ export function transfer(input: {
   };
 }
 
+export function transferReversal(input: {
+  id: string;
+  created: number;
+  amount: number;
+  currency: string;
+  transfer: string;
+  metadata: Record<string, string>;
+}) {
+  return {
+    id: input.id,
+    object: "transfer_reversal",
+    amount: input.amount,
+    balance_transaction: stripeId("txn"),
+    created: input.created,
+    currency: input.currency,
+    destination_payment_refund: stripeId("pyr"),
+    metadata: input.metadata,
+    source_refund: null,
+    transfer: input.transfer,
+  };
+}
+
 export function payout(input: {
   id: string;
   created: number;
