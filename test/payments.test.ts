@@ -2,6 +2,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { ensureAccount, PLATFORM_OWNER } from "../src/features/ledger/accounts";
 import { getBalance } from "../src/features/ledger/balances";
 import { findAccountByOwner } from "../src/features/ledger/ledger.repository";
+import { deliverWaitingPayments } from "../src/features/payments/deliver-payment";
 import { newId } from "../src/platform/ids";
 import { runSweep } from "../src/sweep";
 import { enrollTestCard, enrollThreeDSecureCard } from "./cards-helpers";
@@ -10,6 +11,7 @@ import {
   confirmWithPin,
   directThread,
   expectMoneyAccountedFor,
+  type Person,
   PIN,
   paymentOf,
   send,
@@ -28,6 +30,35 @@ beforeAll(async () => {
 });
 afterAll(() => h.close());
 afterEach(() => expectMoneyAccountedFor(h));
+
+/** The Stripe transfers made for a payment, oldest first. */
+const transfersOf = (paymentId: string): string[] =>
+  h.emulator.control
+    .events()
+    .filter((e) => e.type === "transfer.created")
+    .map((e) => e.data.object as { id: string; transfer_group: string | null })
+    .filter((t) => t.transfer_group === paymentId)
+    .map((t) => t.id);
+
+/** Alice pays a Bob whose payout card is ready, while Stripe fails every payout; returns once the webhooks are handled. */
+async function payWithFailingPayout(amountMinor: number): Promise<{ bob: Person; id: string }> {
+  const alice = await sender(h, handle("alice"));
+  const bob = { ...(await h.signIn(handle("bob"))), handle: "bob" };
+  await enrollTestCard(h, bob, "visa_debit", { payout: true });
+  const thread = await directThread(h, alice, bob);
+  h.emulator.control.payouts.fail = true;
+  try {
+    const created = await sendOk(h, alice, thread, bob, amountMinor);
+    expect(await (await confirmWithPin(h, alice, created)).json()).toMatchObject({ status: "paying_out" });
+    await settle(h);
+    return { bob, id: created.payment.id };
+  } finally {
+    h.emulator.control.payouts.fail = false;
+  }
+}
+
+const reversalsOf = (paymentId: string) =>
+  h.db.selectFrom("payout_reversals").select(["transfer_id", "state"]).where("payment_id", "=", paymentId).execute();
 
 const walletOf = async (userId: string) => {
   const account = await findAccountByOwner(h.db, { ownerId: userId, purpose: "wallet", currency: "USD" });
@@ -111,6 +142,43 @@ describe("sending in a thread", () => {
     expect(await (await confirmWithPin(h, alice, created)).json()).toMatchObject({ status: "paying_out" });
     await settle(h);
     expect((await paymentOf(h, alice, created.payment.id)).status).toBe("paid_out");
+  });
+
+  it("reverses a failed payout's transfer, gives the money back to the wallet, and pays out on the next attempt", async () => {
+    const { bob, id } = await payWithFailingPayout(900);
+    expect(await paymentOf(h, bob, id)).toMatchObject({ status: "awaiting_recipient" });
+    expect(await walletOf(bob.id)).toBe(900n);
+    const [first] = transfersOf(id);
+    expect(first && h.emulator.control.object(first)).toMatchObject({ amount_reversed: 900, reversed: true });
+    expect(await reversalsOf(id)).toEqual([{ transfer_id: first, state: "done" }]);
+
+    await deliverWaitingPayments(h.deps, bob.id);
+    await settle(h);
+    expect((await paymentOf(h, bob, id)).status).toBe("paid_out");
+    expect(await walletOf(bob.id)).toBe(0n);
+    const [, second] = transfersOf(id);
+    expect(second && h.emulator.control.object(second)).toMatchObject({ amount: 900, reversed: false });
+  });
+
+  it("retries a transfer reversal Stripe did not take from the sweep, and reverses it once", async () => {
+    // Every try the SDK makes at the reversal fails (its own retries included).
+    const tries = h.config.stripe.maxNetworkRetries + 1;
+    h.emulator.control.failNext(...Array.from({ length: tries }, () => ({ status: 500 as const, on: /reversals$/ })));
+    const { bob, id } = await payWithFailingPayout(400);
+    expect((await paymentOf(h, bob, id)).status).toBe("awaiting_recipient");
+    const [transfer] = transfersOf(id);
+    expect(transfer && h.emulator.control.object(transfer)).toMatchObject({ reversed: false });
+    expect(await reversalsOf(id)).toEqual([{ transfer_id: transfer, state: "pending" }]);
+
+    h.clock.advance(60_000);
+    expect((await runSweep(h.deps)).payments?.reversalsRetried).toBeGreaterThanOrEqual(1);
+    expect(await reversalsOf(id)).toEqual([{ transfer_id: transfer, state: "done" }]);
+    expect(transfer && h.emulator.control.object(transfer)).toMatchObject({ amount_reversed: 400, reversed: true });
+    await runSweep(h.deps);
+    const reversed = h.emulator.control
+      .events()
+      .filter((e) => e.type === "transfer.reversed" && e.data.object.id === transfer);
+    expect(reversed).toHaveLength(1);
   });
 
   it("confirms with a passkey (biometric)", async () => {

@@ -15,7 +15,10 @@ const PAGE_LIMIT_MAX = 100;
 type Stored = o.StripeObject;
 /** An event as sent, with the connected account it concerns (Connect events only). */
 export type EmittedEvent = ReturnType<typeof o.event> & { account?: string };
-type Fault = { status: 429 | 500 | 503; delayMs?: number } | { status?: undefined; delayMs: number };
+/** One injected fault, taken by the next request (or the next whose method and path match `on`). */
+type Fault = ({ status: 429 | 500 | 503; delayMs?: number } | { status?: undefined; delayMs: number }) & {
+  on?: RegExp;
+};
 
 /**
  * A local stand-in for the part of Stripe's API this service uses: in-memory state, Stripe's
@@ -87,7 +90,8 @@ export function createStripeEmulator(options: { clock: Clock; webhookSecret: str
     if (!/^Bearer (sk|pk|rk)_test_\w+$/.test(auth)) {
       return fail(c, 401, { type: "invalid_request_error", message: "Invalid API Key provided" });
     }
-    const fault = faults.shift();
+    const index = faults.findIndex((f) => !f.on || f.on.test(`${c.req.method} ${c.req.path}`));
+    const fault = index < 0 ? undefined : faults.splice(index, 1)[0];
     if (fault?.delayMs) await new Promise((resolve) => setTimeout(resolve, fault.delayMs));
     if (fault?.status === 429) {
       // As Stripe does for lock timeouts: the SDK retries when told it is safe to.

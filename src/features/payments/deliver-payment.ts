@@ -6,7 +6,15 @@ import { callStripe } from "../../platform/stripe";
 import { findPayoutDestination } from "../cards/cards.repository";
 import { mustMove, platformAccount, reference, transferIds, walletOf } from "./payment-money";
 import { changePayment, type PaymentPatch } from "./payment-state";
-import { awaitingFor, findPayment, lockPayment, updatePayment } from "./payments.repository";
+import {
+  awaitingFor,
+  findPayment,
+  lockPayment,
+  markReversed,
+  pendingReversals,
+  queueTransferReversal,
+  updatePayment,
+} from "./payments.repository";
 
 /**
  * With the money in the recipient's wallet: hold it for a payout when they have a ready payout
@@ -52,7 +60,8 @@ export async function routeToRecipient(
 /**
  * Sends a held payout through Stripe: a transfer to the recipient's connected account and an
  * instant payout to their card, each with an idempotency key per payment and attempt, so a
- * retry (the sweep's, after Stripe was unreachable) never pays twice.
+ * retry (the sweep's, after Stripe was unreachable) never pays twice. The transfer is recorded
+ * before the payout is asked for, so an attempt that fails, however, has its transfer reversed.
  */
 export async function startPayout(deps: Deps, paymentId: string): Promise<void> {
   const payment = await findPayment(deps.db, paymentId);
@@ -64,18 +73,41 @@ export async function startPayout(deps: Deps, paymentId: string): Promise<void> 
       if (locked?.status === "paying_out" && !locked.payout_id)
         await returnPayoutToWallet(deps, trx, locked, "destination_unavailable");
     });
+    await reversePayoutTransfers(deps, paymentId);
     return;
   }
-  const key = `${payment.id}-${payment.payout_attempts}`;
+  const attempt = payment.payout_attempts;
+  const key = `${payment.id}-${attempt}`;
   const amount = Number(payment.amount_minor);
   const currency = payment.currency.toLowerCase();
-  const metadata = { payment_id: payment.id, attempt: String(payment.payout_attempts) };
-  await callStripe(() =>
+  const metadata = { payment_id: payment.id, attempt: String(attempt) };
+  const transfer = await callStripe(() =>
     deps.stripe.sdk.transfers.create(
       { amount, currency, destination: destination.account_id, transfer_group: payment.id, metadata },
       { idempotencyKey: `transfer-${key}` },
     ),
   );
+  const current = await withTransaction(deps.db, async (trx) => {
+    const locked = await lockPayment(trx, paymentId);
+    if (locked?.status === "paying_out" && locked.payout_attempts === attempt && !locked.payout_id) {
+      if (locked.payout_transfer_id !== transfer.id) {
+        await updatePayment(trx, paymentId, { payout_transfer_id: transfer.id });
+      }
+      return true;
+    }
+    // The attempt ended while the transfer was being made: it goes back too.
+    await queueTransferReversal(trx, {
+      transfer_id: transfer.id,
+      payment_id: paymentId,
+      attempt,
+      at: deps.clock.now(),
+    });
+    return false;
+  });
+  if (!current) {
+    await reversePayoutTransfers(deps, paymentId);
+    return;
+  }
   const externalAccount = destination.external_account_id;
   const payout = await callStripe(() =>
     deps.stripe.sdk.payouts.create(
@@ -85,44 +117,88 @@ export async function startPayout(deps: Deps, paymentId: string): Promise<void> 
   );
   await withTransaction(deps.db, async (trx) => {
     const locked = await lockPayment(trx, paymentId);
-    if (locked?.status === "paying_out" && locked.payout_attempts === payment.payout_attempts && !locked.payout_id) {
+    if (locked?.status === "paying_out" && locked.payout_attempts === attempt && !locked.payout_id) {
       await updatePayment(trx, paymentId, { payout_id: payout.id, updated_at: deps.clock.now() });
     }
   });
 }
 
-/** Stripe's word on a payout (re-read, not taken from the webhook body): paid settles it, failed puts the money back. */
-export async function applyPayout(deps: Deps, trx: Trx, payout: Stripe.Payout): Promise<void> {
+/**
+ * Stripe's word on a payout (re-read, not taken from the webhook body): paid settles it, failed
+ * puts the money back. True when the attempt failed, so its transfer waits to be reversed.
+ */
+export async function applyPayout(deps: Deps, trx: Trx, payout: Stripe.Payout): Promise<boolean> {
   const paymentId = payout.metadata?.payment_id;
   const attempt = Number(payout.metadata?.attempt);
-  if (!paymentId) return;
+  if (!paymentId) return false;
   const payment = await lockPayment(trx, paymentId);
-  if (payment?.status !== "paying_out" || payment.payout_attempts !== attempt) return;
+  if (payment?.status !== "paying_out" || payment.payout_attempts !== attempt) return false;
   const ids = transferIds(payment);
   if (payout.status === "paid") {
     await mustMove(trx, deps.clock.now(), [
       { id: ids.payoutPost, type: "post_pending", pendingId: ids.payout, ...reference(payment) },
     ]);
     await changePayment(deps, trx, payment, "paid_out", { payout_id: payout.id }, { detail: { payout_id: payout.id } });
-  } else if (payout.status === "failed" || payout.status === "canceled") {
-    await returnPayoutToWallet(deps, trx, payment, payout.failure_code ?? payout.status);
+    return false;
   }
+  if (payout.status === "failed" || payout.status === "canceled") {
+    await returnPayoutToWallet(deps, trx, payment, payout.failure_code ?? payout.status);
+    return true;
+  }
+  return false;
 }
 
+/** Ends a payout attempt: the ledger hold is voided (the money is the recipient's again) and its transfer queued for reversal. */
 async function returnPayoutToWallet(deps: Deps, trx: Trx, payment: Payment, reason: string): Promise<void> {
   const now = deps.clock.now();
   const ids = transferIds(payment);
   await mustMove(trx, now, [
     { id: ids.payoutVoid, type: "void_pending", pendingId: ids.payout, ...reference(payment) },
   ]);
+  if (payment.payout_transfer_id) {
+    await queueTransferReversal(trx, {
+      transfer_id: payment.payout_transfer_id,
+      payment_id: payment.id,
+      attempt: payment.payout_attempts,
+      at: now,
+    });
+  }
   await changePayment(
     deps,
     trx,
     payment,
     "awaiting_recipient",
-    { payout_id: null, claim_by: new Date(now.getTime() + deps.config.payments.claimWindowMs) },
+    {
+      payout_id: null,
+      payout_transfer_id: null,
+      claim_by: new Date(now.getTime() + deps.config.payments.claimWindowMs),
+    },
     { detail: { payout_failed: reason } },
   );
+}
+
+/**
+ * Takes back from the recipient's connected account the transfers of this payment's failed
+ * attempts, so Stripe agrees with the ledger (the money is in their wallet again, and the next
+ * attempt transfers anew). What Stripe does not take now, the sweep retries.
+ */
+export async function reversePayoutTransfers(deps: Deps, paymentId: string): Promise<void> {
+  for (const transferId of await pendingReversals(deps.db, paymentId)) await reverseTransfer(deps, transferId);
+}
+
+/** One transfer, reversed in full exactly once (an idempotency key, and a look first in case it already is). */
+async function reverseTransfer(deps: Deps, transferId: string): Promise<void> {
+  const transfer = await callStripe(() => deps.stripe.sdk.transfers.retrieve(transferId));
+  const reversal = transfer.reversed
+    ? transfer.reversals.data[0]
+    : await callStripe(() =>
+        deps.stripe.sdk.transfers.createReversal(
+          transferId,
+          { metadata: transfer.metadata ?? {} },
+          { idempotencyKey: `reversal-${transferId}` },
+        ),
+      );
+  await markReversed(deps.db, transferId, reversal?.id ?? null, deps.clock.now());
 }
 
 /** Pays out everything waiting for this person, once they have a ready payout card. */

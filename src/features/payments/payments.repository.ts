@@ -157,6 +157,52 @@ export async function pendingRefundIds(db: Db, before: Date, limit: number): Pro
   return rows.map((r) => r.id);
 }
 
+/** Queues a failed payout attempt's transfer for reversal (once, however often it is asked). */
+export async function queueTransferReversal(
+  trx: Trx,
+  row: { transfer_id: string; payment_id: string; attempt: number; at: Date },
+): Promise<void> {
+  const { at, ...rest } = row;
+  await trx
+    .insertInto("payout_reversals")
+    .values({ ...rest, state: "pending", reversal_id: null, created_at: at, updated_at: at })
+    .onConflict((oc) => oc.column("transfer_id").doNothing())
+    .execute();
+}
+
+/** This payment's transfers still to reverse. */
+export async function pendingReversals(db: Db, paymentId: string): Promise<string[]> {
+  const rows = await db
+    .selectFrom("payout_reversals")
+    .select("transfer_id")
+    .where("state", "=", "pending")
+    .where("payment_id", "=", paymentId)
+    .execute();
+  return rows.map((r) => r.transfer_id);
+}
+
+/** Payments with a transfer reversal queued before `before` and still not taken by Stripe (for the sweep). */
+export async function paymentsWithPendingReversals(db: Db, before: Date, limit: number): Promise<string[]> {
+  const rows = await db
+    .selectFrom("payout_reversals")
+    .select("payment_id")
+    .distinct()
+    .where("state", "=", "pending")
+    .where("updated_at", "<=", before)
+    .limit(limit)
+    .execute();
+  return rows.map((r) => r.payment_id);
+}
+
+export async function markReversed(db: Db, transferId: string, reversalId: string | null, at: Date): Promise<void> {
+  await db
+    .updateTable("payout_reversals")
+    .set({ state: "done", reversal_id: reversalId, updated_at: at })
+    .where("transfer_id", "=", transferId)
+    .where("state", "=", "pending")
+    .execute();
+}
+
 export async function awaitingFor(db: Db, recipientId: string): Promise<string[]> {
   const rows = await db
     .selectFrom("payments")

@@ -4,10 +4,10 @@ import { callStripe } from "../../platform/stripe";
 import { expireRequest } from "../requests/answer-request";
 import { dueRequestIds } from "../requests/requests.repository";
 import { applyIntent, chargeCard, expireUnconfirmed } from "./confirm-payment";
-import { startPayout } from "./deliver-payment";
+import { reversePayoutTransfers, startPayout } from "./deliver-payment";
 import { mustMove, reference, transferIds } from "./payment-money";
 import { changePayment } from "./payment-state";
-import { idsWhere, lockPayment, pendingRefundIds } from "./payments.repository";
+import { idsWhere, lockPayment, paymentsWithPendingReversals, pendingRefundIds } from "./payments.repository";
 import { refundAtStripe, refundUnclaimed } from "./return-payment";
 
 export const SWEEP_BATCH_SIZE = 100;
@@ -21,13 +21,15 @@ export type PaymentSweep = {
   authenticationsAbandoned: number;
   payoutsRetried: number;
   refundsRetried: number;
+  /** Payments whose failed payout transfers were reversed. */
+  reversalsRetried: number;
   requestsExpired: number;
 };
 
 /**
  * The payment flow's background work, driven by the clock: expire unconfirmed payments,
  * refund unclaimed ones, re-check charges whose outcome was lost, give up on 3-D Secure left
- * unfinished, and retry payouts and refunds Stripe did not take. Each step locks its payment
+ * unfinished, and retry payouts, refunds and transfer reversals Stripe did not take. Each step locks its payment
  * and re-checks its state, so several sweepers may run at once.
  */
 export async function sweepPayments(deps: Deps): Promise<PaymentSweep> {
@@ -40,6 +42,7 @@ export async function sweepPayments(deps: Deps): Promise<PaymentSweep> {
     authenticationsAbandoned: 0,
     payoutsRetried: 0,
     refundsRetried: 0,
+    reversalsRetried: 0,
     requestsExpired: 0,
   };
   const each = async (ids: string[], work: (id: string) => Promise<unknown>, key: keyof PaymentSweep) => {
@@ -91,6 +94,11 @@ export async function sweepPayments(deps: Deps): Promise<PaymentSweep> {
     await pendingRefundIds(deps.db, stale, SWEEP_BATCH_SIZE),
     (id) => refundAtStripe(deps, id),
     "refundsRetried",
+  );
+  await each(
+    await paymentsWithPendingReversals(deps.db, stale, SWEEP_BATCH_SIZE),
+    (id) => reversePayoutTransfers(deps, id),
+    "reversalsRetried",
   );
   await each(await dueRequestIds(deps.db, now, SWEEP_BATCH_SIZE), (id) => expireRequest(deps, id), "requestsExpired");
   return result;

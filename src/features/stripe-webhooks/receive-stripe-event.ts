@@ -13,7 +13,13 @@ import {
 } from "../cards/cards.repository";
 import { payoutStateOf } from "../cards/payout-destination";
 import { applyIntent } from "../payments/confirm-payment";
-import { afterCommit, applyPayout, deliverWaitingPayments, startPayout } from "../payments/deliver-payment";
+import {
+  afterCommit,
+  applyPayout,
+  deliverWaitingPayments,
+  reversePayoutTransfers,
+  startPayout,
+} from "../payments/deliver-payment";
 import { markRefunded } from "../payments/return-payment";
 import { recordSecurityEvent } from "../security/record-security-event";
 import { eventSeen, recordEvent } from "./stripe-events.repository";
@@ -132,8 +138,9 @@ async function effectOf(deps: Deps, event: Stripe.Event): Promise<Effect | undef
       );
       if (!payout) return undefined;
       return async (trx) => {
-        await applyPayout(deps, trx, payout);
-        return undefined;
+        const paymentId = payout.metadata?.payment_id;
+        const failed = await applyPayout(deps, trx, payout);
+        return failed && paymentId ? () => reversePayoutTransfers(deps, paymentId) : undefined;
       };
     }
     case "charge.refunded": {
