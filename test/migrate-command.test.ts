@@ -3,6 +3,7 @@ import path from "node:path";
 import { promisify } from "node:util";
 import pg from "pg";
 import { afterAll, describe, expect, inject, it } from "vitest";
+import { migrations } from "../db/migrations/index";
 import { withDatabase } from "./global-setup";
 
 const run = promisify(execFile);
@@ -32,7 +33,7 @@ describe("npm run migrate", () => {
       DATABASE_URL: withDatabase(inject("adminDatabaseUrl"), name),
     };
     const first = await run(TSX, [ENTRY], { env });
-    expect(first.stdout).toMatch(/^applied: .*-payments$/m);
+    expect(first.stdout).toContain(`applied: ${Object.keys(migrations).join(", ")}\n`);
     const again = await run(TSX, [ENTRY], { env });
     expect(again.stdout).toContain("migrations already up to date");
 
