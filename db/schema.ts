@@ -287,6 +287,7 @@ export type PayoutReversalsTable = {
   attempt: number;
   state: "pending" | "done";
   reversal_id: string | null;
+  failures: ColumnType<number, number | undefined, number>;
   created_at: Date;
   updated_at: Date;
 };

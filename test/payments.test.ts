@@ -57,6 +57,15 @@ async function payWithFailingPayout(amountMinor: number): Promise<{ bob: Person;
   }
 }
 
+const accountOf = async (userId: string): Promise<string> =>
+  (
+    await h.db
+      .selectFrom("payout_destinations")
+      .select("account_id")
+      .where("user_id", "=", userId)
+      .executeTakeFirstOrThrow()
+  ).account_id;
+
 const reversalsOf = (paymentId: string) =>
   h.db.selectFrom("payout_reversals").select(["transfer_id", "state"]).where("payment_id", "=", paymentId).execute();
 
@@ -174,11 +183,87 @@ describe("sending in a thread", () => {
     expect((await runSweep(h.deps)).payments?.reversalsRetried).toBeGreaterThanOrEqual(1);
     expect(await reversalsOf(id)).toEqual([{ transfer_id: transfer, state: "done" }]);
     expect(transfer && h.emulator.control.object(transfer)).toMatchObject({ amount_reversed: 400, reversed: true });
+
+    // A reversal Stripe made whose record was lost (say, the process died before writing it) is
+    // found on the next sweep and recorded, not made again.
+    const [before] = await h.db
+      .selectFrom("payout_reversals")
+      .select("reversal_id")
+      .where("payment_id", "=", id)
+      .execute();
+    await h.db
+      .updateTable("payout_reversals")
+      .set({ state: "pending", reversal_id: null })
+      .where("payment_id", "=", id)
+      .execute();
+    h.clock.advance(60_000);
     await runSweep(h.deps);
-    const reversed = h.emulator.control
-      .events()
-      .filter((e) => e.type === "transfer.reversed" && e.data.object.id === transfer);
-    expect(reversed).toHaveLength(1);
+    const [after] = await h.db
+      .selectFrom("payout_reversals")
+      .select(["state", "reversal_id"])
+      .where("payment_id", "=", id)
+      .execute();
+    expect(after).toEqual({ state: "done", reversal_id: before?.reversal_id });
+    const reversals = h.emulator.control.object(transfer as string)?.reversals as { data: unknown[] } | undefined;
+    expect(reversals?.data).toHaveLength(1);
+  });
+
+  it("keeps a payout whose answer was lost when the destination goes away, and it is paid", async () => {
+    const alice = await sender(h, handle("alice"));
+    const bob = { ...(await h.signIn(handle("bob"))), handle: "bob" };
+    await enrollTestCard(h, bob, "visa_debit", { payout: true });
+    const thread = await directThread(h, alice, bob);
+    h.emulator.control.payouts.auto = false;
+    try {
+      const created = await sendOk(h, alice, thread, bob, 650);
+      await confirmWithPin(h, alice, created);
+      await settle(h);
+      const id = created.payment.id;
+      // Stripe made the payout, but its id never reached the database; then Bob's account is restricted.
+      await h.db.updateTable("payments").set({ payout_id: null }).where("id", "=", id).execute();
+      h.emulator.control.restrictAccount(await accountOf(bob.id), "requirements.past_due");
+      await settle(h);
+      h.clock.advance(60_000);
+      await runSweep(h.deps);
+      expect(await paymentOf(h, bob, id)).toMatchObject({ status: "paying_out" });
+      expect(await reversalsOf(id)).toEqual([]);
+
+      h.emulator.control.settlePayouts();
+      await settle(h);
+      expect((await paymentOf(h, bob, id)).status).toBe("paid_out");
+      expect(await walletOf(bob.id)).toBe(0n);
+      const [transfer] = transfersOf(id);
+      expect(transfer && h.emulator.control.object(transfer)).toMatchObject({ reversed: false });
+    } finally {
+      h.emulator.control.payouts.auto = true;
+    }
+  });
+
+  it("ends an attempt whose payout was never made once the destination goes away, and reverses its transfer", async () => {
+    const alice = await sender(h, handle("alice"));
+    const bob = { ...(await h.signIn(handle("bob"))), handle: "bob" };
+    await enrollTestCard(h, bob, "visa_debit", { payout: true });
+    const thread = await directThread(h, alice, bob);
+    // Stripe restricts Bob's account, and the service hears of it only after it has made the
+    // transfer and been refused the payout.
+    const { webhooks } = h.emulator.control;
+    webhooks.mode.hold = true;
+    let id: string;
+    try {
+      h.emulator.control.restrictAccount(await accountOf(bob.id), "requirements.past_due");
+      const created = await sendOk(h, alice, thread, bob, 500);
+      expect(await (await confirmWithPin(h, alice, created)).json()).toMatchObject({ status: "paying_out" });
+      id = created.payment.id;
+    } finally {
+      webhooks.mode.hold = false;
+      await webhooks.flush();
+    }
+    await settle(h);
+    const [transfer] = transfersOf(id);
+    expect(await paymentOf(h, bob, id)).toMatchObject({ status: "awaiting_recipient" });
+    expect(await walletOf(bob.id)).toBe(500n);
+    expect(await reversalsOf(id)).toEqual([{ transfer_id: transfer, state: "done" }]);
+    expect(transfer && h.emulator.control.object(transfer)).toMatchObject({ amount_reversed: 500, reversed: true });
   });
 
   it("confirms with a passkey (biometric)", async () => {

@@ -14,6 +14,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn("attempt", "integer", (c) => c.notNull())
     .addColumn("state", "text", (c) => c.notNull().check(sql`state in ('pending', 'done')`))
     .addColumn("reversal_id", "text")
+    // Tries Stripe refused or did not answer; each failure moves the row to the back of the queue.
+    .addColumn("failures", "integer", (c) => c.notNull().defaultTo(0))
     .addColumn("created_at", "timestamptz", (c) => c.notNull())
     .addColumn("updated_at", "timestamptz", (c) => c.notNull())
     .execute();

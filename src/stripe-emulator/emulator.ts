@@ -603,7 +603,8 @@ export function createStripeEmulator(options: { clock: Clock; webhookSecret: str
     const remaining = (t.amount as number) - (t.amount_reversed as number);
     if (remaining === 0) return invalid(c, `Transfer ${t.id} has already been reversed.`);
     const amount = int(form, "amount") ?? remaining;
-    if (amount < 1 || amount > remaining) {
+    if (amount < 1) return invalid(c, "This value must be greater than or equal to 1.", "amount");
+    if (amount > remaining) {
       return invalid(
         c,
         `Reversal amount ($${amount / 100}) is greater than the amount not yet reversed ($${remaining / 100})`,
@@ -674,6 +675,17 @@ export function createStripeEmulator(options: { clock: Clock; webhookSecret: str
     emit("payout.created", payout, { account: state.id });
     if (payoutSettlement.auto) queueMicrotask(() => settlePayout(payout, state.id));
     return c.json(payout);
+  });
+  app.get("/v1/payouts", (c) => {
+    const accountId = c.get("account");
+    if (!accountId || !accounts.has(accountId)) {
+      return invalid(c, "Listing payouts in this emulator needs a Stripe-Account header naming a connected account.");
+    }
+    const mine = [...payoutAccounts]
+      .filter(([, account]) => account === accountId)
+      .map(([id]) => store.get(id) as Stored);
+    // Newest first, as Stripe lists.
+    return listOf(c, "/v1/payouts", mine.reverse());
   });
   app.get("/v1/payouts/:id", (c) => {
     const p = get(c.req.param("id"), "payout");

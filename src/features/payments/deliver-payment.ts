@@ -8,6 +8,7 @@ import { mustMove, platformAccount, reference, transferIds, walletOf } from "./p
 import { changePayment, type PaymentPatch } from "./payment-state";
 import {
   awaitingFor,
+  countReversalFailure,
   findPayment,
   lockPayment,
   markReversed,
@@ -61,52 +62,58 @@ export async function routeToRecipient(
  * Sends a held payout through Stripe: a transfer to the recipient's connected account and an
  * instant payout to their card, each with an idempotency key per payment and attempt, so a
  * retry (the sweep's, after Stripe was unreachable) never pays twice. The transfer is recorded
- * before the payout is asked for, so an attempt that fails, however, has its transfer reversed.
+ * before the payout is asked for: a retry reuses it (Stripe keeps idempotency keys for a day
+ * only), and an attempt that fails, however, has it reversed.
  */
 export async function startPayout(deps: Deps, paymentId: string): Promise<void> {
   const payment = await findPayment(deps.db, paymentId);
   if (payment?.status !== "paying_out" || payment.payout_id) return;
+  const attempt = payment.payout_attempts;
   const destination = await findPayoutDestination(deps.db, payment.recipient_id);
   if (destination?.state !== "ready" || !destination.external_account_id) {
+    // With a transfer made, the payout may have been asked for and its answer lost: ask Stripe
+    // before ending the attempt, or a payout already on its way would be paid twice.
+    const live =
+      payment.payout_transfer_id && destination
+        ? await findAttemptPayout(deps, destination.account_id, payment.id, attempt)
+        : undefined;
     await withTransaction(deps.db, async (trx) => {
       const locked = await lockPayment(trx, paymentId);
-      if (locked?.status === "paying_out" && !locked.payout_id)
-        await returnPayoutToWallet(deps, trx, locked, "destination_unavailable");
+      if (locked?.status !== "paying_out" || locked.payout_id || locked.payout_attempts !== attempt) return;
+      if (live) await recordPayout(deps, trx, locked, live);
+      else await returnPayoutToWallet(deps, trx, locked, "destination_unavailable");
     });
     await reversePayoutTransfers(deps, paymentId);
     return;
   }
-  const attempt = payment.payout_attempts;
   const key = `${payment.id}-${attempt}`;
   const amount = Number(payment.amount_minor);
   const currency = payment.currency.toLowerCase();
   const metadata = { payment_id: payment.id, attempt: String(attempt) };
-  const transfer = await callStripe(() =>
-    deps.stripe.sdk.transfers.create(
-      { amount, currency, destination: destination.account_id, transfer_group: payment.id, metadata },
-      { idempotencyKey: `transfer-${key}` },
-    ),
-  );
-  const current = await withTransaction(deps.db, async (trx) => {
-    const locked = await lockPayment(trx, paymentId);
-    if (locked?.status === "paying_out" && locked.payout_attempts === attempt && !locked.payout_id) {
-      if (locked.payout_transfer_id !== transfer.id) {
+  if (!payment.payout_transfer_id) {
+    const transfer = await callStripe(() =>
+      deps.stripe.sdk.transfers.create(
+        { amount, currency, destination: destination.account_id, transfer_group: payment.id, metadata },
+        { idempotencyKey: `transfer-${key}` },
+      ),
+    );
+    const current = await withTransaction(deps.db, async (trx) => {
+      const locked = await lockPayment(trx, paymentId);
+      const live = locked?.status === "paying_out" && locked.payout_attempts === attempt && !locked.payout_id;
+      if (live && !locked.payout_transfer_id) {
         await updatePayment(trx, paymentId, { payout_transfer_id: transfer.id });
+      } else if (!live || locked.payout_transfer_id !== transfer.id) {
+        // The attempt ended while the transfer was being made, or another run's transfer was
+        // recorded first (possible only once an idempotency key has expired): this one goes back.
+        const at = deps.clock.now();
+        await queueTransferReversal(trx, { transfer_id: transfer.id, payment_id: paymentId, attempt, at });
       }
-      return true;
-    }
-    // The attempt ended while the transfer was being made: it goes back too.
-    await queueTransferReversal(trx, {
-      transfer_id: transfer.id,
-      payment_id: paymentId,
-      attempt,
-      at: deps.clock.now(),
+      return live;
     });
-    return false;
-  });
-  if (!current) {
-    await reversePayoutTransfers(deps, paymentId);
-    return;
+    if (!current) {
+      await reversePayoutTransfers(deps, paymentId);
+      return;
+    }
   }
   const externalAccount = destination.external_account_id;
   const payout = await callStripe(() =>
@@ -119,8 +126,39 @@ export async function startPayout(deps: Deps, paymentId: string): Promise<void> 
     const locked = await lockPayment(trx, paymentId);
     if (locked?.status === "paying_out" && locked.payout_attempts === attempt && !locked.payout_id) {
       await updatePayment(trx, paymentId, { payout_id: payout.id, updated_at: deps.clock.now() });
+    } else if (locked?.payout_id !== payout.id) {
+      reportStrayPayout(deps, paymentId, attempt, payout.id, "created for a payout attempt that had already ended");
     }
   });
+}
+
+/** This attempt's payout at Stripe, if it was made (found by its metadata, not by an idempotency key that may have expired). */
+async function findAttemptPayout(
+  deps: Deps,
+  accountId: string,
+  paymentId: string,
+  attempt: number,
+): Promise<Stripe.Payout | undefined> {
+  return callStripe(async () => {
+    for await (const payout of deps.stripe.sdk.payouts.list({ limit: 100 }, { stripeAccount: accountId })) {
+      if (payout.metadata?.payment_id === paymentId && payout.metadata?.attempt === String(attempt)) return payout;
+    }
+    return undefined;
+  });
+}
+
+/** Keeps a payout found at Stripe for the current attempt, and applies its outcome if it has one. */
+async function recordPayout(deps: Deps, trx: Trx, payment: Payment, payout: Stripe.Payout): Promise<void> {
+  await updatePayment(trx, payment.id, { payout_id: payout.id, updated_at: deps.clock.now() });
+  await applyPayout(deps, trx, payout);
+}
+
+/**
+ * A payout that went out for an attempt the payment no longer has: the money may have left
+ * twice. Nothing here can take it back, so it is logged for a person to reconcile.
+ */
+function reportStrayPayout(deps: Deps, paymentId: string, attempt: number, payoutId: string, what: string): void {
+  deps.logger.error({ payment_id: paymentId, attempt, payout_id: payoutId }, `payout ${what}: reconcile by hand`);
 }
 
 /**
@@ -132,7 +170,12 @@ export async function applyPayout(deps: Deps, trx: Trx, payout: Stripe.Payout): 
   const attempt = Number(payout.metadata?.attempt);
   if (!paymentId) return false;
   const payment = await lockPayment(trx, paymentId);
-  if (payment?.status !== "paying_out" || payment.payout_attempts !== attempt) return false;
+  if (payment?.status !== "paying_out" || payment.payout_attempts !== attempt) {
+    if (payment && payout.status === "paid" && payment.payout_id !== payout.id) {
+      reportStrayPayout(deps, paymentId, attempt, payout.id, "paid for an attempt that had already ended");
+    }
+    return false;
+  }
   const ids = transferIds(payment);
   if (payout.status === "paid") {
     await mustMove(trx, deps.clock.now(), [
@@ -186,19 +229,30 @@ export async function reversePayoutTransfers(deps: Deps, paymentId: string): Pro
   for (const transferId of await pendingReversals(deps.db, paymentId)) await reverseTransfer(deps, transferId);
 }
 
+/** Reversal failures after which each further one is logged as an error for a person to look at. */
+const REVERSAL_FAILURES_BEFORE_ALERT = 3;
+
 /** One transfer, reversed in full exactly once (an idempotency key, and a look first in case it already is). */
 async function reverseTransfer(deps: Deps, transferId: string): Promise<void> {
-  const transfer = await callStripe(() => deps.stripe.sdk.transfers.retrieve(transferId));
-  const reversal = transfer.reversed
-    ? transfer.reversals.data[0]
-    : await callStripe(() =>
-        deps.stripe.sdk.transfers.createReversal(
-          transferId,
-          { metadata: transfer.metadata ?? {} },
-          { idempotencyKey: `reversal-${transferId}` },
-        ),
-      );
-  await markReversed(deps.db, transferId, reversal?.id ?? null, deps.clock.now());
+  try {
+    const transfer = await callStripe(() => deps.stripe.sdk.transfers.retrieve(transferId));
+    const reversal = transfer.reversed
+      ? transfer.reversals.data[0]
+      : await callStripe(() =>
+          deps.stripe.sdk.transfers.createReversal(
+            transferId,
+            { metadata: transfer.metadata ?? {} },
+            { idempotencyKey: `reversal-${transferId}` },
+          ),
+        );
+    await markReversed(deps.db, transferId, reversal?.id ?? null, deps.clock.now());
+  } catch (err) {
+    const failures = await countReversalFailure(deps.db, transferId, deps.clock.now());
+    if (failures >= REVERSAL_FAILURES_BEFORE_ALERT) {
+      deps.logger.error({ err, transfer_id: transferId, failures }, "transfer reversal keeps failing: look at it");
+    }
+    throw err;
+  }
 }
 
 /** Pays out everything waiting for this person, once they have a ready payout card. */

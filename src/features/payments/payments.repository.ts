@@ -181,17 +181,29 @@ export async function pendingReversals(db: Db, paymentId: string): Promise<strin
   return rows.map((r) => r.transfer_id);
 }
 
-/** Payments with a transfer reversal queued before `before` and still not taken by Stripe (for the sweep). */
+/** Payments with a transfer reversal still pending since before `before`, longest waiting first (for the sweep). */
 export async function paymentsWithPendingReversals(db: Db, before: Date, limit: number): Promise<string[]> {
   const rows = await db
     .selectFrom("payout_reversals")
     .select("payment_id")
-    .distinct()
     .where("state", "=", "pending")
     .where("updated_at", "<=", before)
+    .groupBy("payment_id")
+    .orderBy(sql`min(updated_at)`)
     .limit(limit)
     .execute();
   return rows.map((r) => r.payment_id);
+}
+
+/** A try Stripe refused or did not answer: counted, and the row goes to the back of the queue. */
+export async function countReversalFailure(db: Db, transferId: string, at: Date): Promise<number> {
+  const row = await db
+    .updateTable("payout_reversals")
+    .set((eb) => ({ failures: eb("failures", "+", 1), updated_at: at }))
+    .where("transfer_id", "=", transferId)
+    .returning("failures")
+    .executeTakeFirst();
+  return row?.failures ?? 0;
 }
 
 export async function markReversed(db: Db, transferId: string, reversalId: string | null, at: Date): Promise<void> {
