@@ -83,6 +83,29 @@ export function createStripeEmulator(options: { clock: Clock; webhookSecret: str
     });
   const invalid = (c: Context, message: string, param?: string) =>
     fail(c, 400, { type: "invalid_request_error", message, ...(param ? { param } : {}) });
+  /**
+   * The `amount` parameter: a positive integer, or an error response. With `left` (refunds,
+   * reversals) it defaults to what is left and may not exceed it.
+   */
+  const amountOf = (
+    c: Context,
+    form: Form,
+    left?: { amount: number; tooMuch: (amount: number) => string },
+  ): number | Response => {
+    const amount = int(form, "amount") ?? left?.amount;
+    if (amount === undefined || amount < 1) {
+      return invalid(c, "This value must be greater than or equal to 1.", "amount");
+    }
+    return left && amount > left.amount ? invalid(c, left.tooMuch(amount), "amount") : amount;
+  };
+  /** What is left of an object's amount once `taken` (amount_refunded, amount_reversed) is deducted. */
+  const leftOf = (parent: Stored, taken: string) => (parent.amount as number) - (parent[taken] as number);
+  /** Records a refund or reversal on what it was taken from: the running total, the done flag, the list. */
+  const recordPart = (parent: Stored, part: Stored, keys: { taken: string; done: string; list: string }) => {
+    parent[keys.taken] = (parent[keys.taken] as number) + (part.amount as number);
+    parent[keys.done] = parent[keys.taken] === parent.amount;
+    (parent[keys.list] as { data: unknown[] }).data.unshift(part);
+  };
 
   app.use("/v1/*", async (c, next) => {
     c.header("Request-Id", o.stripeId("req"));
@@ -395,10 +418,9 @@ export function createStripeEmulator(options: { clock: Clock; webhookSecret: str
   });
   app.post("/v1/payment_intents", (c) => {
     const form = c.get("form");
-    const amount = int(form, "amount");
+    const amount = amountOf(c, form);
+    if (amount instanceof Response) return amount;
     const currency = str(form, "currency")?.toLowerCase();
-    if (amount === undefined || amount < 1)
-      return invalid(c, "This value must be greater than or equal to 1.", "amount");
     if (!currency || !/^[a-z]{3}$/.test(currency)) return invalid(c, "Invalid currency.", "currency");
     const customer = str(form, "customer") ?? null;
     if (customer && !get(customer, "customer")) return missing(c, customer, "customer");
@@ -474,15 +496,12 @@ export function createStripeEmulator(options: { clock: Clock; webhookSecret: str
     if (charge?.status !== "succeeded") {
       return invalid(c, "This PaymentIntent does not have a successful charge to refund.", "payment_intent");
     }
-    const remaining = (charge.amount as number) - (charge.amount_refunded as number);
-    const amount = int(form, "amount") ?? remaining;
-    if (amount < 1 || amount > remaining) {
-      return invalid(
-        c,
-        `Refund amount ($${amount / 100}) is greater than unrefunded amount on charge ($${remaining / 100})`,
-        "amount",
-      );
-    }
+    const left = leftOf(charge, "amount_refunded");
+    const amount = amountOf(c, form, {
+      amount: left,
+      tooMuch: (a) => `Refund amount ($${a / 100}) is greater than unrefunded amount on charge ($${left / 100})`,
+    });
+    if (amount instanceof Response) return amount;
     const r = put(
       o.refund({
         id: o.stripeId("re"),
@@ -497,9 +516,7 @@ export function createStripeEmulator(options: { clock: Clock; webhookSecret: str
         metadata: metadataOf(form),
       }),
     );
-    charge.amount_refunded = (charge.amount_refunded as number) + amount;
-    charge.refunded = charge.amount_refunded === charge.amount;
-    (charge.refunds as { data: unknown[] }).data.unshift(r);
+    recordPart(charge, r, { taken: "amount_refunded", done: "refunded", list: "refunds" });
     emit("refund.created", r);
     emit("charge.refunded", charge);
     return c.json(r);
@@ -578,9 +595,8 @@ export function createStripeEmulator(options: { clock: Clock; webhookSecret: str
     const form = c.get("form");
     const destination = str(form, "destination") ?? "";
     if (!accounts.has(destination)) return missing(c, destination, "destination");
-    const amount = int(form, "amount");
-    if (amount === undefined || amount < 1)
-      return invalid(c, "This value must be greater than or equal to 1.", "amount");
+    const amount = amountOf(c, form);
+    if (amount instanceof Response) return amount;
     const t = put(
       o.transfer({
         id: o.stripeId("tr"),
@@ -600,17 +616,13 @@ export function createStripeEmulator(options: { clock: Clock; webhookSecret: str
     const form = c.get("form");
     const t = get(c.req.param("id"), "transfer");
     if (!t) return missing(c, c.req.param("id"));
-    const remaining = (t.amount as number) - (t.amount_reversed as number);
-    if (remaining === 0) return invalid(c, `Transfer ${t.id} has already been reversed.`);
-    const amount = int(form, "amount") ?? remaining;
-    if (amount < 1) return invalid(c, "This value must be greater than or equal to 1.", "amount");
-    if (amount > remaining) {
-      return invalid(
-        c,
-        `Reversal amount ($${amount / 100}) is greater than the amount not yet reversed ($${remaining / 100})`,
-        "amount",
-      );
-    }
+    const left = leftOf(t, "amount_reversed");
+    if (left === 0) return invalid(c, `Transfer ${t.id} has already been reversed.`);
+    const amount = amountOf(c, form, {
+      amount: left,
+      tooMuch: (a) => `Reversal amount ($${a / 100}) is greater than the amount not yet reversed ($${left / 100})`,
+    });
+    if (amount instanceof Response) return amount;
     const reversal = put(
       o.transferReversal({
         id: o.stripeId("trr"),
@@ -621,9 +633,7 @@ export function createStripeEmulator(options: { clock: Clock; webhookSecret: str
         metadata: metadataOf(form),
       }),
     );
-    t.amount_reversed = (t.amount_reversed as number) + amount;
-    t.reversed = t.amount_reversed === t.amount;
-    (t.reversals as { data: unknown[] }).data.unshift(reversal);
+    recordPart(t, reversal, { taken: "amount_reversed", done: "reversed", list: "reversals" });
     emit("transfer.reversed", t);
     return c.json(reversal);
   });
@@ -655,9 +665,8 @@ export function createStripeEmulator(options: { clock: Clock; webhookSecret: str
     if (!destination || !state.externalAccounts.some((x) => x.id === destination))
       return missing(c, destination ?? "", "destination");
     if (state.disabledReason) return invalid(c, "Payouts have been disabled on this account.");
-    const amount = int(form, "amount");
-    if (amount === undefined || amount < 1)
-      return invalid(c, "This value must be greater than or equal to 1.", "amount");
+    const amount = amountOf(c, form);
+    if (amount instanceof Response) return amount;
     const payout = put(
       o.payout({
         id: o.stripeId("po"),
