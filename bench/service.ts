@@ -12,7 +12,16 @@ import { createDb } from "../src/platform/db";
 import { newId } from "../src/platform/ids";
 import { freePort } from "../test/free-port";
 import { latencyChart } from "./chart";
-import { machine, type PgbenchResult, pgbench, pgbenchInit, printTable, writeResults } from "./lib";
+import {
+  machine,
+  type PgbenchResult,
+  pgbench,
+  pgbenchInit,
+  printTable,
+  stop,
+  waitForListening,
+  writeResults,
+} from "./lib";
 import { type StepResult, sustainable } from "./open-loop";
 import type { Command, Report, Scenario, SseResult } from "./protocol";
 
@@ -549,39 +558,6 @@ async function readRss(pid: number | undefined): Promise<number | undefined> {
   } catch {
     return undefined;
   }
-}
-
-function waitForListening(child: ChildProcess, timeoutMs = 180_000): Promise<void> {
-  return new Promise((resolve, reject) => {
-    let output = "";
-    const timer = setTimeout(
-      () => reject(new Error(`no "Listening on" within ${timeoutMs} ms:\n${output}`)),
-      timeoutMs,
-    );
-    child.stdout?.on("data", (chunk: Buffer) => {
-      output += chunk.toString();
-      if (output.includes("Listening on")) {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
-    child.once("exit", (code) => {
-      clearTimeout(timer);
-      reject(new Error(`exited with ${code} before listening:\n${output}`));
-    });
-  });
-}
-
-function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    const force = setTimeout(() => child.kill("SIGKILL"), 15_000);
-    child.once("exit", () => {
-      clearTimeout(force);
-      resolve();
-    });
-    child.kill("SIGTERM");
-  });
 }
 
 function ask(load: ChildProcess, command: Command): Promise<Report> {

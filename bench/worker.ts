@@ -13,7 +13,6 @@
  * that cost. BENCH_SECONDS (default 8) per step.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { once } from "node:events";
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -21,7 +20,7 @@ import { createDb } from "../src/platform/db";
 import { migrateToLatest } from "../src/platform/migrate";
 import { startWranglerDev } from "../src/platform/wrangler-dev";
 import { freePort } from "../test/free-port";
-import { benchPostgres, machine, percentile, printTable, writeResults } from "./lib";
+import { benchPostgres, machine, percentile, printTable, stop, waitForListening, writeResults } from "./lib";
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
 const CLIENTS = [1, 8];
@@ -114,19 +113,10 @@ async function startNode(port: number, databaseUrl: string, dataDir: string): Pr
       STRIPE_EMULATOR_PORT: String(await freePort()),
       LOG_LEVEL: "warn",
     },
-    stdio: ["ignore", "ignore", "inherit"],
+    stdio: ["ignore", "pipe", "inherit"],
   });
-  for (let i = 0; i < 200; i++) {
-    if (
-      await fetch(`http://127.0.0.1:${port}/healthz`).then(
-        (r) => r.ok,
-        () => false,
-      )
-    )
-      return child;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error("the Node server did not start");
+  await waitForListening(child);
+  return child;
 }
 
 async function main(): Promise<void> {
@@ -169,8 +159,7 @@ async function main(): Promise<void> {
   try {
     await measure({ runtime: "node", url: `http://127.0.0.1:${nodePort}` });
   } finally {
-    node.kill("SIGTERM");
-    await once(node, "exit");
+    await stop(node);
   }
 
   const stateDir = await mkdtemp(path.join(os.tmpdir(), "chat-pay-bench-worker-"));

@@ -14,7 +14,12 @@ import { createDb, WORKER_APPLICATION_NAME } from "../platform/db";
 import { createPollingEventNotifier } from "../platform/event-notifier-polling";
 import { newId } from "../platform/ids";
 import { createLogger } from "../platform/logger";
-import { type Argon2id, createPinHasher, pinHasherOptionsFromConfig } from "../platform/pin-hasher";
+import {
+  type Argon2id,
+  createPinHasher,
+  type PinHasherOptions,
+  pinHasherOptionsFromConfig,
+} from "../platform/pin-hasher";
 import { createStripeClient, fetchStripeTransport } from "../platform/stripe";
 import { createWasmArgon2id } from "../platform/wasm-pin-hasher";
 import { runSweep } from "../sweep";
@@ -33,6 +38,8 @@ type Isolate = {
   app: ReturnType<typeof buildApp>;
   shared: Omit<Deps, "db" | "ledger" | "pinHasher" | "events">;
   databaseUrl: string;
+  /** One hash at a time per request: WebAssembly runs on the request's own thread. */
+  pinHashing: PinHasherOptions;
   argon2id: Argon2id;
 };
 
@@ -86,6 +93,7 @@ function openIsolate(env: Env): Isolate | ConfigError {
     app: buildApp(shared),
     shared,
     databaseUrl: env.HYPERDRIVE.connectionString,
+    pinHashing: pinHasherOptionsFromConfig(config, 1),
     argon2id: createWasmArgon2id({ argon2, blake2b }),
   };
 }
@@ -104,8 +112,7 @@ function openDeps(isolate: Isolate): { deps: Deps; close: () => Promise<void> } 
     db,
     // No ledger batching here: a batch would have to outlive the request whose connection it uses.
     ledger: createLedger({ db, clock }, undefined),
-    // One hash at a time: WebAssembly runs on the request's own thread.
-    pinHasher: createPinHasher(pinHasherOptionsFromConfig(config, 1), isolate.argon2id),
+    pinHasher: createPinHasher(isolate.pinHashing, isolate.argon2id),
     events: createEventStreams(createPollingEventNotifier(config.events.pollMs), config.events),
   };
   return { deps, close: () => db.destroy() };
