@@ -98,39 +98,37 @@ export type AssertionJson = {
   authenticatorAttachment?: string;
 };
 
-const attachment = (credential: PublicKeyCredential) =>
-  credential.authenticatorAttachment ? { authenticatorAttachment: credential.authenticatorAttachment } : {};
+/** What registration and assertion JSON share: the credential's ids, extension results and attachment. */
+const credentialJson = (credential: PublicKeyCredential) => ({
+  id: credential.id,
+  rawId: bytesToBase64Url(credential.rawId),
+  type: "public-key" as const,
+  clientExtensionResults: { ...credential.getClientExtensionResults() },
+  ...(credential.authenticatorAttachment ? { authenticatorAttachment: credential.authenticatorAttachment } : {}),
+});
 
 export function registrationToJson(credential: PublicKeyCredential): RegistrationJson {
   const response = credential.response as AuthenticatorAttestationResponse;
   return {
-    id: credential.id,
-    rawId: bytesToBase64Url(credential.rawId),
-    type: "public-key",
+    ...credentialJson(credential),
     response: {
       clientDataJSON: bytesToBase64Url(response.clientDataJSON),
       attestationObject: bytesToBase64Url(response.attestationObject),
       ...(typeof response.getTransports === "function" ? { transports: response.getTransports() } : {}),
     },
-    clientExtensionResults: { ...credential.getClientExtensionResults() },
-    ...attachment(credential),
   };
 }
 
 export function assertionToJson(credential: PublicKeyCredential): AssertionJson {
   const response = credential.response as AuthenticatorAssertionResponse;
   return {
-    id: credential.id,
-    rawId: bytesToBase64Url(credential.rawId),
-    type: "public-key",
+    ...credentialJson(credential),
     response: {
       clientDataJSON: bytesToBase64Url(response.clientDataJSON),
       authenticatorData: bytesToBase64Url(response.authenticatorData),
       signature: bytesToBase64Url(response.signature),
       ...(response.userHandle ? { userHandle: bytesToBase64Url(response.userHandle) } : {}),
     },
-    clientExtensionResults: { ...credential.getClientExtensionResults() },
-    ...attachment(credential),
   };
 }
 
