@@ -68,7 +68,7 @@ export function buildApp(deps: Deps | BuildDeps) {
     c.req.path.startsWith(`${EMULATOR_PROXY_PATH}/`) ? next() : requireJsonBody(c, next),
   );
   app.use("/v1/*", authenticated(requireAuth(createTokenVerifier(deps.config.auth, deps.clock))));
-  app.use("/v1/*", authenticated(idempotency));
+  app.use("/v1/*", authenticated(idempotency()));
 
   app.route("/", healthRoutes);
   if (deps.config.env !== "production") app.route("/", devSessionsRoutes).route("/", usersRoutes);

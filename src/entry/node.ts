@@ -1,9 +1,11 @@
+import type { Server } from "node:http";
 import { serve } from "@hono/node-server";
 import { buildApp } from "../app";
 import { ConfigError } from "../config";
 import { createEventStreams } from "../features/events/event-streams";
 import { createLedger } from "../features/ledger/ledger";
 import { createSecurityHooks } from "../features/security/security-hooks";
+import { answerClientErrorsAsProblems } from "../platform/client-errors";
 import { systemClock } from "../platform/clock";
 import { createPgEventNotifier } from "../platform/event-notifier-pg";
 import { createNodePinHasherFromConfig } from "../platform/node-pin-hasher";
@@ -57,6 +59,7 @@ async function main(): Promise<void> {
     // Passkeys refuse IP addresses, so the client is announced at localhost (same listener on loopback).
     if (isLoopback(config.host)) console.log(`Open the chat client at http://localhost:${info.port}/`);
   });
+  answerClientErrorsAsProblems(server as Server);
   const sweeper = setInterval(() => {
     runSweep(deps).catch((err: unknown) => logger.error({ err }, "sweep failed"));
   }, SWEEP_INTERVAL_MS);

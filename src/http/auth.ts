@@ -5,6 +5,7 @@ import { AppError } from "../errors";
 import { ensureUser } from "../features/users/ensure-user";
 import type { Clock } from "../platform/clock";
 import type { AppEnv } from "./app-env";
+import { isPersonId } from "./fields";
 
 const SYMMETRIC_ALGORITHM = "HS256";
 const ASYMMETRIC_ALGORITHMS = ["RS256", "PS256", "ES256", "EdDSA"];
@@ -48,7 +49,9 @@ export function createTokenVerifier(auth: Config["auth"], clock: Clock): TokenVe
       if (cause instanceof AppError) throw cause;
       throw unauthenticated("The bearer token is invalid or expired");
     }
-    if (!payload.sub) throw unauthenticated("The bearer token has no subject");
+    if (typeof payload.sub !== "string" || !isPersonId(payload.sub)) {
+      throw unauthenticated("The bearer token's subject is not a person's id (1-64 letters, digits or _.:@-)");
+    }
     return { sub: payload.sub, name: typeof payload.name === "string" ? payload.name : undefined };
   };
 }

@@ -67,12 +67,14 @@ export async function completeClaim(
     .execute();
 }
 
-export async function releaseClaim(db: Db, userId: string, key: string): Promise<void> {
+/** Deletes our in-flight claim (the one locked at `lockedAt`), never one another request took over. */
+export async function releaseClaim(db: Db, userId: string, key: string, lockedAt: Date): Promise<void> {
   await db
     .deleteFrom("idempotency_keys")
     .where("user_id", "=", userId)
     .where("key", "=", key)
     .where("state", "=", "in_flight")
+    .where("locked_at", "=", lockedAt)
     .execute();
 }
 

@@ -9,6 +9,9 @@ export const PageQuery = z.strictObject({
   cursor: z.string().max(64).optional().openapi({ description: "next_cursor from the previous page" }),
 });
 
+/** Cursors point into bigint identity columns; anything larger was never issued. */
+const INT8_MAX = 2n ** 63n - 1n;
+
 /** Opaque cursors over a table's identity column, so pages are stable while rows are added. */
 export function encodeCursor(seq: bigint): string {
   return btoa(`s:${seq}`).replaceAll("=", "");
@@ -24,7 +27,9 @@ export function decodeCursor(cursor: string | undefined): bigint | undefined {
   }
   const match = /^s:(\d{1,19})$/.exec(text);
   if (!match?.[1]) throw invalidCursor();
-  return BigInt(match[1]);
+  const seq = BigInt(match[1]);
+  if (seq > INT8_MAX) throw invalidCursor();
+  return seq;
 }
 
 function invalidCursor(): AppError {

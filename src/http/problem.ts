@@ -2,9 +2,12 @@ import type { Context, ErrorHandler } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { AppError, type ErrorCode, type FieldError, type ProblemFields } from "../errors";
+import { isDatabaseUnavailable } from "../platform/transient";
 import type { AppEnv } from "./app-env";
 
 export const PROBLEM_CONTENT_TYPE = "application/problem+json";
+/** A restart or failover of Postgres takes seconds; clients come back after this. */
+export const DATABASE_RETRY_AFTER_SECONDS = 2;
 
 /** The single place where an error code becomes an HTTP status and a title. */
 export const PROBLEMS: Record<ErrorCode, { status: ContentfulStatusCode; title: string }> = {
@@ -19,6 +22,9 @@ export const PROBLEMS: Record<ErrorCode, { status: ContentfulStatusCode; title: 
   IDEMPOTENCY_KEY_REUSED: { status: 422, title: "This Idempotency-Key was used with a different request" },
   IDEMPOTENCY_KEY_IN_USE: { status: 409, title: "A request with this Idempotency-Key is still in progress" },
   NOT_READY: { status: 503, title: "The service is not ready" },
+  DATABASE_UNAVAILABLE: { status: 503, title: "The database is unavailable; retry shortly" },
+  REQUEST_HEADERS_TOO_LARGE: { status: 431, title: "The request's headers are too large" },
+  BAD_REQUEST: { status: 400, title: "The request is not valid HTTP" },
   INTERNAL: { status: 500, title: "Something went wrong on our side" },
   CONFIG_INVALID: { status: 500, title: "The service is misconfigured" },
   THREAD_NOT_FOUND: { status: 404, title: "Thread not found" },
@@ -75,15 +81,17 @@ export const PROBLEMS: Record<ErrorCode, { status: ContentfulStatusCode; title: 
   REQUEST_SHARES_INVALID: { status: 422, title: "The request's split is not valid" },
 };
 
-/** Builds an RFC 9457 problem response and records its code for middleware that looks at outcomes. */
-export function problem(
-  c: Context<AppEnv>,
-  code: ErrorCode,
-  options: { detail?: string; errors?: FieldError[]; fields?: ProblemFields; headers?: Record<string, string> } = {},
-): Response {
+type ProblemOptions = {
+  detail?: string;
+  errors?: FieldError[];
+  fields?: ProblemFields;
+  headers?: Record<string, string>;
+};
+
+/** The RFC 9457 body for a code, for the app's answers and for what the server answers before the app runs. */
+export function problemBody(code: ErrorCode, requestId: string, options: Omit<ProblemOptions, "headers"> = {}) {
   const { status, title } = PROBLEMS[code];
-  c.set("problemCode", code);
-  const body = {
+  return {
     // Extensions first, so they can never overwrite a standard member.
     ...options.fields,
     type: `/docs#${code}`,
@@ -91,10 +99,19 @@ export function problem(
     status,
     detail: options.detail ?? title,
     code,
-    request_id: c.get("requestId"),
+    request_id: requestId,
     ...(options.errors ? { errors: options.errors } : {}),
   };
-  return c.body(JSON.stringify(body), status, { "Content-Type": PROBLEM_CONTENT_TYPE, ...options.headers });
+}
+
+/** Builds an RFC 9457 problem response and records its code for middleware that looks at outcomes. */
+export function problem(c: Context<AppEnv>, code: ErrorCode, options: ProblemOptions = {}): Response {
+  c.set("problemCode", code);
+  const body = problemBody(code, c.get("requestId"), options);
+  // A body refused before it was read is still on the wire: say the connection ends here.
+  const headers: Record<string, string> = { "Content-Type": PROBLEM_CONTENT_TYPE, ...options.headers };
+  if (code === "PAYLOAD_TOO_LARGE") headers.Connection = "close";
+  return c.body(JSON.stringify(body), PROBLEMS[code].status, headers);
 }
 
 export const onError: ErrorHandler<AppEnv> = (err, c) => {
@@ -102,7 +119,13 @@ export const onError: ErrorHandler<AppEnv> = (err, c) => {
     const headers = err.retryAfterSeconds === undefined ? undefined : { "Retry-After": String(err.retryAfterSeconds) };
     return problem(c, err.code, { detail: err.detail, errors: err.errors, fields: err.fields, headers });
   }
+  if (isDatabaseUnavailable(err)) {
+    c.get("deps").logger.warn({ request_id: c.get("requestId"), err }, "database unavailable");
+    return problem(c, "DATABASE_UNAVAILABLE", { headers: { "Retry-After": String(DATABASE_RETRY_AFTER_SECONDS) } });
+  }
+  // Hono's own refusals: a body over the limit, or a body its validator could not parse as JSON.
   if (err instanceof HTTPException && err.status === 413) return problem(c, "PAYLOAD_TOO_LARGE");
+  if (err instanceof HTTPException && err.status === 400) return problem(c, "MALFORMED_JSON");
   c.get("deps").logger.error({ request_id: c.get("requestId"), err }, "unhandled error");
   return problem(c, "INTERNAL", {
     detail: `Unexpected error; quote request id ${c.get("requestId")} when reporting it`,

@@ -37,10 +37,40 @@ export const requireJsonBody: MiddlewareHandler<AppEnv> = async (c, next) => {
     throw new AppError("UNSUPPORTED_MEDIA_TYPE", { detail: `Expected application/json, got ${contentType ?? "none"}` });
   }
   const text = await c.req.text();
+  let body: unknown;
   try {
-    if (text.length > 0) JSON.parse(text);
+    if (text.length > 0) body = JSON.parse(text);
   } catch {
     throw new AppError("MALFORMED_JSON");
   }
+  refuseUnstorable(body);
   return next();
 };
+
+/** Deeper than any body of ours; bounds the recursion of everything that walks a body later. */
+export const JSON_DEPTH_MAX = 32;
+const UNPAIRED_SURROGATE = /\p{Cs}/u;
+/** Postgres cannot store NUL in text, and an unpaired surrogate is not Unicode. */
+const isUnstorable = (text: string) => text.includes("\0") || UNPAIRED_SURROGATE.test(text);
+
+/** Refuses a parsed body nested too deeply, or holding a string (or key) no database column can hold. */
+function refuseUnstorable(body: unknown): void {
+  const stack: { value: unknown; path: string; depth: number }[] = [{ value: body, path: "", depth: 0 }];
+  for (let item = stack.pop(); item !== undefined; item = stack.pop()) {
+    const { value, path, depth } = item;
+    if (typeof value === "string" && isUnstorable(value)) {
+      throw new AppError("VALIDATION_FAILED", {
+        errors: [{ path: path || "(body)", message: "contains a NUL character or an unpaired surrogate" }],
+      });
+    }
+    if (typeof value !== "object" || value === null) continue;
+    if (depth >= JSON_DEPTH_MAX) {
+      throw new AppError("MALFORMED_JSON", { detail: `JSON nested deeper than ${JSON_DEPTH_MAX} levels` });
+    }
+    for (const [key, child] of Object.entries(value)) {
+      const childPath = path ? `${path}.${key}` : key;
+      if (isUnstorable(key)) stack.push({ value: key, path: childPath, depth });
+      stack.push({ value: child, path: childPath, depth: depth + 1 });
+    }
+  }
+}

@@ -1,4 +1,4 @@
-import { Kysely, PostgresDialect, type Transaction } from "kysely";
+import { Kysely, PostgresDialect, sql, type Transaction } from "kysely";
 import pg from "pg";
 import type { Database } from "../../db/schema";
 
@@ -42,4 +42,12 @@ export function createDb(
 /** Runs fn in a transaction, or inside the caller's when one is given. */
 export function withTransaction<T>(db: Db | Trx, fn: (trx: Trx) => Promise<T>): Promise<T> {
   return db.isTransaction ? fn(db as Trx) : db.transaction().execute(fn);
+}
+
+/**
+ * Serialises one person's work of one kind until the transaction ends, so per-person counts
+ * and limits are read after everyone else's writes (`send`: creating and confirming payments).
+ */
+export async function lockPerson(trx: Trx, kind: "send" | "challenges", userId: string): Promise<void> {
+  await sql`select pg_advisory_xact_lock(hashtext(${`${kind}:${userId}`}))`.execute(trx);
 }

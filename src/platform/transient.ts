@@ -1,26 +1,35 @@
-/** SQLSTATEs worth retrying: serialization failure, deadlock, and the server going away. */
-const TRANSIENT_CODES = new Set([
-  "40001",
-  "40P01",
-  "57P01",
-  "57P02",
-  "57P03",
-  "08000",
-  "08003",
-  "08006",
-  "08001",
-  "08004",
-]);
-const TRANSIENT_MESSAGES = /Connection terminated|ECONNRESET|ECONNREFUSED|EPIPE|connection error|Client was closed/i;
+/** SQLSTATEs of a conflict between transactions: serialization failure, deadlock. */
+const CONFLICT_CODES = new Set(["40001", "40P01"]);
+/** SQLSTATEs of the server going away (shutdown, crash, restart, a dropped connection). */
+const SERVER_GONE_CODES = new Set(["57P01", "57P02", "57P03", "08000", "08003", "08006", "08001", "08004"]);
+const SERVER_GONE_MESSAGES = /Connection terminated|ECONNRESET|ECONNREFUSED|EPIPE|connection error|Client was closed/i;
+/** Not worth retrying at once, but the database will take work again shortly: too many connections, no pooled connection free in time. */
+const BUSY_CODES = new Set(["53300"]);
+const BUSY_MESSAGES = /timeout exceeded when trying to connect|ETIMEDOUT|the database system is starting up/i;
+
+const sqlState = (err: Error): string => {
+  const code = (err as { code?: unknown }).code;
+  return typeof code === "string" ? code : "";
+};
+
+function isServerGone(err: Error): boolean {
+  return SERVER_GONE_CODES.has(sqlState(err)) || SERVER_GONE_MESSAGES.test(err.message);
+}
+
+/** The database cannot take work right now (down, restarting, failing over, or no connection free). */
+export function isDatabaseUnavailable(err: unknown): boolean {
+  if (!(err instanceof Error)) return false;
+  return isServerGone(err) || BUSY_CODES.has(sqlState(err)) || BUSY_MESSAGES.test(err.message);
+}
+
+/** Worth running again at once: a conflict with another transaction, or a connection that died. */
+export function isTransient(err: unknown): boolean {
+  if (!(err instanceof Error)) return false;
+  return CONFLICT_CODES.has(sqlState(err)) || isServerGone(err);
+}
 
 export const RETRY_ATTEMPTS_MAX = 6;
 const BACKOFF_BASE_MS = 5;
-
-export function isTransient(err: unknown): boolean {
-  if (!(err instanceof Error)) return false;
-  const code = (err as { code?: unknown }).code;
-  return (typeof code === "string" && TRANSIENT_CODES.has(code)) || TRANSIENT_MESSAGES.test(err.message);
-}
 
 /**
  * Runs fn again after a transient database error, with jittered backoff. Only for work that

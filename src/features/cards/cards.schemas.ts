@@ -1,15 +1,10 @@
 import { z } from "@hono/zod-openapi";
 import type { Card as CardRow, PayoutDestination } from "../../../db/schema";
+import { idParams } from "../../http/fields";
 
 export const MAX_CARDS_PER_PERSON = 5;
 
-export const CardParams = z.object({
-  id: z
-    .string()
-    .min(1)
-    .max(64)
-    .openapi({ param: { name: "id", in: "path" }, example: "card_5d1k8m0c7x4v9t3r6p5n2b1a0q" }),
-});
+export const CardParams = idParams("card");
 
 export const CardSetup = z
   .object({

@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { ownId } from "../../http/fields";
 import type { IssuedConfirmationChallenge } from "./issue-confirmation-challenge";
 
 /**
@@ -24,7 +25,7 @@ export const ConfirmationChallenge = z
 
 export const ConfirmBody = z
   .strictObject({
-    challenge_id: z.string().min(1).max(64),
+    challenge_id: ownId("chl"),
     method: z.string().min(1).max(32).openapi({ example: "pin" }),
     response: z
       .looseObject({})

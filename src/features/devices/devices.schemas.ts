@@ -1,5 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import type { WebauthnCredential } from "../../../db/schema";
+import { idParams, ownId, typedText } from "../../http/fields";
 
 export const DEVICE_NAME_MAX = 64;
 export const DEFAULT_DEVICE_NAME = "Passkey";
@@ -15,13 +16,7 @@ const base64Url = (max: number) =>
     .max(max);
 export const KNOWN_TRANSPORTS = ["ble", "cable", "hybrid", "internal", "nfc", "smart-card", "usb"] as const;
 
-export const DeviceParams = z.object({
-  id: z
-    .string()
-    .min(1)
-    .max(64)
-    .openapi({ param: { name: "id", in: "path" }, example: "dev_3kq0c8m5x2v9t1r7p4n6b0a2zd" }),
-});
+export const DeviceParams = idParams("dev");
 
 /**
  * What `PublicKeyCredential.toJSON()` gives the browser. Unlike our own bodies, unknown members
@@ -70,8 +65,8 @@ export const RegistrationOptions = z
 
 export const RegisterDeviceBody = z
   .strictObject({
-    challenge_id: z.string().min(1).max(64),
-    name: z.string().trim().min(1).max(DEVICE_NAME_MAX).optional().openapi({ example: "Alice's phone" }),
+    challenge_id: ownId("chl"),
+    name: typedText({ min: 1, max: DEVICE_NAME_MAX }).optional().openapi({ example: "Alice's phone" }),
     credential: RegistrationCredential,
   })
   .openapi("RegisterDeviceRequest");

@@ -1,6 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { sql } from "kysely";
 import { AppError } from "../../errors";
+import { DATABASE_RETRY_AFTER_SECONDS } from "../../http/problem";
 import { createRouter, problemResponses } from "../../http/router";
 import { pendingMigrations } from "../../platform/migrate";
 
@@ -34,7 +35,11 @@ export const healthRoutes = createRouter()
       await sql`select 1`.execute(db);
       pending = await pendingMigrations(db);
     } catch (cause) {
-      throw new AppError("NOT_READY", { detail: "The database is not reachable", cause });
+      throw new AppError("NOT_READY", {
+        detail: "The database is not reachable",
+        retryAfterSeconds: DATABASE_RETRY_AFTER_SECONDS,
+        cause,
+      });
     }
     if (pending.length > 0) throw new AppError("NOT_READY", { detail: `Pending migrations: ${pending.join(", ")}` });
     return c.json({ status: "ok" as const }, 200);

@@ -1,9 +1,8 @@
-import { sql } from "kysely";
 import Stripe from "stripe";
 import type { Payment } from "../../../db/schema";
 import { AppError } from "../../errors";
 import type { Deps } from "../../http/app-env";
-import { type Trx, withTransaction } from "../../platform/db";
+import { lockPerson, type Trx, withTransaction } from "../../platform/db";
 import { callStripe } from "../../platform/stripe";
 import { findCustomerId, listActiveCards } from "../cards/cards.repository";
 import { verifyConfirmation } from "../confirmation/verify-confirmation";
@@ -47,8 +46,7 @@ export async function confirmPayment(
     response: input.response,
   });
   const outcome = await withTransaction(deps.db, async (trx) => {
-    // One confirmation per sender at a time, so limits are checked against settled numbers.
-    await sql`select pg_advisory_xact_lock(hashtext(${`send:${input.userId}`}))`.execute(trx);
+    await lockPerson(trx, "send", input.userId);
     const locked = await lockPayment(trx, payment.id);
     if (locked?.status !== "requires_confirmation") return { payment: locked ?? payment, next: "none" as const };
     if (locked.confirm_by <= deps.clock.now())

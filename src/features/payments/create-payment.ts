@@ -1,7 +1,7 @@
 import type { Payment } from "../../../db/schema";
 import { AppError } from "../../errors";
 import type { Deps } from "../../http/app-env";
-import { type Db, type Trx, withTransaction } from "../../platform/db";
+import { type Db, lockPerson, type Trx, withTransaction } from "../../platform/db";
 import { newId } from "../../platform/ids";
 import { listActiveCards } from "../cards/cards.repository";
 import {
@@ -38,8 +38,9 @@ export type CreatePaymentInput = {
 
 /**
  * Starts a payment in a thread: both people must be in it, the amount within limits, the
- * sender able to fund and confirm it. Creates the payment (awaiting confirmation) and its
- * message in one transaction, then a confirmation challenge bound to it.
+ * sender able to fund and confirm it. One transaction, holding the sender's lock, checks all
+ * of that, creates the payment (awaiting confirmation), its message and its confirmation
+ * challenge: a refusal leaves nothing behind, and concurrent creates see each other's counts.
  */
 export async function createPayment(
   deps: Deps,
@@ -53,13 +54,16 @@ export async function createPayment(
       detail: "Send an Idempotency-Key header so a retry never pays twice",
     });
   }
-  const previous = await findPaymentByKey(deps.db, input.senderId, input.idempotencyKey);
-  if (previous) return { payment: sameOrRefuse(previous, input), confirmation: null, created: false };
+  const idempotencyKey = input.idempotencyKey;
+  return withTransaction(deps.db, async (trx) => {
+    const within: Deps = { ...deps, db: trx };
+    await lockPerson(trx, "send", input.senderId);
+    const previous = await findPaymentByKey(trx, input.senderId, idempotencyKey);
+    if (previous) return { payment: sameOrRefuse(previous, input), confirmation: null, created: false };
 
-  await checkPayable(deps, input);
-  const now = deps.clock.now();
-  const payment = await withTransaction(deps.db, async (trx) => {
-    const row = await insertPayment(trx, {
+    await checkPayable(within, input);
+    const now = deps.clock.now();
+    const payment = await insertPayment(trx, {
       id: newId("pay"),
       thread_id: input.threadId,
       sender_id: input.senderId,
@@ -77,7 +81,7 @@ export async function createPayment(
       refund_id: null,
       failure_code: null,
       failure_message: null,
-      idempotency_key: input.idempotencyKey as string,
+      idempotency_key: idempotencyKey,
       confirm_by: new Date(now.getTime() + deps.config.payments.confirmWindowMs),
       claim_by: null,
       created_at: now,
@@ -89,19 +93,18 @@ export async function createPayment(
       sender_id: input.senderId,
       kind: "payment",
       body: `Payment of ${formatAmount(input.amountMinor, input.currency)}${input.memo ? `: ${input.memo}` : ""}`,
-      payment_id: row.id,
+      payment_id: payment.id,
       created_at: now,
     });
     await publishMessageCreated(trx, message);
-    await inTransaction?.(trx, row);
-    await recordCreated(deps, trx, row, input.senderId);
-    return row;
+    await inTransaction?.(trx, payment);
+    await recordCreated(deps, trx, payment, input.senderId);
+    const confirmation = await issueConfirmationChallenge(within, {
+      userId: input.senderId,
+      confirmable: confirmableOf(payment),
+    });
+    return { payment, confirmation, created: true };
   });
-  const confirmation = await issueConfirmationChallenge(deps, {
-    userId: input.senderId,
-    confirmable: confirmableOf(payment),
-  });
-  return { payment, confirmation, created: true };
 }
 
 function sameOrRefuse(previous: Payment, input: CreatePaymentInput): Payment {

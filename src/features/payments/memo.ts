@@ -1,10 +1,17 @@
-/** Runs of 13 to 19 digits, allowing the spaces and dashes people type between groups. */
-const CANDIDATE = /(?:\d[ -]?){12,18}\d/g;
+/**
+ * Runs of 13 to 19 digits, allowing up to two of any separator people (or someone hiding a
+ * number) put between them: spaces, dashes, dots, slashes, commas...
+ */
+const CANDIDATE = /(?:\d[^\p{L}\d]{0,2}){12,18}\d/gu;
+/** Invisible characters a number can hide behind (zero-width spaces and joiners, format marks). */
+const INVISIBLE = /\p{Cf}/gu;
 
 /** Whether text contains something that passes the Luhn check as a card number: memos must never carry one. */
 export function containsCardNumber(text: string): boolean {
-  for (const match of text.matchAll(CANDIDATE)) {
-    const digits = match[0].replace(/[ -]/g, "");
+  // NFKC turns fullwidth, circled and other compatibility digits into 0-9.
+  const plain = text.normalize("NFKC").replace(INVISIBLE, "");
+  for (const match of plain.matchAll(CANDIDATE)) {
+    const digits = match[0].replace(/\D/g, "");
     if (digits.length >= 13 && digits.length <= 19 && luhn(digits)) return true;
   }
   return false;

@@ -1,5 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import type { Payment as PaymentRow, PaymentStatus } from "../../../db/schema";
+import { idParams, ownId, personId, typedText } from "../../http/fields";
 
 export const MEMO_MAX = 140;
 
@@ -17,21 +18,9 @@ const STATUSES = [
   "refunded",
 ] as const satisfies readonly PaymentStatus[];
 
-export const PaymentParams = z.object({
-  id: z
-    .string()
-    .min(1)
-    .max(64)
-    .openapi({ param: { name: "id", in: "path" }, example: "pay_4f0k8m1c7x4v9t3r6p5n2b1a0q" }),
-});
+export const PaymentParams = idParams("pay");
 
-export const ThreadPaymentParams = z.object({
-  id: z
-    .string()
-    .min(1)
-    .max(64)
-    .openapi({ param: { name: "id", in: "path" } }),
-});
+export const ThreadPaymentParams = idParams("thr");
 
 /** Required by the verb (400 IDEMPOTENCY_KEY_REQUIRED when missing), so the refusal has its own clear code. */
 export const RequiredIdempotencyKeyHeader = z.object({
@@ -43,6 +32,9 @@ export const RequiredIdempotencyKeyHeader = z.object({
     .openapi({ description: "Required: retries with the same key never create a second payment" }),
 });
 
+/** A payment's or request's note: one line others read in the chat, never a card number (checked by the verbs). */
+export const memo = typedText({ max: MEMO_MAX });
+
 export const amountMinor = z
   .number()
   .int("must be a whole number of minor units (cents for USD)")
@@ -52,20 +44,20 @@ export const amountMinor = z
 
 export const CreatePaymentBody = z
   .strictObject({
-    recipient_id: z.string().min(1).max(64),
+    recipient_id: personId,
     amount_minor: amountMinor,
     currency: z
       .string()
       .regex(/^[A-Z]{3}$/, "an ISO 4217 code such as USD")
       .openapi({ example: "USD" }),
-    memo: z.string().trim().max(MEMO_MAX).optional().openapi({ example: "pizza" }),
+    memo: memo.optional().openapi({ example: "pizza" }),
   })
   .openapi("CreatePaymentRequest");
 
 export const PaymentsQuery = z.strictObject({
   direction: z.enum(["sent", "received"]).optional(),
   status: z.enum(STATUSES).optional(),
-  thread_id: z.string().max(64).optional(),
+  thread_id: ownId("thr").optional(),
   limit: z.coerce.number().int().min(1).max(100).default(50),
   cursor: z.string().max(64).optional(),
 });

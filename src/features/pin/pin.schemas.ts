@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { ownId } from "../../http/fields";
 import { PROBLEM_CONTENT_TYPE } from "../../http/problem";
 import { Problem } from "../../http/router";
 import type { PinStatus as PinStatusResult } from "./get-pin-status";
@@ -47,7 +48,7 @@ export const PinResetChallenge = z
 
 export const ResetPinBody = z
   .strictObject({
-    challenge_id: z.string().min(1).max(64),
+    challenge_id: ownId("chl"),
     new_pin: Pin.openapi({ example: "480917" }),
     response: z
       .looseObject({})

@@ -1,28 +1,18 @@
 import { z } from "@hono/zod-openapi";
 import type { PaymentRequestShare, PaymentRequest as RequestRow } from "../../../db/schema";
-import { amountMinor, MEMO_MAX } from "../payments/payments.schemas";
+import { idParams, personId } from "../../http/fields";
+import { amountMinor, memo } from "../payments/payments.schemas";
 
-export const RequestParams = z.object({
-  id: z
-    .string()
-    .min(1)
-    .max(64)
-    .openapi({ param: { name: "id", in: "path" }, example: "req_2b8k8m1c7x4v9t3r6p5n2b1a0q" }),
-});
+export const RequestParams = idParams("req");
 
 export const CreateRequestBody = z
   .strictObject({
     amount_minor: amountMinor.openapi({ description: "The total asked for" }),
     currency: z.string().regex(/^[A-Z]{3}$/),
-    memo: z.string().trim().max(MEMO_MAX).optional(),
-    payer_ids: z
-      .array(z.string().min(1).max(64))
-      .min(1)
-      .max(49)
-      .optional()
-      .openapi({ description: "Split equally among these" }),
+    memo: memo.optional(),
+    payer_ids: z.array(personId).min(1).max(49).optional().openapi({ description: "Split equally among these" }),
     shares: z
-      .array(z.strictObject({ payer_id: z.string().min(1).max(64), amount_minor: amountMinor }))
+      .array(z.strictObject({ payer_id: personId, amount_minor: amountMinor }))
       .min(1)
       .max(50)
       .optional()

@@ -1,7 +1,7 @@
 import type { ChallengePurpose, SecurityChallenge } from "../../../db/schema";
 import { AppError } from "../../errors";
 import type { Deps } from "../../http/app-env";
-import type { Db, Trx } from "../../platform/db";
+import { type Db, lockPerson, type Trx, withTransaction } from "../../platform/db";
 import { newId } from "../../platform/ids";
 import {
   countOpenChallenges,
@@ -54,26 +54,30 @@ export async function storeChallenge(
   },
 ): Promise<{ id: string; expiresAt: Date }> {
   const now = deps.clock.now();
-  if ((await countOpenChallenges(deps.db, input.userId, now)) >= OPEN_CHALLENGES_MAX) {
-    throw new AppError("CHALLENGE_LIMIT_REACHED", {
-      detail: `At most ${OPEN_CHALLENGES_MAX} challenges may be open at once; use or let some expire`,
-      retryAfterSeconds: CHALLENGE_TTL_MS / 1000,
-    });
-  }
   const id = newId("chl");
   const expiresAt = new Date(now.getTime() + CHALLENGE_TTL_MS);
-  await insertChallenge(deps.db, {
-    id,
-    user_id: input.userId,
-    purpose: input.purpose,
-    challenge_hash: input.fresh.hash,
-    methods: input.methods ?? [],
-    object_kind: input.object?.kind ?? null,
-    object_id: input.object?.id ?? null,
-    binding_hash: input.object?.bindingHash ?? null,
-    context: input.context ?? {},
-    created_at: now,
-    expires_at: expiresAt,
+  await withTransaction(deps.db, async (trx) => {
+    // Count and insert under the person's lock, so concurrent requests cannot all pass the count.
+    await lockPerson(trx, "challenges", input.userId);
+    if ((await countOpenChallenges(trx, input.userId, now)) >= OPEN_CHALLENGES_MAX) {
+      throw new AppError("CHALLENGE_LIMIT_REACHED", {
+        detail: `At most ${OPEN_CHALLENGES_MAX} challenges may be open at once; use or let some expire`,
+        retryAfterSeconds: CHALLENGE_TTL_MS / 1000,
+      });
+    }
+    await insertChallenge(trx, {
+      id,
+      user_id: input.userId,
+      purpose: input.purpose,
+      challenge_hash: input.fresh.hash,
+      methods: input.methods ?? [],
+      object_kind: input.object?.kind ?? null,
+      object_id: input.object?.id ?? null,
+      binding_hash: input.object?.bindingHash ?? null,
+      context: input.context ?? {},
+      created_at: now,
+      expires_at: expiresAt,
+    });
   });
   return { id, expiresAt };
 }

@@ -1,27 +1,22 @@
 import { z } from "@hono/zod-openapi";
 import type { Message as MessageRow, Thread as ThreadRow, User as UserRow } from "../../../db/schema";
+import { idParams, personId, typedText } from "../../http/fields";
 import { toUserDto, User } from "../users/users.schemas";
 
 export const MAX_GROUP_MEMBERS = 50;
 export const MESSAGE_BODY_MAX = 4000;
 
-export const ThreadParams = z.object({
-  id: z
-    .string()
-    .min(1)
-    .max(64)
-    .openapi({ param: { name: "id", in: "path" }, example: "thr_8d2k1m0c7x4v9t3r6p5n2b1a0q" }),
-});
+export const ThreadParams = idParams("thr");
 
 export const CreateThreadBody = z
   .strictObject({
     kind: z.enum(["direct", "group"]),
     member_ids: z
-      .array(z.string().min(1).max(64))
+      .array(personId)
       .min(1)
       .max(MAX_GROUP_MEMBERS)
       .openapi({ description: "The other people in the thread (you are added automatically)" }),
-    title: z.string().trim().min(1).max(100).optional().openapi({ description: "Group threads only" }),
+    title: typedText({ min: 1, max: 100 }).optional().openapi({ description: "Group threads only" }),
   })
   .openapi("CreateThreadRequest");
 
@@ -40,7 +35,7 @@ export const ThreadPage = z
   .openapi("ThreadPage");
 
 export const PostMessageBody = z
-  .strictObject({ body: z.string().min(1).max(MESSAGE_BODY_MAX) })
+  .strictObject({ body: typedText({ min: 1, max: MESSAGE_BODY_MAX, lines: true }) })
   .openapi("PostMessageRequest");
 
 export const Message = z

@@ -1,4 +1,5 @@
 import type { Deps } from "../../http/app-env";
+import { textProblem } from "../../http/fields";
 import { insertUserIfMissing } from "./users.repository";
 
 const DISPLAY_NAME_MAX = 64;
@@ -9,7 +10,12 @@ export async function ensureUser(
   deps: Pick<Deps, "db" | "clock">,
   input: { id: string; displayName: string | undefined },
 ) {
-  const displayName = input.displayName?.trim().slice(0, DISPLAY_NAME_MAX) || FALLBACK_DISPLAY_NAME;
+  // The name comes from the chat product's token; one we could not show safely is not used.
+  const name = input.displayName?.normalize("NFC").trim();
+  const displayName =
+    name && textProblem(name) === undefined
+      ? Array.from(name).slice(0, DISPLAY_NAME_MAX).join("")
+      : FALLBACK_DISPLAY_NAME;
   await insertUserIfMissing(deps.db, {
     id: input.id,
     handle: null,

@@ -1,5 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { AppError } from "../../errors";
+import { personId } from "../../http/fields";
 import { bearerSecurity, createRouter, problemResponses } from "../../http/router";
 import { findUsers } from "./find-users";
 import { HANDLE_PATTERN, toUserDto, User } from "./users.schemas";
@@ -10,7 +11,7 @@ const UsersQuery = z.strictObject({
     .regex(HANDLE_PATTERN, "2-32 lowercase letters, digits or underscores")
     .optional()
     .openapi({ example: "bob" }),
-  id: z.string().min(1).max(64).optional().openapi({ example: "usr_3kq0c8m5x2v9t1r7p4n6b0a2zd" }),
+  id: personId.optional(),
 });
 
 const UserList = z.object({ items: z.array(User).max(1) }).openapi("UserList");

@@ -1,5 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import type { User as UserRow } from "../../../db/schema";
+import { typedText } from "../../http/fields";
 
 export const HANDLE_PATTERN = /^[a-z0-9_]{2,32}$/;
 
@@ -17,7 +18,7 @@ export const DevSessionBody = z
       .string()
       .regex(HANDLE_PATTERN, "2-32 lowercase letters, digits or underscores")
       .openapi({ example: "alice" }),
-    display_name: z.string().trim().min(1).max(64).optional().openapi({ example: "Alice" }),
+    display_name: typedText({ min: 1, max: 64 }).optional().openapi({ example: "Alice" }),
   })
   .openapi("DevSessionRequest");
 
