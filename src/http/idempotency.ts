@@ -1,6 +1,6 @@
 import type { MiddlewareHandler } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
-import { AppError, type ErrorCode } from "../errors";
+import { AppError } from "../errors";
 import { canonicalJson } from "../platform/canonical-json";
 import type { Db } from "../platform/db";
 import type { AppEnv } from "./app-env";
@@ -9,8 +9,6 @@ import { completeClaim, findKey, insertClaim, releaseClaim, takeOverClaim } from
 const KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
 /** An in-flight claim older than this belonged to a process that died; a retry may take it over. */
 export const IDEMPOTENCY_LOCK_TIMEOUT_MS = 60_000;
-/** Outcomes where the request never ran, so a corrected retry with the same key must be allowed. */
-const NOT_EXECUTED: ReadonlySet<ErrorCode> = new Set(["VALIDATION_FAILED", "ROUTE_NOT_FOUND", "METHOD_NOT_ALLOWED"]);
 /** Claims a failed release leaves behind, per process; beyond this the 60 s takeover frees them. */
 const UNRELEASED_MAX = 10_000;
 
@@ -19,11 +17,11 @@ type ClaimRef = { userId: string; key: string; lockedAt: Date };
 /**
  * Stripe's semantics, per person: the same key and body replays the first response
  * (`Idempotent-Replayed: true`), the same key with another body is refused (422), and a
- * key whose first request is still running answers 409. Only requests that ran are kept:
- * server errors, refusals to run now (429, 503) and validation failures release the key, so
- * a retry after `Retry-After` runs for real. A release the database could not take (it was
- * down) is remembered and done before this process next looks at a claim, so a retry after
- * the outage is not blocked by its own first attempt.
+ * key whose first request is still running answers 409. Only successes are kept: a refusal
+ * (4xx: it changed nothing), an overload (429) or a failure (5xx) releases the key, so a
+ * corrected retry, or one after `Retry-After`, runs for real. A release the database could not
+ * take (it was down) is remembered and done before this process next looks at a claim, so a
+ * retry after the outage is not blocked by its own first attempt.
  */
 export function idempotency(): MiddlewareHandler<AppEnv> {
   const unreleased = new Map<string, ClaimRef>();
@@ -76,14 +74,12 @@ export function idempotency(): MiddlewareHandler<AppEnv> {
     const ref = { userId, key, lockedAt: now };
     try {
       await next();
-      const code = c.var.problemCode;
-      const status = c.res.status;
-      if (status >= 500 || status === 429 || (code !== undefined && NOT_EXECUTED.has(code))) {
+      if (!c.res.ok) {
         await releaseClaim(db, userId, key, now);
         return;
       }
       await completeClaim(db, userId, key, {
-        status,
+        status: c.res.status,
         body: await c.res.clone().text(),
         contentType: c.res.headers.get("Content-Type") ?? "application/json",
       });

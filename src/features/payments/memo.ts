@@ -1,8 +1,8 @@
 /**
- * Runs of 13 to 19 digits, allowing up to two of any separator people (or someone hiding a
+ * Runs of 13 to 19 digits, allowing up to three of any separator people (or someone hiding a
  * number) put between them: spaces, dashes, dots, slashes, commas...
  */
-const CANDIDATE = /(?:\d[^\p{L}\d]{0,2}){12,18}\d/gu;
+const CANDIDATE = /(?:\d[^\p{L}\d]{0,3}){12,18}\d/gu;
 /** Invisible characters a number can hide behind (zero-width spaces and joiners, format marks). */
 const INVISIBLE = /\p{Cf}/gu;
 
