@@ -71,13 +71,15 @@ export type Harness = {
 
 export type HarnessOptions = {
   clock?: TestClock;
+  /** A database of the test's own (already migrated) instead of a clone of the template. */
+  database?: { url: string; drop(): Promise<void> };
   /** Where the emulator delivers Stripe's webhooks; by default to this app, in-process. */
   deliverWebhooks?: Deliver;
 };
 
 /** The whole app on its own database with a hand-moved clock; call close() in afterAll. */
 export async function createHarness(env: Record<string, string> = {}, options: HarnessOptions = {}): Promise<Harness> {
-  const database = await createTestDatabase();
+  const database = options.database ?? (await createTestDatabase());
   const config = parseConfig({ ...TEST_ENV, DATABASE_URL: database.url, ...env });
   const db = createDb(database.url, config.database.poolMax, config.database.acquireTimeoutMs);
   const clock = options.clock ?? createTestClock();
