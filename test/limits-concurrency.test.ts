@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { OPEN_CHALLENGES_MAX } from "../src/features/security/challenges";
+import { enrollTestCard } from "./cards-helpers";
 import { footprint } from "./footprint";
 import { createHarness, type Harness } from "./harness";
 import { type Created, directThread, type Person, send, sender, sendOk } from "./payment-helpers";
@@ -83,5 +84,23 @@ describe("per-person limits under concurrency", () => {
     const after = await footprint(h.db);
     expect(after.security_challenges).toBe((before.security_challenges ?? 0) + opened);
     expect(after.idempotency_keys).toBe((before.idempotency_keys ?? 0) + opened);
+  });
+
+  it("enrolls cards started at the same time one after the other: one default, no duplicate, no server error", async () => {
+    const dave = await h.signIn("dave");
+    const person = { ...dave, handle: "dave" };
+    const answers = await Promise.all(
+      ["visa_debit", "mastercard_debit", "visa_debit", "visa_debit"].map((name) => enrollTestCard(h, person, name)),
+    );
+    const statuses = answers.map((r) => r.status).sort();
+    expect(statuses).toEqual([201, 201, 409, 409]);
+    const cards = await h.db
+      .selectFrom("cards")
+      .selectAll()
+      .where("user_id", "=", dave.id)
+      .where("removed_at", "is", null)
+      .execute();
+    expect(cards).toHaveLength(2);
+    expect(cards.filter((c) => c.is_default)).toHaveLength(1);
   });
 });

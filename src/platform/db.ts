@@ -48,6 +48,6 @@ export function withTransaction<T>(db: Db | Trx, fn: (trx: Trx) => Promise<T>): 
  * Serialises one person's work of one kind until the transaction ends, so per-person counts
  * and limits are read after everyone else's writes (`send`: creating and confirming payments).
  */
-export async function lockPerson(trx: Trx, kind: "send" | "challenges", userId: string): Promise<void> {
+export async function lockPerson(trx: Trx, kind: "send" | "challenges" | "cards", userId: string): Promise<void> {
   await sql`select pg_advisory_xact_lock(hashtext(${`${kind}:${userId}`}))`.execute(trx);
 }

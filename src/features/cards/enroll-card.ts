@@ -2,7 +2,7 @@ import type Stripe from "stripe";
 import type { Card } from "../../../db/schema";
 import { AppError } from "../../errors";
 import type { Deps } from "../../http/app-env";
-import { withTransaction } from "../../platform/db";
+import { lockPerson, withTransaction } from "../../platform/db";
 import { newId } from "../../platform/ids";
 import { callStripe, isStripeError } from "../../platform/stripe";
 import { afterCommit, deliverWaitingPayments } from "../payments/deliver-payment";
@@ -50,12 +50,13 @@ export async function enrollCard(
   }
 
   const now = deps.clock.now();
-  const cards = await listActiveCards(deps.db, input.userId);
-  const refusal = refusalFor(pm.card, cards, now);
-  if (refusal) {
+  // Refused cards are not kept at Stripe either.
+  const refuse = async (refusal: AppError): Promise<never> => {
     await callStripe(() => deps.stripe.sdk.paymentMethods.detach(pm.id));
     throw refusal;
-  }
+  };
+  const early = refusalFor(pm.card, await listActiveCards(deps.db, input.userId), now);
+  if (early) await refuse(early);
 
   const card: Omit<Card, "removed_at"> = {
     id: newId("card"),
@@ -68,14 +69,20 @@ export async function enrollCard(
     funding: "debit",
     country: pm.card.country ?? null,
     fingerprint: pm.card.fingerprint ?? pm.id,
-    is_default: cards.length === 0,
+    is_default: false,
     created_at: now,
   };
   const payout = input.payoutToken
     ? await attachPayoutCard(deps, input.userId, input.payoutToken, card.fingerprint)
     : undefined;
 
-  await withTransaction(deps.db, async (trx) => {
+  const refused = await withTransaction(deps.db, async (trx) => {
+    // Checked again under the person's lock: concurrent enrollments see each other's cards.
+    await lockPerson(trx, "cards", input.userId);
+    const enrolled = await listActiveCards(trx, input.userId);
+    const refusal = refusalFor(pm.card as Stripe.PaymentMethod.Card, enrolled, now);
+    if (refusal) return refusal;
+    card.is_default = enrolled.length === 0;
     await insertCard(trx, card);
     await recordSecurityEvent(trx, deps.clock, {
       userId: input.userId,
@@ -85,7 +92,9 @@ export async function enrollCard(
     if (payout) {
       await upsertPayoutDestination(trx, { user_id: input.userId, card_id: card.id, updated_at: now, ...payout });
     }
+    return undefined;
   });
+  if (refused) await refuse(refused);
   const destination = await findPayoutDestination(deps.db, input.userId);
   // A new payout card claims everything that was waiting for it.
   if (destination?.state === "ready")
