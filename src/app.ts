@@ -1,6 +1,6 @@
 import type { MiddlewareHandler } from "hono";
-import { methodNotAllowed } from "hono/method-not-allowed";
 import { requestId } from "hono/request-id";
+import type { ErrorCode } from "./errors";
 import { cardsRoutes } from "./features/cards/cards.routes";
 import { EMULATOR_PROXY_PATH, stripeEmulatorProxyRoutes } from "./features/cards/stripe-emulator-proxy.routes";
 import { devicesRoutes } from "./features/devices/devices.routes";
@@ -16,8 +16,9 @@ import { devSessionsRoutes } from "./features/users/dev-sessions.routes";
 import { usersRoutes } from "./features/users/users.routes";
 import type { AppEnv, BuildDeps, Deps, RequestBindings } from "./http/app-env";
 import { createTokenVerifier, requireAuth } from "./http/auth";
-import { registerDocs } from "./http/docs";
+import { type MiddlewareProblems, registerDocs } from "./http/docs";
 import { idempotency } from "./http/idempotency";
+import { methodNotAllowed } from "./http/method-not-allowed";
 import { onError, problem } from "./http/problem";
 import { limitBody, requireJsonBody } from "./http/request-guards";
 import { requestLog } from "./http/request-log";
@@ -31,6 +32,28 @@ const STRIPE_WEBHOOK_PATH = "/v1/stripe/webhook";
 const STRIPE_WEBHOOK_BODY_LIMIT_BYTES = 256 * 1024;
 /** Routes under /v1 that need no bearer token: development sign-in, and Stripe (signed instead). */
 const isPublic = (path: string) => path.startsWith("/v1/dev/") || path === STRIPE_WEBHOOK_PATH;
+/** The emulator proxy carries Stripe's form-encoded bodies through unchanged. */
+const takesJsonBody = (path: string) => !path.startsWith(`${EMULATOR_PROXY_PATH}/`);
+const METHODS_WITH_BODY = new Set(["POST", "PUT", "PATCH"]);
+
+/**
+ * What the middleware below and onError can answer on an operation besides what its route
+ * documents, for the OpenAPI document; Node answers malformed HTTP and oversized headers before
+ * the app runs.
+ */
+const middlewareProblems: MiddlewareProblems = (method, path) => {
+  const codes: ErrorCode[] = ["BAD_REQUEST", "REQUEST_HEADERS_TOO_LARGE", "INTERNAL"];
+  if (METHODS_WITH_BODY.has(method)) codes.push("PAYLOAD_TOO_LARGE");
+  if (METHODS_WITH_BODY.has(method) && takesJsonBody(path)) {
+    codes.push("UNSUPPORTED_MEDIA_TYPE", "MALFORMED_JSON", "VALIDATION_FAILED");
+  }
+  if (!path.startsWith("/v1/")) return codes;
+  codes.push("DATABASE_UNAVAILABLE");
+  if (isPublic(path)) return codes;
+  codes.push("UNAUTHENTICATED");
+  if (method === "POST") codes.push("IDEMPOTENCY_KEY_INVALID", "IDEMPOTENCY_KEY_IN_USE", "IDEMPOTENCY_KEY_REUSED");
+  return codes;
+};
 
 /**
  * The whole API as one Hono app; runtime-agnostic, everything it needs comes in through deps.
@@ -53,19 +76,9 @@ export function buildApp(deps: Deps | BuildDeps) {
     await next();
   });
   app.use(requestLog);
-  app.use(
-    methodNotAllowed({
-      app,
-      onMethodNotAllowed: (c, methods) =>
-        problem(c, "METHOD_NOT_ALLOWED", {
-          detail: `Use ${methods.join(", ")}`,
-          headers: { Allow: methods.join(", ") },
-        }),
-    }),
-  );
+  app.use(methodNotAllowed(app));
   app.use(limitBody({ [STRIPE_WEBHOOK_PATH]: STRIPE_WEBHOOK_BODY_LIMIT_BYTES }), (c, next) =>
-    // The emulator proxy carries Stripe's form-encoded bodies through unchanged.
-    c.req.path.startsWith(`${EMULATOR_PROXY_PATH}/`) ? next() : requireJsonBody(c, next),
+    takesJsonBody(c.req.path) ? requireJsonBody(c, next) : next(),
   );
   app.use("/v1/*", authenticated(requireAuth(createTokenVerifier(deps.config.auth, deps.clock))));
   app.use("/v1/*", authenticated(idempotency()));
@@ -83,7 +96,7 @@ export function buildApp(deps: Deps | BuildDeps) {
   app.route("/", requestsRoutes);
   if (deps.stripe.mode === "emulator" && deps.config.env !== "production") app.route("/", stripeEmulatorProxyRoutes);
   if (deps.webClient) app.route("/", webClientRoutes(deps.webClient));
-  registerDocs(app);
+  registerDocs(app, middlewareProblems);
 
   app.notFound((c) => problem(c, "ROUTE_NOT_FOUND", { detail: `No route for ${c.req.method} ${c.req.path}` }));
   app.onError(onError);

@@ -54,7 +54,11 @@ const bodyFor = (method: string) => (method === "GET" || method === "DELETE" ? u
 const VALID_BODIES: Record<string, object> = {
   "/v1/threads/:id/payments": { recipient_id: "usr_someone", amount_minor: 100, currency: "USD" },
   "/v1/threads/:id/requests": { amount_minor: 100, currency: "USD" },
-  "/v1/payments/:id/confirm": { challenge_id: "sch_x", method: "pin", response: { pin: "480917" } },
+  "/v1/payments/:id/confirm": {
+    challenge_id: "chl_8d2k1m0c7x4v9t3r6p5n2b1a0q",
+    method: "pin",
+    response: { pin: "480917" },
+  },
 };
 const idOf = (prefix: string) => owned.find((o) => o.prefix === prefix)?.id ?? "";
 const ownerOf = (path: string) => owned.find((o) => path.startsWith(o.prefix));

@@ -1,6 +1,7 @@
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
+import type { ErrorCode } from "../errors";
 import type { AppEnv } from "./app-env";
-import { PROBLEMS } from "./problem";
+import { PROBLEM_CONTENT_TYPE, PROBLEMS } from "./problem";
 
 type Document = ReturnType<OpenAPIHono["getOpenAPI31Document"]>;
 type Operation = {
@@ -12,15 +13,27 @@ type Operation = {
   responses?: Record<string, Body>;
 };
 type Parameter = { name: string; in: string; required?: boolean; description?: string; schema?: unknown };
-type Body = { description?: string; content?: Record<string, { schema?: unknown }> };
+type Body = {
+  description?: string;
+  headers?: Record<string, unknown>;
+  content?: Record<string, { schema?: unknown }>;
+};
+
+/** The problems the shared middleware can answer on an operation (method in capitals, OpenAPI path). */
+export type MiddlewareProblems = (method: string, path: string) => ErrorCode[];
 
 const METHODS = ["get", "post", "put", "patch", "delete"] as const;
+const PROBLEM_SCHEMA = { $ref: "#/components/schemas/Problem" };
+/** Statuses whose problems may say when to come back: PIN_LOCKED, every 429, every 503. */
+const RETRY_AFTER_STATUSES = new Set(["423", "429", "503"]);
 
 const openapiJson = createRoute({
   method: "get",
   path: "/openapi.json",
   tags: ["Operations"],
+  operationId: "getOpenApiDocument",
   summary: "This OpenAPI 3.1 document",
+  security: [],
   responses: {
     200: {
       description: "OpenAPI document",
@@ -33,16 +46,27 @@ const docsPage = createRoute({
   method: "get",
   path: "/docs",
   tags: ["Operations"],
+  operationId: "getApiReference",
   summary: "API reference rendered from the OpenAPI document",
+  security: [],
   responses: { 200: { description: "HTML page", content: { "text/html": { schema: z.string() } } } },
 });
 
-/** Serves the OpenAPI document and a self-contained reference page (no external assets). */
-export function registerDocs(app: OpenAPIHono<AppEnv>): void {
+/**
+ * Serves the OpenAPI document and a self-contained reference page (no external assets). Routes
+ * document what they answer themselves; what the shared middleware answers comes from
+ * `middlewareProblems`, every route with parameters or a body can fail validation (422), and
+ * one with path parameters can be sent a path no route matches (404).
+ */
+export function registerDocs(app: OpenAPIHono<AppEnv>, middlewareProblems: MiddlewareProblems): void {
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
     type: "http",
     scheme: "bearer",
     bearerFormat: "JWT",
+  });
+  app.openAPIRegistry.registerComponent("headers", "Retry-After", {
+    description: "Seconds to wait before sending the same request again",
+    schema: { type: "integer", minimum: 0 },
   });
   let cached: { doc: Document; html: string } | undefined;
   const build = () => {
@@ -54,7 +78,9 @@ export function registerDocs(app: OpenAPIHono<AppEnv>): void {
           version: "1.0.0",
           description: "Send and request money inside chat threads. Errors are application/problem+json (RFC 9457).",
         },
+        servers: [{ url: "/", description: "The origin serving this document" }],
       });
+      addSharedResponses(doc, middlewareProblems);
       cached = { doc, html: renderDocs(doc) };
     }
     return cached;
@@ -63,6 +89,41 @@ export function registerDocs(app: OpenAPIHono<AppEnv>): void {
   app.openapi(docsPage, (c) =>
     c.html(build().html, 200, { "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'" }),
   );
+}
+
+/** Adds each status the operation's route does not document itself, and names every cause. */
+function addSharedResponses(doc: Document, middlewareProblems: MiddlewareProblems): void {
+  for (const [path, item] of Object.entries(doc.paths ?? {})) {
+    for (const method of METHODS) {
+      const op = (item as Record<string, Operation | undefined>)[method];
+      if (!op) continue;
+      const codes = new Set(middlewareProblems(method.toUpperCase(), path));
+      if (op.parameters?.length || op.requestBody) codes.add("VALIDATION_FAILED");
+      // An empty path parameter (or one holding a `/`) leaves the path matching no route.
+      if (op.parameters?.some((p) => p.in === "path")) codes.add("ROUTE_NOT_FOUND");
+      const causesByStatus = new Map<string, string[]>();
+      for (const code of codes) {
+        const status = String(PROBLEMS[code].status);
+        causesByStatus.set(status, [...(causesByStatus.get(status) ?? []), `${PROBLEMS[code].title} (${code})`]);
+      }
+      const responses: Record<string, Body> = { ...op.responses };
+      for (const [status, shared] of causesByStatus) {
+        const causes = shared.join("; ");
+        const own = responses[status];
+        responses[status] = {
+          ...own,
+          description: own?.description ? `${own.description}; or ${causes}` : causes,
+          content: { [PROBLEM_CONTENT_TYPE]: { schema: PROBLEM_SCHEMA }, ...own?.content },
+        };
+      }
+      for (const [status, response] of Object.entries(responses)) {
+        if (RETRY_AFTER_STATUSES.has(status)) {
+          response.headers = { ...response.headers, "Retry-After": { $ref: "#/components/headers/Retry-After" } };
+        }
+      }
+      op.responses = responses;
+    }
+  }
 }
 
 function escapeHtml(text: string): string {

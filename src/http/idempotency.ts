@@ -5,8 +5,8 @@ import { canonicalJson } from "../platform/canonical-json";
 import type { Db } from "../platform/db";
 import type { AppEnv } from "./app-env";
 import { completeClaim, findKey, insertClaim, releaseClaim, takeOverClaim } from "./idempotency.repository";
+import { IDEMPOTENCY_KEY_PATTERN } from "./router";
 
-const KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
 /** An in-flight claim older than this belonged to a process that died; a retry may take it over. */
 export const IDEMPOTENCY_LOCK_TIMEOUT_MS = 60_000;
 /** Claims a failed release leaves behind, per process; beyond this the 60 s takeover frees them. */
@@ -35,7 +35,7 @@ export function idempotency(): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const key = c.req.header("Idempotency-Key");
     if (c.req.method !== "POST" || key === undefined) return next();
-    if (!KEY_PATTERN.test(key)) {
+    if (!IDEMPOTENCY_KEY_PATTERN.test(key)) {
       throw new AppError("IDEMPOTENCY_KEY_INVALID", { detail: "Use 1-255 printable ASCII characters" });
     }
     const { db, clock, config } = c.get("deps");

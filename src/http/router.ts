@@ -30,32 +30,40 @@ export const Problem = z
   })
   .openapi("Problem");
 
-/** Problem responses for the statuses a route can answer, for the OpenAPI document. */
-export function problemResponses(...statuses: number[]) {
-  const descriptions: Record<number, string> = {
-    400: "Malformed request",
-    401: "Missing or invalid bearer token",
-    404: "Not found (or not yours)",
-    409: "Conflict",
-    413: "Body over 16 KiB",
-    415: "Body is not JSON",
-    422: "Validation failed",
-  };
+/** The statuses a route's own work can answer, described for the OpenAPI document. */
+const ROUTE_STATUSES = {
+  400: "Bad request",
+  404: "Not found (or not yours)",
+  409: "Conflict with the current state",
+  422: "Refused (see the problem's code)",
+  423: "Locked",
+  429: "Too many at once",
+  503: "Temporarily unavailable",
+};
+
+/**
+ * Problem responses for the statuses a route's own work can answer, for the OpenAPI document.
+ * What the shared middleware answers (401, 413, 415, malformed JSON, validation, idempotency,
+ * an unavailable database...) is added to every operation when the document is built (docs.ts).
+ */
+export function problemResponses(...statuses: (keyof typeof ROUTE_STATUSES)[]) {
   return Object.fromEntries(
     statuses.map((status) => [
       status,
-      { description: descriptions[status] ?? "Error", content: { [PROBLEM_CONTENT_TYPE]: { schema: Problem } } },
+      { description: ROUTE_STATUSES[status], content: { [PROBLEM_CONTENT_TYPE]: { schema: Problem } } },
     ]),
   );
 }
 
 export const bearerSecurity = [{ bearerAuth: [] }];
 
-export const IdempotencyKeyHeader = z.object({
-  "idempotency-key": z
-    .string()
-    .min(1)
-    .max(255)
-    .optional()
-    .openapi({ description: "Retries with the same key and body replay the first response (24 h)" }),
+/** The keys the idempotency middleware (idempotency.ts) accepts; it answers 400 to any other. */
+export const IDEMPOTENCY_KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
+
+/** Every authenticated POST accepts one (the middleware checks the pattern before the route runs). */
+export const idempotencyKey = z.string().min(1).max(255).optional().openapi({
+  pattern: IDEMPOTENCY_KEY_PATTERN.source,
+  description: "1-255 printable ASCII characters; retries with the same key and body replay the first response (24 h)",
 });
+
+export const IdempotencyKeyHeader = z.object({ "idempotency-key": idempotencyKey });

@@ -41,7 +41,9 @@ const page = createRoute({
   method: "get",
   path: "/",
   tags: ["Web client"],
+  operationId: "getWebClient",
   summary: "The reference chat client (open it in a browser; passkeys need http://localhost, not 127.0.0.1)",
+  security: [],
   responses: text("text/html", "The client's page"),
 });
 
@@ -49,7 +51,9 @@ const script = createRoute({
   method: "get",
   path: "/assets/app.js",
   tags: ["Web client"],
+  operationId: "getWebClientScript",
   summary: "The client's script (compiled from src/web/client when the server starts)",
+  security: [],
   responses: text("text/javascript", "JavaScript module"),
 });
 
@@ -57,7 +61,9 @@ const styles = createRoute({
   method: "get",
   path: "/assets/app.css",
   tags: ["Web client"],
+  operationId: "getWebClientStyles",
   summary: "The client's stylesheet",
+  security: [],
   responses: text("text/css", "Stylesheet"),
 });
 

@@ -20,12 +20,13 @@ const setup = createRoute({
   method: "post",
   path: "/v1/cards/setup",
   tags: ["Cards"],
+  operationId: "setupCard",
   summary: "Start enrolling a debit card (a Stripe SetupIntent for off-session use)",
   security: bearerSecurity,
   request: { headers: IdempotencyKeyHeader },
   responses: {
     201: { description: "What the client needs to collect the card", content: json(CardSetup) },
-    ...problemResponses(401, 409, 503),
+    ...problemResponses(503),
   },
 });
 
@@ -33,13 +34,14 @@ const enroll = createRoute({
   method: "post",
   path: "/v1/cards",
   tags: ["Cards"],
+  operationId: "enrollCard",
   summary: "Finish enrolling the card from a succeeded SetupIntent (debit only)",
   security: bearerSecurity,
   request: { headers: IdempotencyKeyHeader, body: { required: true, content: json(EnrollCardBody) } },
   responses: {
     200: { description: "This SetupIntent's card was already enrolled", content: json(Card) },
     201: { description: "Card enrolled", content: json(Card) },
-    ...problemResponses(400, 401, 404, 409, 413, 415, 422, 503),
+    ...problemResponses(404, 409, 422, 503),
   },
 });
 
@@ -47,38 +49,42 @@ const list = createRoute({
   method: "get",
   path: "/v1/cards",
   tags: ["Cards"],
+  operationId: "listCards",
   summary: "Your enrolled cards",
   security: bearerSecurity,
-  responses: { 200: { description: "Cards", content: json(CardList) }, ...problemResponses(401) },
+  responses: { 200: { description: "Cards", content: json(CardList) } },
 });
 
 const remove = createRoute({
   method: "delete",
   path: "/v1/cards/{id}",
   tags: ["Cards"],
+  operationId: "removeCard",
   summary: "Remove a card (detached at Stripe)",
   security: bearerSecurity,
   request: { params: CardParams },
-  responses: { 204: { description: "Removed" }, ...problemResponses(401, 404, 503) },
+  responses: { 204: { description: "Removed" }, ...problemResponses(404, 503) },
 });
 
 const makeDefault = createRoute({
   method: "post",
   path: "/v1/cards/{id}/default",
   tags: ["Cards"],
+  operationId: "setDefaultCard",
   summary: "Charge this card for payments",
   security: bearerSecurity,
   request: { params: CardParams, headers: IdempotencyKeyHeader },
-  responses: { 200: { description: "The card, now the default", content: json(Card) }, ...problemResponses(401, 404) },
+  responses: { 200: { description: "The card, now the default", content: json(Card) }, ...problemResponses(404) },
 });
 
 const payouts = createRoute({
   method: "get",
   path: "/v1/me/payouts",
   tags: ["Cards"],
+  operationId: "getPayoutDestination",
   summary: "Whether money sent to you can be paid out, and to which card",
   security: bearerSecurity,
-  responses: { 200: { description: "Payout destination", content: json(PayoutState) }, ...problemResponses(401) },
+  responses: { 200: { description: "Payout destination", content: json(PayoutState) } },
 });
 
 export const cardsRoutes = createRouter()

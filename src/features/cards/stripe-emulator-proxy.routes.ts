@@ -15,6 +15,7 @@ export const FORM_CONTENT_TYPE = "application/x-www-form-urlencoded";
 
 /** What Stripe.js would send: the publishable key, the form body, and a retry key. */
 const FORWARDED_HEADERS = ["authorization", "content-type", "idempotency-key"] as const;
+const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
 
 const SetupIntentParams = z.object({
   id: z
@@ -37,17 +38,21 @@ const StripeObject = z.looseObject({}).openapi("StripeEmulatorObject", {
 const stripeAnswer = {
   200: { description: "The Stripe object", content: { "application/json": { schema: StripeObject } } },
   400: { description: "Stripe's error object", content: { "application/json": { schema: StripeObject } } },
+  401: { description: "Not a publishable key Stripe knows", content: { "application/json": { schema: StripeObject } } },
   402: { description: "Declined: Stripe's card error", content: { "application/json": { schema: StripeObject } } },
-  ...problemResponses(422, 503),
+  404: { description: "No such intent at Stripe", content: { "application/json": { schema: StripeObject } } },
+  ...problemResponses(503),
 };
 
 const confirmSetup = createRoute({
   method: "post",
   path: `${EMULATOR_PROXY_PATH}/v1/setup_intents/{id}/confirm`,
   tags: ["Development"],
+  operationId: "confirmEmulatorSetupIntent",
   summary:
     "Test mode only: confirm a SetupIntent at the Stripe emulator, as Stripe.js would " +
     "(form body `payment_method=pm_card_<name>`, `Authorization: Bearer <publishable key>`)",
+  security: [],
   request: { params: SetupIntentParams },
   responses: stripeAnswer,
 });
@@ -56,7 +61,9 @@ const authenticate = createRoute({
   method: "post",
   path: `${EMULATOR_PROXY_PATH}/_emulator/{kind}/{id}/authenticate`,
   tags: ["Development"],
+  operationId: "authenticateEmulatorIntent",
   summary: "Test mode only: finish 3-D Secure for a SetupIntent or PaymentIntent (form body `outcome=fail` to fail it)",
+  security: [],
   request: { params: AuthenticateParams },
   responses: stripeAnswer,
 });
@@ -68,7 +75,12 @@ async function forward(c: Context<AppEnv>, path: string): Promise<Response> {
   const headers = new Headers();
   for (const name of FORWARDED_HEADERS) {
     const value = c.req.header(name);
-    if (value !== undefined) headers.set(name, value);
+    if (value === undefined) continue;
+    // Node's HTTP client refuses other bytes in a header; Stripe would refuse them too.
+    if (!PRINTABLE_ASCII.test(value)) {
+      throw new AppError("VALIDATION_FAILED", { errors: [{ path: name, message: "must be printable ASCII" }] });
+    }
+    headers.set(name, value);
   }
   let answer: Response;
   try {

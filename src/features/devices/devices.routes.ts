@@ -19,12 +19,13 @@ const options = createRoute({
   method: "post",
   path: "/v1/me/devices/registration-options",
   tags: ["Devices"],
+  operationId: "beginDeviceRegistration",
   summary: "Start registering a passkey: WebAuthn creation options with a 5-minute challenge",
   security: bearerSecurity,
   request: { headers: IdempotencyKeyHeader },
   responses: {
     201: { description: "Pass `options` to navigator.credentials.create", content: json(RegistrationOptions) },
-    ...problemResponses(401, 422, 429),
+    ...problemResponses(422, 429),
   },
 });
 
@@ -32,12 +33,13 @@ const register = createRoute({
   method: "post",
   path: "/v1/me/devices",
   tags: ["Devices"],
+  operationId: "registerDevice",
   summary: "Register a passkey (attestation with user verification)",
   security: bearerSecurity,
   request: { headers: IdempotencyKeyHeader, body: { required: true, content: json(RegisterDeviceBody) } },
   responses: {
     201: { description: "Passkey registered", content: json(Device) },
-    ...problemResponses(400, 401, 404, 409, 413, 415, 422),
+    ...problemResponses(404, 409, 422),
   },
 });
 
@@ -45,22 +47,21 @@ const list = createRoute({
   method: "get",
   path: "/v1/me/devices",
   tags: ["Devices"],
+  operationId: "listDevices",
   summary: "Your passkeys",
   security: bearerSecurity,
-  responses: {
-    200: { description: "Your passkeys, oldest first", content: json(DeviceList) },
-    ...problemResponses(401),
-  },
+  responses: { 200: { description: "Your passkeys, oldest first", content: json(DeviceList) } },
 });
 
 const remove = createRoute({
   method: "delete",
   path: "/v1/me/devices/{id}",
   tags: ["Devices"],
+  operationId: "removeDevice",
   summary: "Remove one of your passkeys",
   security: bearerSecurity,
   request: { params: DeviceParams },
-  responses: { 204: { description: "Removed" }, ...problemResponses(401, 404) },
+  responses: { 204: { description: "Removed" }, ...problemResponses(404) },
 });
 
 export const devicesRoutes = createRouter()

@@ -1,6 +1,6 @@
 import { createRoute } from "@hono/zod-openapi";
 import { PROBLEM_CONTENT_TYPE } from "../../http/problem";
-import { bearerSecurity, createRouter, Problem, problemResponses } from "../../http/router";
+import { bearerSecurity, createRouter, Problem } from "../../http/router";
 import { EventStream, EventsHeaders, EventsQuery, resumeAfter } from "./events.schemas";
 import { openEventStream } from "./open-event-stream";
 
@@ -20,12 +20,12 @@ const stream = createRoute({
   method: "get",
   path: "/v1/events",
   tags: ["Events"],
+  operationId: "streamEvents",
   summary: "Your live events, as Server-Sent Events (resumable with Last-Event-ID)",
   security: bearerSecurity,
   request: { headers: EventsHeaders, query: EventsQuery },
   responses: {
     200: { description: "An open event stream", content: { "text/event-stream": { schema: EventStream } } },
-    ...problemResponses(401, 422),
     429: problemOf("Too many event streams open (yours, or this server's); close one or retry later"),
     503: problemOf("The server is shutting down; reconnect shortly"),
   },

@@ -11,7 +11,9 @@ const healthz = createRoute({
   method: "get",
   path: "/healthz",
   tags: ["Operations"],
+  operationId: "checkLiveness",
   summary: "The process is alive",
+  security: [],
   responses: { 200: { description: "Alive", content: { "application/json": { schema: Health } } } },
 });
 
@@ -19,7 +21,9 @@ const readyz = createRoute({
   method: "get",
   path: "/readyz",
   tags: ["Operations"],
+  operationId: "checkReadiness",
   summary: "The database is reachable and every migration has run",
+  security: [],
   responses: {
     200: { description: "Ready", content: { "application/json": { schema: Health } } },
     ...problemResponses(503),

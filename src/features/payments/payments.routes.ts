@@ -37,6 +37,7 @@ const send = createRoute({
   method: "post",
   path: "/v1/threads/{id}/payments",
   tags: ["Payments"],
+  operationId: "createPayment",
   summary: "Send money to someone in the thread (confirm it next)",
   security: bearerSecurity,
   request: {
@@ -47,7 +48,7 @@ const send = createRoute({
   responses: {
     200: { description: "This Idempotency-Key already made this payment", content: json(CreatedPayment) },
     201: { description: "Payment created; confirm it with one of the methods", content: json(CreatedPayment) },
-    ...problemResponses(400, 401, 404, 409, 413, 415, 422, 429),
+    ...problemResponses(400, 404, 409, 422, 429),
   },
 });
 
@@ -55,12 +56,13 @@ const threadPayments = createRoute({
   method: "get",
   path: "/v1/threads/{id}/payments",
   tags: ["Payments"],
+  operationId: "listThreadPayments",
   summary: "Payments in a thread you are in",
   security: bearerSecurity,
   request: { params: ThreadPaymentParams, query: PaymentsQuery.omit({ thread_id: true }) },
   responses: {
     200: { description: "A page of payments", content: json(PaymentPage) },
-    ...problemResponses(401, 404, 422),
+    ...problemResponses(404),
   },
 });
 
@@ -68,12 +70,13 @@ const list = createRoute({
   method: "get",
   path: "/v1/payments",
   tags: ["Payments"],
+  operationId: "listPayments",
   summary: "Your payments, newest first",
   security: bearerSecurity,
   request: { query: PaymentsQuery },
   responses: {
     200: { description: "A page of payments", content: json(PaymentPage) },
-    ...problemResponses(401, 404, 422),
+    ...problemResponses(404),
   },
 });
 
@@ -81,32 +84,35 @@ const get = createRoute({
   method: "get",
   path: "/v1/payments/{id}",
   tags: ["Payments"],
+  operationId: "getPayment",
   summary: "A payment you sent or received",
   security: bearerSecurity,
   request: { params: PaymentParams },
-  responses: { 200: { description: "The payment", content: json(Payment) }, ...problemResponses(401, 404) },
+  responses: { 200: { description: "The payment", content: json(Payment) }, ...problemResponses(404, 503) },
 });
 
 const receipt = createRoute({
   method: "get",
   path: "/v1/payments/{id}/receipt",
   tags: ["Payments"],
+  operationId: "getPaymentReceipt",
   summary: "A payment's receipt: who, how much, and each step with its time",
   security: bearerSecurity,
   request: { params: PaymentParams },
-  responses: { 200: { description: "Receipt", content: json(Receipt) }, ...problemResponses(401, 404) },
+  responses: { 200: { description: "Receipt", content: json(Receipt) }, ...problemResponses(404) },
 });
 
 const challenge = createRoute({
   method: "post",
   path: "/v1/payments/{id}/confirmation",
   tags: ["Payments"],
+  operationId: "issuePaymentChallenge",
   summary: "A fresh confirmation challenge and the methods this payment accepts",
   security: bearerSecurity,
   request: { params: PaymentParams, headers: IdempotencyKeyHeader },
   responses: {
     201: { description: "Challenge", content: json(ConfirmationChallenge) },
-    ...problemResponses(401, 404, 409, 422),
+    ...problemResponses(404, 409, 429),
   },
 });
 
@@ -114,6 +120,7 @@ const confirm = createRoute({
   method: "post",
   path: "/v1/payments/{id}/confirm",
   tags: ["Payments"],
+  operationId: "confirmPayment",
   summary: "Confirm with a PIN or a passkey; money moves",
   security: bearerSecurity,
   request: {
@@ -123,7 +130,7 @@ const confirm = createRoute({
   },
   responses: {
     200: { description: "The payment after confirmation", content: json(Payment) },
-    ...problemResponses(400, 401, 404, 409, 422, 423, 429, 503),
+    ...problemResponses(404, 409, 422, 423, 429, 503),
   },
 });
 
@@ -131,20 +138,22 @@ const cancel = createRoute({
   method: "post",
   path: "/v1/payments/{id}/cancel",
   tags: ["Payments"],
+  operationId: "cancelPayment",
   summary: "Sender: cancel before confirming, or while it waits for the recipient (refunded)",
   security: bearerSecurity,
   request: { params: PaymentParams, headers: IdempotencyKeyHeader },
-  responses: { 200: { description: "The payment", content: json(Payment) }, ...problemResponses(401, 404, 409) },
+  responses: { 200: { description: "The payment", content: json(Payment) }, ...problemResponses(404, 409) },
 });
 
 const decline = createRoute({
   method: "post",
   path: "/v1/payments/{id}/decline",
   tags: ["Payments"],
+  operationId: "declinePayment",
   summary: "Recipient: decline money waiting for you (it goes back)",
   security: bearerSecurity,
   request: { params: PaymentParams, headers: IdempotencyKeyHeader },
-  responses: { 200: { description: "The payment", content: json(Payment) }, ...problemResponses(401, 404, 409) },
+  responses: { 200: { description: "The payment", content: json(Payment) }, ...problemResponses(404, 409) },
 });
 
 /** A page of the person's payments as they see them. */

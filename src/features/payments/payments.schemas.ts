@@ -1,6 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import type { Payment as PaymentRow, PaymentStatus } from "../../../db/schema";
 import { idParams, ownId, personId, typedText } from "../../http/fields";
+import { idempotencyKey } from "../../http/router";
 
 export const MEMO_MAX = 140;
 
@@ -22,14 +23,15 @@ export const PaymentParams = idParams("pay");
 
 export const ThreadPaymentParams = idParams("thr");
 
-/** Required by the verb (400 IDEMPOTENCY_KEY_REQUIRED when missing), so the refusal has its own clear code. */
+/**
+ * Required by the verb (400 IDEMPOTENCY_KEY_REQUIRED when missing), so the refusal has its own
+ * clear code: optional to the validator, required in the document.
+ */
 export const RequiredIdempotencyKeyHeader = z.object({
-  "idempotency-key": z
-    .string()
-    .min(1)
-    .max(255)
-    .optional()
-    .openapi({ description: "Required: retries with the same key never create a second payment" }),
+  "idempotency-key": idempotencyKey.openapi({
+    param: { required: true },
+    description: "Required, 1-255 printable ASCII characters: retries with the same key never create a second payment",
+  }),
 });
 
 /** A payment's or request's note: one line others read in the chat, never a card number (checked by the verbs). */

@@ -20,11 +20,11 @@ const get = createRoute({
   method: "get",
   path: "/v1/me/pin",
   tags: ["PIN"],
+  operationId: "getPinStatus",
   summary: "Whether you have a payment PIN, and whether it is locked",
   security: bearerSecurity,
   responses: {
     200: { description: "Your PIN's state (never the PIN)", content: json(PinStatus) },
-    ...problemResponses(401),
   },
 });
 
@@ -32,13 +32,14 @@ const put = createRoute({
   method: "put",
   path: "/v1/me/pin",
   tags: ["PIN"],
+  operationId: "setPin",
   summary: "Set your payment PIN, or change it with the current one",
   security: bearerSecurity,
   request: { body: { required: true, content: json(SetPinBody) } },
   responses: {
     200: { description: "PIN changed", content: json(PinStatus) },
     201: { description: "PIN set", content: json(PinStatus) },
-    ...problemResponses(400, 401, 413, 415),
+    ...problemResponses(409),
     422: pinProblemResponse("Invalid or too weak PIN, or the current PIN is wrong (see attempts_remaining)"),
     423: pinProblemResponse("PIN locked (Retry-After) or disabled until reset"),
     429: pinProblemResponse("Too many PIN checks in progress (Retry-After)"),
@@ -49,12 +50,13 @@ const beginReset = createRoute({
   method: "post",
   path: "/v1/me/pin/reset-challenges",
   tags: ["PIN"],
+  operationId: "beginPinReset",
   summary: "Start a PIN reset: a 5-minute challenge to answer with a proof of possession (passkey)",
   security: bearerSecurity,
   request: { headers: IdempotencyKeyHeader, body: { required: true, content: json(BeginPinResetBody) } },
   responses: {
     201: { description: "Answer the challenge with the chosen proof", content: json(PinResetChallenge) },
-    ...problemResponses(400, 401, 409, 413, 415, 422, 429),
+    ...problemResponses(409, 429),
   },
 });
 
@@ -62,12 +64,13 @@ const reset = createRoute({
   method: "post",
   path: "/v1/me/pin/reset",
   tags: ["PIN"],
+  operationId: "resetPin",
   summary: "Set a new PIN with a proof of possession; limits are reduced for 24 hours",
   security: bearerSecurity,
   request: { headers: IdempotencyKeyHeader, body: { required: true, content: json(ResetPinBody) } },
   responses: {
     200: { description: "New PIN set; lock and disable cleared", content: json(PinStatus) },
-    ...problemResponses(400, 401, 404, 409, 413, 415, 422, 429),
+    ...problemResponses(404, 409, 422, 429),
   },
 });
 

@@ -16,6 +16,7 @@ const create = createRoute({
   method: "post",
   path: "/v1/threads/{id}/requests",
   tags: ["Requests"],
+  operationId: "createRequest",
   summary: "Ask for money: one person, or split across a group",
   security: bearerSecurity,
   request: {
@@ -25,7 +26,7 @@ const create = createRoute({
   },
   responses: {
     201: { description: "Request created", content: json(Request) },
-    ...problemResponses(400, 401, 404, 409, 413, 415, 422),
+    ...problemResponses(404, 422),
   },
 });
 
@@ -33,23 +34,25 @@ const get = createRoute({
   method: "get",
   path: "/v1/requests/{id}",
   tags: ["Requests"],
+  operationId: "getRequest",
   summary: "A request in one of your threads, with who has paid",
   security: bearerSecurity,
   request: { params: RequestParams },
-  responses: { 200: { description: "The request", content: json(Request) }, ...problemResponses(401, 404) },
+  responses: { 200: { description: "The request", content: json(Request) }, ...problemResponses(404) },
 });
 
 const pay = createRoute({
   method: "post",
   path: "/v1/requests/{id}/pay",
   tags: ["Requests"],
+  operationId: "payRequest",
   summary: "Pay your share (a payment to confirm like any other)",
   security: bearerSecurity,
   request: { params: RequestParams, headers: RequiredIdempotencyKeyHeader },
   responses: {
     200: { description: "This Idempotency-Key already paid it", content: json(PaidShare) },
     201: { description: "Payment created", content: json(PaidShare) },
-    ...problemResponses(400, 401, 404, 409, 422, 429),
+    ...problemResponses(400, 404, 409, 422, 429),
   },
 });
 
@@ -57,20 +60,22 @@ const decline = createRoute({
   method: "post",
   path: "/v1/requests/{id}/decline",
   tags: ["Requests"],
+  operationId: "declineRequest",
   summary: "Decline your share",
   security: bearerSecurity,
   request: { params: RequestParams, headers: IdempotencyKeyHeader },
-  responses: { 200: { description: "The request", content: json(Request) }, ...problemResponses(401, 404, 409) },
+  responses: { 200: { description: "The request", content: json(Request) }, ...problemResponses(404, 409) },
 });
 
 const cancel = createRoute({
   method: "post",
   path: "/v1/requests/{id}/cancel",
   tags: ["Requests"],
+  operationId: "cancelRequest",
   summary: "Author: withdraw the request",
   security: bearerSecurity,
   request: { params: RequestParams, headers: IdempotencyKeyHeader },
-  responses: { 200: { description: "The request", content: json(Request) }, ...problemResponses(401, 404, 409) },
+  responses: { 200: { description: "The request", content: json(Request) }, ...problemResponses(404, 409) },
 });
 
 export const requestsRoutes = createRouter()

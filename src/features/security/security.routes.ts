@@ -1,6 +1,6 @@
 import { createRoute } from "@hono/zod-openapi";
 import { decodeCursor, PageQuery } from "../../http/pagination";
-import { bearerSecurity, createRouter, problemResponses } from "../../http/router";
+import { bearerSecurity, createRouter } from "../../http/router";
 import { listSecurityEvents } from "./list-security-events";
 import { SecurityEventPage, toSecurityEventDto } from "./security.schemas";
 
@@ -8,12 +8,12 @@ const list = createRoute({
   method: "get",
   path: "/v1/me/security-events",
   tags: ["Security"],
+  operationId: "listSecurityEvents",
   summary: "Your security events (PIN, devices, confirmations), newest first",
   security: bearerSecurity,
   request: { query: PageQuery },
   responses: {
     200: { description: "A page of events", content: { "application/json": { schema: SecurityEventPage } } },
-    ...problemResponses(401, 422),
   },
 });
 

@@ -6,7 +6,9 @@ const webhook = createRoute({
   method: "post",
   path: "/v1/stripe/webhook",
   tags: ["Stripe"],
+  operationId: "receiveStripeEvent",
   summary: "Stripe's webhook endpoint (signed with Stripe-Signature; no bearer token)",
+  security: [],
   request: {
     headers: z.object({ "stripe-signature": z.string().max(2048).optional() }),
     body: {
@@ -19,7 +21,7 @@ const webhook = createRoute({
       description: "Accepted (a duplicate delivery is accepted and ignored)",
       content: { "application/json": { schema: z.object({ received: z.literal(true), duplicate: z.boolean() }) } },
     },
-    ...problemResponses(400, 413, 415, 503),
+    ...problemResponses(400, 503),
   },
 });
 

@@ -24,23 +24,25 @@ const list = createRoute({
   method: "get",
   path: "/v1/threads",
   tags: ["Threads"],
+  operationId: "listThreads",
   summary: "Your threads, newest first",
   security: bearerSecurity,
   request: { query: PageQuery },
-  responses: { 200: { description: "A page of threads", content: json(ThreadPage) }, ...problemResponses(401, 422) },
+  responses: { 200: { description: "A page of threads", content: json(ThreadPage) } },
 });
 
 const create = createRoute({
   method: "post",
   path: "/v1/threads",
   tags: ["Threads"],
+  operationId: "createThread",
   summary: "Start a direct or group thread",
   security: bearerSecurity,
   request: { headers: IdempotencyKeyHeader, body: { required: true, content: json(CreateThreadBody) } },
   responses: {
     200: { description: "The direct thread between you already existed", content: json(Thread) },
     201: { description: "Thread created", content: json(Thread) },
-    ...problemResponses(400, 401, 409, 413, 415, 422),
+    ...problemResponses(422),
   },
 });
 
@@ -48,22 +50,24 @@ const get = createRoute({
   method: "get",
   path: "/v1/threads/{id}",
   tags: ["Threads"],
+  operationId: "getThread",
   summary: "One of your threads",
   security: bearerSecurity,
   request: { params: ThreadParams },
-  responses: { 200: { description: "The thread", content: json(Thread) }, ...problemResponses(401, 404) },
+  responses: { 200: { description: "The thread", content: json(Thread) }, ...problemResponses(404) },
 });
 
 const messages = createRoute({
   method: "get",
   path: "/v1/threads/{id}/messages",
   tags: ["Threads"],
+  operationId: "listMessages",
   summary: "A thread's messages, newest first",
   security: bearerSecurity,
   request: { params: ThreadParams, query: PageQuery },
   responses: {
     200: { description: "A page of messages", content: json(MessagePage) },
-    ...problemResponses(401, 404, 422),
+    ...problemResponses(404),
   },
 });
 
@@ -71,6 +75,7 @@ const post = createRoute({
   method: "post",
   path: "/v1/threads/{id}/messages",
   tags: ["Threads"],
+  operationId: "postMessage",
   summary: "Post a text message",
   security: bearerSecurity,
   request: {
@@ -80,7 +85,7 @@ const post = createRoute({
   },
   responses: {
     201: { description: "Message posted", content: json(Message) },
-    ...problemResponses(400, 401, 404, 409, 413, 415, 422),
+    ...problemResponses(404),
   },
 });
 

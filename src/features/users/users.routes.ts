@@ -1,7 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { AppError } from "../../errors";
 import { personId } from "../../http/fields";
-import { bearerSecurity, createRouter, problemResponses } from "../../http/router";
+import { bearerSecurity, createRouter } from "../../http/router";
 import { findUsers } from "./find-users";
 import { HANDLE_PATTERN, toUserDto, User } from "./users.schemas";
 
@@ -20,6 +20,7 @@ const lookup = createRoute({
   method: "get",
   path: "/v1/users",
   tags: ["Development"],
+  operationId: "findUsers",
   summary: "Find a demo person by handle (or id), to start a thread with them (absent when NODE_ENV=production)",
   security: bearerSecurity,
   request: { query: UsersQuery },
@@ -28,7 +29,6 @@ const lookup = createRoute({
       description: "The person, or nobody: only id, handle and display name",
       content: { "application/json": { schema: UserList } },
     },
-    ...problemResponses(401, 422),
   },
 });
 
