@@ -3,7 +3,16 @@ import { OPEN_CHALLENGES_MAX } from "../src/features/security/challenges";
 import { enrollTestCard } from "./cards-helpers";
 import { footprint } from "./footprint";
 import { createHarness, type Harness } from "./harness";
-import { type Created, directThread, type Person, send, sender, sendOk } from "./payment-helpers";
+import {
+  type Created,
+  confirmWithPin,
+  directThread,
+  type Person,
+  paymentOf,
+  send,
+  sender,
+  sendOk,
+} from "./payment-helpers";
 
 let h: Harness;
 let bob: Person;
@@ -102,5 +111,27 @@ describe("per-person limits under concurrency", () => {
       .execute();
     expect(cards).toHaveLength(2);
     expect(cards.filter((c) => c.is_default)).toHaveLength(1);
+  });
+
+  it("refuses a confirmation that cannot be funded without using its challenge up or changing anything", async () => {
+    const erin = await sender(h, "erin");
+    const threadId = await directThread(h, erin, bob);
+    const created = await sendOk(h, erin, threadId, bob, 4_000);
+    const cards = (await (await h.request("GET", "/v1/cards", { token: erin.token })).json()) as {
+      items: { id: string }[];
+    };
+    const card = cards.items[0];
+    expect((await h.request("DELETE", `/v1/cards/${card?.id}`, { token: erin.token })).status).toBe(204);
+
+    const before = await footprint(h.db);
+    const refused = await confirmWithPin(h, erin, created);
+    expect(refused.status).toBe(422);
+    expect(((await refused.json()) as { code: string }).code).toBe("NO_FUNDING_SOURCE");
+    expect(await footprint(h.db)).toEqual(before);
+    expect((await paymentOf(h, erin, created.payment.id)).status).toBe("requires_confirmation");
+
+    // With a card again, the same challenge confirms it: the refusal did not use it up.
+    expect((await enrollTestCard(h, erin, "mastercard_debit")).status).toBe(201);
+    expect((await confirmWithPin(h, erin, created)).status).toBe(200);
   });
 });

@@ -17,14 +17,31 @@ export type Confirmation = { challengeId: string; method: string; confirmedAt: D
  * caller's transaction (holding the object's lock) so the challenge is used up with the change
  * it authorises; the audit row is written in it too.
  */
-export async function verifyConfirmation(
+export async function verifyConfirmation(deps: Deps, input: ConfirmationAnswer, trx?: Trx): Promise<Confirmation> {
+  const checked = await checkConfirmation(deps, input);
+  return withTransaction(trx ?? deps.db, checked.useUp);
+}
+
+type ConfirmationAnswer = {
+  userId: string;
+  confirmable: Confirmable;
+  challengeId: string;
+  method: string;
+  response: unknown;
+};
+
+/**
+ * verifyConfirmation in two steps: the checks (a PIN's hashing and attempt counting included)
+ * run now, on connections of their own; `useUp` then consumes the challenge and writes the
+ * audit row inside the caller's transaction, so a change that is refused after the check
+ * leaves the challenge usable, and no pooled connection is held while a PIN hashes.
+ */
+export async function checkConfirmation(
   deps: Deps,
-  input: { userId: string; confirmable: Confirmable; challengeId: string; method: string; response: unknown },
-  trx?: Trx,
-): Promise<Confirmation> {
-  const db = trx ?? deps.db;
+  input: ConfirmationAnswer,
+): Promise<{ useUp: (trx: Trx) => Promise<Confirmation> }> {
   const method = pickMethod(deps.security.confirmationMethods, input.method, "method");
-  const challenge = await requireUsableChallenge(deps, db, {
+  const challenge = await requireUsableChallenge(deps, deps.db, {
     id: input.challengeId,
     userId: input.userId,
     purpose: "confirmation",
@@ -53,20 +70,22 @@ export async function verifyConfirmation(
     context: challenge.context[method.name] ?? {},
     response: input.response,
   });
-  return withTransaction(db, async (t) => {
-    await consumeChallenge(deps, t, challenge);
-    await verification.commit?.(t);
-    await recordSecurityEvent(t, deps.clock, {
-      userId: input.userId,
-      kind: "confirmation_succeeded",
-      detail: {
-        object_kind: confirmable.kind,
-        object_id: confirmable.id,
-        method: method.name,
-        challenge_id: challenge.id,
-        ...verification.detail,
-      },
-    });
-    return { challengeId: challenge.id, method: method.name, confirmedAt: deps.clock.now() };
-  });
+  return {
+    useUp: async (t) => {
+      await consumeChallenge(deps, t, challenge);
+      await verification.commit?.(t);
+      await recordSecurityEvent(t, deps.clock, {
+        userId: input.userId,
+        kind: "confirmation_succeeded",
+        detail: {
+          object_kind: confirmable.kind,
+          object_id: confirmable.id,
+          method: method.name,
+          challenge_id: challenge.id,
+          ...verification.detail,
+        },
+      });
+      return { challengeId: challenge.id, method: method.name, confirmedAt: deps.clock.now() };
+    },
+  };
 }

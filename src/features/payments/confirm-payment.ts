@@ -5,7 +5,7 @@ import type { Deps } from "../../http/app-env";
 import { lockPerson, type Trx, withTransaction } from "../../platform/db";
 import { callStripe } from "../../platform/stripe";
 import { findCustomerId, listActiveCards } from "../cards/cards.repository";
-import { verifyConfirmation } from "../confirmation/verify-confirmation";
+import { checkConfirmation } from "../confirmation/verify-confirmation";
 import { postTransfers } from "../ledger/post-transfers";
 import { confirmableOf } from "./confirmable";
 import { spendableWallet } from "./create-payment";
@@ -34,11 +34,11 @@ export async function confirmPayment(
     throw new AppError("PAYMENT_EXPIRED", { detail: "Unconfirmed payments expire; send it again" });
   }
 
-  // The method runs first, outside the money transaction: a PIN check counts its attempt on its
-  // own connection and hashes for tens of milliseconds, and neither may happen while this
-  // transaction holds a pooled connection (under load that starves the pool). The challenge is
-  // used up here; if the money step then refuses (a limit, no funding), ask for a new one.
-  await verifyConfirmation(deps, {
+  // The method is checked first, outside the money transaction: a PIN check counts its attempt
+  // on its own connection and hashes for tens of milliseconds, and neither may happen while
+  // this transaction holds a pooled connection (under load that starves the pool). The
+  // challenge is used up inside it, so a refusal there (a limit, no funding) leaves it usable.
+  const checked = await checkConfirmation(deps, {
     userId: input.userId,
     confirmable: confirmableOf(payment),
     challengeId: input.challengeId,
@@ -57,6 +57,7 @@ export async function confirmPayment(
       currency: locked.currency,
       excludePaymentId: locked.id,
     });
+    await checked.useUp(trx);
     return fund(deps, trx, locked, input.method);
   });
   if (outcome.next === "charge") return chargeCard(deps, outcome.payment.id);
