@@ -34,6 +34,8 @@ export type MessagesTable = {
   body: string;
   payment_id: ColumnType<string | null, string | null | undefined, never>;
   request_id: ColumnType<string | null, string | null | undefined, never>;
+  /** While set, only this person sees the message (a payment's, until it is confirmed). */
+  visible_only_to: ColumnType<string | null, string | null | undefined, string | null>;
   created_at: Timestamp;
 };
 

@@ -60,7 +60,11 @@ describe("requests", () => {
 
     const bobs = await pay(bob, request.id);
     expect(bobs.payment).toMatchObject({ request_id: request.id, recipient_id: alice.id });
-    expect((await view(carol, request.id)).shares.find((s) => s.payer_id === bob.id)?.status).toBe("paying");
+    // Until Bob confirms, his payment is his intention: the thread still sees his share pending.
+    expect((await view(carol, request.id)).shares.find((s) => s.payer_id === bob.id)).toMatchObject({
+      status: "pending",
+      payment_id: null,
+    });
     expect(await (await confirmWithPin(h, bob, bobs)).json()).toMatchObject({ status: "awaiting_recipient" });
     expect((await view(carol, request.id)).shares.find((s) => s.payer_id === bob.id)?.status).toBe("paid");
 

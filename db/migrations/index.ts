@@ -6,6 +6,7 @@ import * as security from "./2026-11-22T1200-security";
 import * as events from "./2026-11-22T1300-events";
 import * as payments from "./2026-11-22T1400-payments";
 import * as payoutReversals from "./2026-11-22T1500-payout-reversals";
+import * as privatePaymentMessages from "./2026-12-02T0900-private-payment-messages";
 
 /** Every migration, by name in the order they run; static imports so Workers can read the list too. */
 export const migrations: Record<string, Migration> = {
@@ -16,4 +17,5 @@ export const migrations: Record<string, Migration> = {
   "2026-11-22T1300-events": events,
   "2026-11-22T1400-payments": payments,
   "2026-11-22T1500-payout-reversals": payoutReversals,
+  "2026-12-02T0900-private-payment-messages": privatePaymentMessages,
 };

@@ -26,7 +26,7 @@ export const EventsHeaders = z.object({
 export const EventStream = z.string().openapi({
   description:
     "Server-Sent Events. Each event has `id:` (resume with it), `event:` the type (`message.created`, " +
-    "`payment.updated`, `request.updated`) and `data:` one line of JSON (the object's DTO). " +
+    "`payment.updated`, `request.updated`, `thread.created`) and `data:` one line of JSON (the object's DTO). " +
     "`: keep-alive` comment lines arrive while nothing happens. Ids are unique, and every stream " +
     "of yours (and every replay) sees the same events in the same order; order by arrival, not by id value.",
   example:

@@ -7,6 +7,7 @@ import { callStripe } from "../../platform/stripe";
 import { findCustomerId, listActiveCards } from "../cards/cards.repository";
 import { checkConfirmation } from "../confirmation/verify-confirmation";
 import { postTransfers } from "../ledger/post-transfers";
+import { revealPaymentMessage } from "../threads/post-message";
 import { confirmableOf } from "./confirmable";
 import { spendableWallet } from "./create-payment";
 import { afterCommit, routeToRecipient, startPayout } from "./deliver-payment";
@@ -58,6 +59,7 @@ export async function confirmPayment(
       excludePaymentId: locked.id,
     });
     await checked.useUp(trx);
+    await revealPaymentMessage(trx, locked.id, deps.clock.now());
     return fund(deps, trx, locked, input.method);
   });
   if (outcome.next === "charge") return chargeCard(deps, outcome.payment.id);

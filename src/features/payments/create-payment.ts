@@ -94,6 +94,8 @@ export async function createPayment(
       kind: "payment",
       body: `Payment of ${formatAmount(input.amountMinor, input.currency)}${input.memo ? `: ${input.memo}` : ""}`,
       payment_id: payment.id,
+      // Until it is confirmed, a payment is its sender's intention, not money: no one else sees it.
+      visible_only_to: input.senderId,
       created_at: now,
     });
     await publishMessageCreated(trx, message);

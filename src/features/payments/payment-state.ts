@@ -3,6 +3,7 @@ import type { Deps } from "../../http/app-env";
 import type { Trx } from "../../platform/db";
 import { publishEvent } from "../events/publish-event";
 import { syncShareWithPayment } from "../requests/request-state";
+import { isConfirmed } from "./confirmable";
 import { insertAudit, updatePayment } from "./payments.repository";
 import { toPaymentDto } from "./payments.schemas";
 
@@ -51,9 +52,10 @@ async function record(trx: Trx, from: PaymentStatus | null, payment: Payment, au
   await syncShareWithPayment(trx, payment, now);
 }
 
-/** Tells both people about the payment as each of them sees it. */
+/** Tells both people about the payment as each of them sees it (the recipient once it is confirmed). */
 async function announce(trx: Trx, payment: Payment, at: Date): Promise<void> {
-  for (const userId of [payment.sender_id, payment.recipient_id]) {
+  const viewers = isConfirmed(payment) ? [payment.sender_id, payment.recipient_id] : [payment.sender_id];
+  for (const userId of viewers) {
     await publishEvent(trx, { userIds: [userId], type: "payment.updated", data: toPaymentDto(payment, userId), at });
   }
 }

@@ -1,5 +1,5 @@
-import { type Insertable, sql } from "kysely";
-import type { Payment, PaymentStatus, PaymentsTable } from "../../../db/schema";
+import { type Expression, type ExpressionBuilder, type Insertable, type SqlBool, sql } from "kysely";
+import type { Database, Payment, PaymentStatus, PaymentsTable } from "../../../db/schema";
 import type { Db, Trx } from "../../platform/db";
 
 export async function insertPayment(trx: Trx, row: Insertable<PaymentsTable>): Promise<Payment> {
@@ -15,14 +15,19 @@ export function findPaymentByKey(db: Db | Trx, senderId: string, key: string): P
     .executeTakeFirst();
 }
 
-/** The payment, only for its sender or recipient. */
+/**
+ * Who may see a payment: its sender always, its recipient once the sender has confirmed it
+ * (isConfirmed in confirmable.ts, in SQL). Until then it is an intention, and one canceled or
+ * expired unconfirmed never becomes anything else.
+ */
+const visibleTo =
+  (userId: string) =>
+  (eb: ExpressionBuilder<Database, "payments">): Expression<SqlBool> =>
+    eb.or([eb("sender_id", "=", userId), eb.and([eb("recipient_id", "=", userId), eb("funding", "is not", null)])]);
+
+/** The payment, only for its sender, or its recipient once it is confirmed. */
 export function findPaymentForParty(db: Db | Trx, id: string, userId: string): Promise<Payment | undefined> {
-  return db
-    .selectFrom("payments")
-    .selectAll()
-    .where("id", "=", id)
-    .where((eb) => eb.or([eb("sender_id", "=", userId), eb("recipient_id", "=", userId)]))
-    .executeTakeFirst();
+  return db.selectFrom("payments").selectAll().where("id", "=", id).where(visibleTo(userId)).executeTakeFirst();
 }
 
 /** Locks the payment for a state change; every transition holds this lock. */
@@ -71,8 +76,9 @@ export type PaymentFilter = {
 export function listPayments(db: Db, f: PaymentFilter): Promise<Payment[]> {
   let query = db.selectFrom("payments").selectAll();
   if (f.direction === "sent") query = query.where("sender_id", "=", f.userId);
-  else if (f.direction === "received") query = query.where("recipient_id", "=", f.userId);
-  else query = query.where((eb) => eb.or([eb("sender_id", "=", f.userId), eb("recipient_id", "=", f.userId)]));
+  else if (f.direction === "received")
+    query = query.where("recipient_id", "=", f.userId).where("funding", "is not", null);
+  else query = query.where(visibleTo(f.userId));
   if (f.status) query = query.where("status", "=", f.status);
   if (f.threadId) query = query.where("thread_id", "=", f.threadId);
   if (f.beforeSeq !== undefined) query = query.where("seq", "<", f.beforeSeq);

@@ -3,7 +3,10 @@ import { AppError } from "../../errors";
 import type { Deps } from "../../http/app-env";
 import { withTransaction } from "../../platform/db";
 import type { IssuedConfirmationChallenge } from "../confirmation/issue-confirmation-challenge";
+import { issueConfirmationChallenge } from "../confirmation/issue-confirmation-challenge";
+import { confirmableOf } from "../payments/confirmable";
 import { createPayment } from "../payments/create-payment";
+import { getPayment } from "../payments/read-payments";
 import { requireMembership } from "../threads/require-membership";
 import { announceRequest, completeIfSettled } from "./request-state";
 import { findRequest, listShares, lockRequest, updateRequest, updateShare } from "./requests.repository";
@@ -42,6 +45,17 @@ export async function payRequest(
   if (share.status === "paid" || share.status === "declined") {
     throw new AppError("REQUEST_NOT_OPEN", { detail: `Your share is already ${share.status}` });
   }
+  const started = share.payment_id
+    ? await getPayment(deps, { userId: input.userId, paymentId: share.payment_id })
+    : undefined;
+  if (started?.status === "requires_confirmation") {
+    // Paying again resumes the payment this person started and has not confirmed yet.
+    const confirmation = await issueConfirmationChallenge(deps, {
+      userId: input.userId,
+      confirmable: confirmableOf(started),
+    });
+    return { payment: started, confirmation, created: false };
+  }
   return createPayment(
     deps,
     {
@@ -57,14 +71,11 @@ export async function payRequest(
     async (trx, payment) => {
       const locked = await lockRequest(trx, request.id);
       const current = (await listShares(trx, request.id)).find((s) => s.payer_id === input.userId);
-      if (locked?.status !== "open" || current?.status !== "pending") {
+      if (locked?.status !== "open" || current?.status !== "pending" || current.payment_id !== null) {
         throw new AppError("REQUEST_NOT_OPEN", { detail: "Your share is already being paid" });
       }
-      await updateShare(trx, request.id, input.userId, {
-        status: "paying",
-        payment_id: payment.id,
-        updated_at: deps.clock.now(),
-      });
+      // The share stays pending for everyone else until the payment is confirmed (syncShareWithPayment).
+      await updateShare(trx, request.id, input.userId, { payment_id: payment.id, updated_at: deps.clock.now() });
     },
   );
 }

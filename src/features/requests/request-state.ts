@@ -1,6 +1,7 @@
 import type { Payment, PaymentRequest } from "../../../db/schema";
 import type { Trx } from "../../platform/db";
 import { publishEvent } from "../events/publish-event";
+import { isConfirmed } from "../payments/confirmable";
 import { listMembers } from "../threads/threads.repository";
 import { listShares, lockRequest, updateRequest, updateShare } from "./requests.repository";
 import { toRequestDto } from "./requests.schemas";
@@ -31,8 +32,11 @@ export async function syncShareWithPayment(trx: Trx, payment: Payment, at: Date)
   if (share?.payment_id !== payment.id) return;
   if (FUNDED.has(payment.status) && share.status !== "paid") {
     await updateShare(trx, request.id, share.payer_id, { status: "paid", updated_at: at });
-  } else if (ABANDONED.has(payment.status) && share.status !== "pending") {
+  } else if (ABANDONED.has(payment.status) && (share.status !== "pending" || share.payment_id !== null)) {
     await updateShare(trx, request.id, share.payer_id, { status: "pending", payment_id: null, updated_at: at });
+  } else if (isConfirmed(payment) && share.status === "pending") {
+    // Only now does the thread learn the share is being paid: before, the payment was an intention.
+    await updateShare(trx, request.id, share.payer_id, { status: "paying", updated_at: at });
   } else {
     return;
   }

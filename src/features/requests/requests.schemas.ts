@@ -57,7 +57,8 @@ export function toRequestDto(r: RequestRow, shares: PaymentRequestShare[]): z.in
       payer_id: s.payer_id,
       amount_minor: Number(s.amount_minor),
       status: s.status,
-      payment_id: s.payment_id,
+      // A pending share's payment is its payer's unconfirmed intention, not the thread's business.
+      payment_id: s.status === "pending" ? null : s.payment_id,
     })),
     created_at: r.created_at.toISOString(),
   };

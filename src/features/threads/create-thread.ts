@@ -3,9 +3,10 @@ import { AppError } from "../../errors";
 import type { Deps } from "../../http/app-env";
 import { withTransaction } from "../../platform/db";
 import { newId } from "../../platform/ids";
+import { publishEvent } from "../events/publish-event";
 import { findUsersByIds } from "../users/users.repository";
 import { findThreadByDirectKey, insertThreadIfAbsent, listMembers } from "./threads.repository";
-import { MAX_GROUP_MEMBERS } from "./threads.schemas";
+import { MAX_GROUP_MEMBERS, toThreadDto } from "./threads.schemas";
 
 type Input = { creatorId: string; kind: "direct" | "group"; memberIds: string[]; title: string | undefined };
 
@@ -42,7 +43,17 @@ export async function createThread(
     );
     const thread = inserted ?? (directKey ? await findThreadByDirectKey(trx, directKey) : undefined);
     if (!thread) throw new Error("Direct thread conflict without an existing thread");
-    return { thread, members: await listMembers(trx, [thread.id]), created: inserted !== undefined };
+    const members = await listMembers(trx, [thread.id]);
+    // Every member's chat list shows a new thread at once, before anyone writes in it.
+    if (inserted) {
+      await publishEvent(trx, {
+        userIds: memberIds,
+        type: "thread.created",
+        data: toThreadDto(thread, members),
+        at: thread.created_at,
+      });
+    }
+    return { thread, members, created: inserted !== undefined };
   });
 }
 

@@ -10,5 +10,8 @@ export async function listMessages(
   input: { userId: string; threadId: string; beforeSeq: bigint | undefined; limit: number },
 ): Promise<{ items: Message[]; next_cursor: string | null }> {
   await requireMembership(deps.db, input.threadId, input.userId);
-  return page(await listMessageRows(deps.db, input.threadId, input.beforeSeq, input.limit + 1), input.limit);
+  return page(
+    await listMessageRows(deps.db, input.threadId, input.userId, input.beforeSeq, input.limit + 1),
+    input.limit,
+  );
 }

@@ -4,7 +4,7 @@ import { type Trx, withTransaction } from "../../platform/db";
 import { newId } from "../../platform/ids";
 import { publishEvent } from "../events/publish-event";
 import { requireMembership } from "./require-membership";
-import { insertMessage, listMemberIds } from "./threads.repository";
+import { insertMessage, listMemberIds, revealMessageOfPayment } from "./threads.repository";
 import { toMessageDto } from "./threads.schemas";
 
 /** Posts a text message to a thread the sender is a member of. */
@@ -24,12 +24,26 @@ export function postMessage(deps: Deps, input: { senderId: string; threadId: str
   });
 }
 
-/** Tells every member of the thread (the sender's other devices too) about a new message, in its transaction. */
+/**
+ * Tells every member of the thread (the sender's other devices too) about a new message, in its
+ * transaction; a message only one person may see yet goes to that person alone.
+ */
 export async function publishMessageCreated(trx: Trx, message: Message): Promise<void> {
   await publishEvent(trx, {
-    userIds: await listMemberIds(trx, message.thread_id),
+    userIds: message.visible_only_to ? [message.visible_only_to] : await listMemberIds(trx, message.thread_id),
     type: "message.created",
     data: toMessageDto(message),
     at: message.created_at,
   });
+}
+
+/**
+ * Shows a payment's message to the whole thread (it was its sender's alone while the payment
+ * waited for confirmation) and tells the members who had not seen it; nothing when it was shown.
+ */
+export async function revealPaymentMessage(trx: Trx, paymentId: string, at: Date): Promise<void> {
+  const message = await revealMessageOfPayment(trx, paymentId);
+  if (!message) return;
+  const others = (await listMemberIds(trx, message.thread_id)).filter((id) => id !== message.sender_id);
+  await publishEvent(trx, { userIds: others, type: "message.created", data: toMessageDto(message), at });
 }

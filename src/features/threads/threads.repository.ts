@@ -80,13 +80,30 @@ export function insertMessage(db: Db | Trx, message: Insertable<MessagesTable>):
   return db.insertInto("messages").values(message).returningAll().executeTakeFirstOrThrow();
 }
 
+/** Clears who alone may see the payment's message; the message, or undefined when it was already shown. */
+export function revealMessageOfPayment(trx: Trx, paymentId: string): Promise<Message | undefined> {
+  return trx
+    .updateTable("messages")
+    .set({ visible_only_to: null })
+    .where("payment_id", "=", paymentId)
+    .where("visible_only_to", "is not", null)
+    .returningAll()
+    .executeTakeFirst();
+}
+
+/** A thread's messages as one member sees them (not those still private to someone else). */
 export function listMessages(
   db: Db,
   threadId: string,
+  viewerId: string,
   beforeSeq: bigint | undefined,
   take: number,
 ): Promise<Message[]> {
-  let query = db.selectFrom("messages").selectAll().where("thread_id", "=", threadId);
+  let query = db
+    .selectFrom("messages")
+    .selectAll()
+    .where("thread_id", "=", threadId)
+    .where((eb) => eb.or([eb("visible_only_to", "is", null), eb("visible_only_to", "=", viewerId)]));
   if (beforeSeq !== undefined) query = query.where("seq", "<", beforeSeq);
   return query.orderBy("seq", "desc").limit(take).execute();
 }
