@@ -1,6 +1,6 @@
-import { ConfigError } from "../config";
 import { createDb } from "../platform/db";
 import { migrateToLatest } from "../platform/migrate";
+import { runMain } from "../platform/startup-error";
 import { openNodeRuntime } from "./node-runtime";
 
 /**
@@ -26,7 +26,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((err: unknown) => {
-  console.error(err instanceof ConfigError ? err.message : err);
-  process.exit(1);
-});
+runMain(main);

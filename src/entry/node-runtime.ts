@@ -6,6 +6,8 @@ import { loadOrCreateDevSecrets } from "../platform/dev-secrets";
 import { startEmbeddedPostgres } from "../platform/embedded-postgres";
 import { createLogger, type Logger } from "../platform/logger";
 import { migrateToLatest } from "../platform/migrate";
+import { StartupError } from "../platform/startup-error";
+import { isDatabaseUnavailable } from "../platform/transient";
 
 /**
  * databaseUrl: where db points, for connections outside the pool (the event notifier's LISTEN).
@@ -43,21 +45,25 @@ export async function openNodeRuntime(env: Record<string, string | undefined>): 
     });
     databaseUrl = embedded.url;
     stopEmbedded = embedded.stop;
-    logger.info({ port: config.database.embeddedPort }, "embedded postgres started");
+    logger.info({ port: config.database.embeddedPort, data_dir: embedded.dataDir }, "embedded postgres started");
   }
 
   const db = createDb(databaseUrl, config.database.poolMax, config.database.acquireTimeoutMs);
-  const migrated = await migrateToLatest(db);
-  logger.info({ applied: migrated.results?.map((r) => r.migrationName) ?? [] }, "migrations up to date");
-  return {
-    config,
-    variables,
-    logger,
-    db,
-    databaseUrl,
-    close: async () => {
-      await db.destroy();
-      await stopEmbedded();
-    },
+  const close = async () => {
+    await db.destroy();
+    await stopEmbedded();
   };
+  try {
+    const migrated = await migrateToLatest(db);
+    logger.info({ applied: migrated.results?.map((r) => r.migrationName) ?? [] }, "migrations up to date");
+  } catch (err) {
+    // Start-up completes or leaves nothing running.
+    await close();
+    if (!isDatabaseUnavailable(err)) throw err;
+    const which = config.database.url ? "DATABASE_URL" : "the embedded Postgres";
+    throw new StartupError(
+      `Cannot reach the database at ${which} (${(err as Error).message}): check that it runs and the URL is right.`,
+    );
+  }
+  return { config, variables, logger, db, databaseUrl, close };
 }

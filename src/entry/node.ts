@@ -1,14 +1,16 @@
 import type { Server } from "node:http";
 import { serve } from "@hono/node-server";
 import { buildApp } from "../app";
-import { ConfigError } from "../config";
 import { createEventStreams } from "../features/events/event-streams";
 import { createLedger } from "../features/ledger/ledger";
 import { createSecurityHooks } from "../features/security/security-hooks";
+import type { Deps } from "../http/app-env";
 import { answerClientErrorsAsProblems } from "../platform/client-errors";
 import { systemClock } from "../platform/clock";
 import { createPgEventNotifier } from "../platform/event-notifier-pg";
 import { createNodePinHasherFromConfig } from "../platform/node-pin-hasher";
+import { explainListenError, whenListening } from "../platform/ports";
+import { runMain } from "../platform/startup-error";
 import { createStripeClient } from "../platform/stripe";
 import { createEsbuildWebClient } from "../platform/web-client-esbuild";
 import { deliverTo, serveStripeEmulator } from "../stripe-emulator/serve";
@@ -25,41 +27,79 @@ const isLoopback = (host: string) => ["127.0.0.1", "localhost", "0.0.0.0", "::",
 async function main(): Promise<void> {
   const runtime = await openNodeRuntime(process.env);
   const { config, logger, db } = runtime;
-  const clock = systemClock;
-  const emulator = config.stripe.secretKey
-    ? undefined
-    : await serveStripeEmulator({
-        port: config.stripe.emulatorPort,
-        clock,
-        webhookSecret: config.stripeWebhookSecret ?? "",
-        deliver: deliverTo(`http://${loopbackHost(config.host)}:${config.port}/v1/stripe/webhook`),
-      });
-  if (emulator) logger.info({ port: emulator.port }, "Stripe emulator started (no STRIPE_SECRET_KEY: test mode)");
-  const stripe = createStripeClient(config, emulator);
-  const notifier = createPgEventNotifier({ url: runtime.databaseUrl, logger });
-  await notifier.start();
-  const deps = {
-    config,
-    db,
-    clock,
-    logger,
-    ledger: createLedger({ db, clock }, config.ledgerBatching),
-    pinHasher: createNodePinHasherFromConfig(config),
-    security: createSecurityHooks(),
-    stripe,
-    events: createEventStreams(notifier, config.events),
-    webClient: createEsbuildWebClient(),
+  // Undone in reverse if start-up fails part-way: it completes or leaves nothing running.
+  const undo: (() => Promise<unknown>)[] = [() => runtime.close()];
+  const started = async <T>(work: () => Promise<T>, stop: (value: T) => Promise<unknown>): Promise<T> => {
+    const value = await work();
+    undo.unshift(() => stop(value));
+    return value;
   };
-  // Compiled before listening, so a broken client stops start-up with esbuild's message.
-  await deps.webClient();
-  const app = buildApp(deps);
-  const server = serve({ fetch: app.fetch, hostname: config.host, port: config.port }, (info) => {
-    logger.info({ host: info.address, port: info.port }, "listening");
-    console.log(`Listening on http://${config.host}:${info.port} (API reference at /docs)`);
-    // Passkeys refuse IP addresses, so the client is announced at localhost (same listener on loopback).
-    if (isLoopback(config.host)) console.log(`Open the chat client at http://localhost:${info.port}/`);
-  });
-  answerClientErrorsAsProblems(server as Server);
+  try {
+    const clock = systemClock;
+    const emulator = config.stripe.secretKey
+      ? undefined
+      : await started(
+          () =>
+            serveStripeEmulator({
+              port: config.stripe.emulatorPort,
+              clock,
+              webhookSecret: config.stripeWebhookSecret ?? "",
+              deliver: deliverTo(`http://${loopbackHost(config.host)}:${config.port}/v1/stripe/webhook`),
+            }).catch((err: unknown) => {
+              throw explainListenError(err, "127.0.0.1", config.stripe.emulatorPort, "STRIPE_EMULATOR_PORT");
+            }),
+          (running) => running.close(),
+        );
+    if (emulator) logger.info({ port: emulator.port }, "Stripe emulator started (no STRIPE_SECRET_KEY: test mode)");
+    const stripe = createStripeClient(config, emulator);
+    const notifier = await started(
+      async () => {
+        const listener = createPgEventNotifier({ url: runtime.databaseUrl, logger });
+        await listener.start();
+        return listener;
+      },
+      (listener) => listener.stop(),
+    );
+    const deps = {
+      config,
+      db,
+      clock,
+      logger,
+      ledger: createLedger({ db, clock }, config.ledgerBatching),
+      pinHasher: createNodePinHasherFromConfig(config),
+      security: createSecurityHooks(),
+      stripe,
+      events: createEventStreams(notifier, config.events),
+      webClient: createEsbuildWebClient(),
+    };
+    // Compiled before listening, so a broken client stops start-up with esbuild's message.
+    await deps.webClient();
+    const app = buildApp(deps);
+    const server = serve({ fetch: app.fetch, hostname: config.host, port: config.port }, (info) => {
+      logger.info({ host: info.address, port: info.port }, "listening");
+      console.log(`Listening on http://${config.host}:${info.port} (API reference at /docs)`);
+      // Passkeys refuse IP addresses, so the client is announced at localhost (same listener on loopback).
+      if (isLoopback(config.host)) console.log(`Open the chat client at http://localhost:${info.port}/`);
+    }) as Server;
+    await whenListening(server, config.host, config.port, "PORT");
+    answerClientErrorsAsProblems(server);
+    serveUntilSignalled({ deps, server, notifier, emulator, runtime });
+  } catch (err) {
+    for (const step of undo) await step().catch(() => {});
+    throw err;
+  }
+}
+
+/** Runs the sweep and stops cleanly on SIGINT/SIGTERM: in-flight requests finish, then the pool and Postgres close. */
+function serveUntilSignalled(running: {
+  deps: Deps;
+  server: Server;
+  notifier: { stop(): Promise<void> };
+  emulator: { close(): Promise<void> } | undefined;
+  runtime: { close(): Promise<void> };
+}): void {
+  const { deps, server, notifier, emulator, runtime } = running;
+  const { config, logger } = deps;
   const sweeper = setInterval(() => {
     runSweep(deps).catch((err: unknown) => logger.error({ err }, "sweep failed"));
   }, SWEEP_INTERVAL_MS);
@@ -96,7 +136,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((err: unknown) => {
-  console.error(err instanceof ConfigError ? err.message : err);
-  process.exit(1);
-});
+runMain(main);

@@ -1,6 +1,7 @@
 import path from "node:path";
-import { CONFIG_VARIABLE_NAMES, ConfigError, DEFAULT_DATA_DIR } from "../config";
+import { CONFIG_VARIABLE_NAMES, DEFAULT_DATA_DIR } from "../config";
 import { systemClock } from "../platform/clock";
+import { runMain } from "../platform/startup-error";
 import { startWranglerDev } from "../platform/wrangler-dev";
 import { deliverTo, serveStripeEmulator } from "../stripe-emulator/serve";
 import { openNodeRuntime } from "./node-runtime";
@@ -60,7 +61,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((err: unknown) => {
-  console.error(err instanceof ConfigError ? err.message : err);
-  process.exit(1);
-});
+runMain(main);

