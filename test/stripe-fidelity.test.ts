@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import Stripe from "stripe";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { EMULATOR_SECRET_KEY } from "../src/stripe-emulator/emulator";
+import { EMULATOR_SECRET_KEY } from "../src/stripe-emulator/catalog";
 import { type RunningEmulator, serveStripeEmulator } from "../src/stripe-emulator/serve";
 import { createTestClock } from "./test-clock";
 

@@ -1,7 +1,7 @@
 import Stripe from "stripe";
 import type { Config } from "../config";
 import { AppError } from "../errors";
-import { EMULATOR_PUBLISHABLE_KEY, EMULATOR_SECRET_KEY } from "../stripe-emulator/emulator";
+import { EMULATOR_PUBLISHABLE_KEY, EMULATOR_SECRET_KEY } from "../stripe-emulator/catalog";
 
 /** Stripe's tolerance for webhook timestamps, in seconds. */
 export const WEBHOOK_TOLERANCE_SECONDS = 300;

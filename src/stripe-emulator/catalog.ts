@@ -73,3 +73,7 @@ export function testCardFor(token: string): { name: string; card: TestCard } | u
 
 /** Test cards expire at the end of this year (Stripe accepts any future date). */
 export const TEST_CARD_EXP = { month: 12, year: 2034 };
+
+/** The emulator's API keys (it accepts any test-mode key; these are the ones it hands out). */
+export const EMULATOR_SECRET_KEY = "sk_test_emulator";
+export const EMULATOR_PUBLISHABLE_KEY = "pk_test_emulator";

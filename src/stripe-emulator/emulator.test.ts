@@ -1,7 +1,7 @@
 import Stripe from "stripe";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestClock } from "../../test/test-clock";
-import { EMULATOR_SECRET_KEY } from "./emulator";
+import { EMULATOR_SECRET_KEY } from "./catalog";
 import { parseForm } from "./form";
 import { type RunningEmulator, serveStripeEmulator } from "./serve";
 
