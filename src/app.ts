@@ -1,5 +1,6 @@
 import type { MiddlewareHandler } from "hono";
 import { requestId } from "hono/request-id";
+import type { BuildDeps, Deps } from "./deps";
 import type { ErrorCode } from "./errors";
 import { cardsRoutes } from "./features/cards/cards.routes";
 import { EMULATOR_PROXY_PATH, stripeEmulatorProxyRoutes } from "./features/cards/stripe-emulator-proxy.routes";
@@ -14,7 +15,7 @@ import { stripeWebhooksRoutes } from "./features/stripe-webhooks/stripe-webhooks
 import { threadsRoutes } from "./features/threads/threads.routes";
 import { devSessionsRoutes } from "./features/users/dev-sessions.routes";
 import { usersRoutes } from "./features/users/users.routes";
-import type { AppEnv, BuildDeps, Deps, RequestBindings } from "./http/app-env";
+import type { AppEnv, RequestBindings } from "./http/app-env";
 import { createTokenVerifier, requireAuth } from "./http/auth";
 import { type MiddlewareProblems, registerDocs } from "./http/docs";
 import { idempotency } from "./http/idempotency";

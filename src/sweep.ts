@@ -1,8 +1,8 @@
+import type { Deps } from "./deps";
 import { purgeOldEvents } from "./features/events/purge-old-events";
 import { expirePendingTransfers } from "./features/ledger/expire-pending-transfers";
 import { sweepPayments } from "./features/payments/sweep-payments";
 import { purgeStaleChallenges } from "./features/security/challenges";
-import type { Deps } from "./http/app-env";
 import { purgeExpiredKeys } from "./http/idempotency.repository";
 
 const PURGE_BATCH_SIZE = 1_000;

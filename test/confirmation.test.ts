@@ -1,16 +1,14 @@
 import type { PublicKeyCredentialRequestOptionsJSON } from "@simplewebauthn/server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createSecurityHooks } from "../src/compose";
+import type { ChallengeMethod, Confirmable, Deps } from "../src/deps";
 import { AppError } from "../src/errors";
-import type { Confirmable, ConfirmationMethod } from "../src/features/confirmation/confirmation.types";
 import {
   type IssuedConfirmationChallenge,
   issueConfirmationChallenge,
 } from "../src/features/confirmation/issue-confirmation-challenge";
-import { resolveConfirmable } from "../src/features/confirmation/resolve-confirmable";
 import { verifyConfirmation } from "../src/features/confirmation/verify-confirmation";
 import { CHALLENGE_TTL_MS, challengeMatches } from "../src/features/security/challenges";
-import { createSecurityHooks } from "../src/features/security/security-hooks";
-import type { Deps } from "../src/http/app-env";
 import { withTransaction } from "../src/platform/db";
 import { createHarness, type Harness } from "./harness";
 import { newAuthenticator, type Person, registerPasskey, setPin } from "./security-helpers";
@@ -309,7 +307,7 @@ describe("confirmation hooks", () => {
 
   it("takes a third method as one more module registered at start-up", async () => {
     // A toy method: the client proves it saw the challenge by echoing it.
-    const echo: ConfirmationMethod = {
+    const echo: ChallengeMethod = {
       name: "echo",
       isAvailable: async () => true,
       begin: async (_deps, input) => ({ prompt: { echo: input.challenge.value } }),
@@ -331,25 +329,5 @@ describe("confirmation hooks", () => {
     );
     expect(await confirm(object, issued.challengeId, "echo", { echo: echoed }, { deps })).toBe("ok");
     expect(() => createSecurityHooks({ confirmationMethods: [echo, echo] })).toThrow(/Two confirmation methods/);
-  });
-
-  it("resolves a confirmable through its kind's resolver, and 404s for anything else", async () => {
-    const stored = payment({ kind: "test_invoice" });
-    const deps = {
-      ...h.deps,
-      security: createSecurityHooks({
-        confirmables: new Map([
-          ["test_invoice", async (_deps: Deps, input: { id: string }) => (input.id === stored.id ? stored : undefined)],
-        ]),
-      }),
-    };
-    expect(await resolveConfirmable(deps, { kind: "test_invoice", id: stored.id, userId: alice.id })).toBe(stored);
-    for (const attempt of [
-      { kind: "test_invoice", id: "tpy_missing", userId: alice.id },
-      { kind: "test_invoice", id: stored.id, userId: bob.id },
-      { kind: "payment", id: stored.id, userId: alice.id },
-    ]) {
-      expect((await refusal(resolveConfirmable(deps, attempt))).code).toBe("CONFIRMABLE_NOT_FOUND");
-    }
   });
 });

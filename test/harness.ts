@@ -2,11 +2,10 @@ import { randomBytes } from "node:crypto";
 import pg from "pg";
 import { inject } from "vitest";
 import { buildApp } from "../src/app";
+import { createDeps } from "../src/compose";
 import { type Config, parseConfig } from "../src/config";
-import { createEventStreams } from "../src/features/events/event-streams";
-import { createLedger } from "../src/features/ledger/ledger";
-import { createSecurityHooks } from "../src/features/security/security-hooks";
-import type { Deps } from "../src/http/app-env";
+import type { Deps } from "../src/deps";
+import { createLedger, type Ledger } from "../src/features/ledger/ledger";
 import { createDb, type Db } from "../src/platform/db";
 import { createPgEventNotifier, type PgEventNotifier } from "../src/platform/event-notifier-pg";
 import { createLogger } from "../src/platform/logger";
@@ -52,6 +51,8 @@ export type Harness = {
   /** The Stripe emulator this app talks to, with its control knobs. */
   emulator: RunningEmulator;
   deps: Deps;
+  /** The ledger on this app's database, for tests that fund wallets directly. */
+  ledger: Ledger;
   /** The LISTEN connection waking this app's event streams. */
   notifier: PgEventNotifier;
   db: Db;
@@ -95,19 +96,17 @@ export async function createHarness(env: Record<string, string> = {}, options: H
       (async (payload, headers) =>
         (await app.request("/v1/stripe/webhook", { method: "POST", headers, body: payload })).status),
   });
-  const deps: Deps = {
+  const deps = createDeps({
     config,
     db,
     clock,
     logger: createLogger("silent"),
-    ledger: createLedger({ db, clock }, config.ledgerBatching),
     pinHasher: createNodePinHasherFromConfig(config),
-    security: createSecurityHooks(),
     stripe: createStripeClient(config, emulator),
-    events: createEventStreams(notifier, config.events),
+    notifier,
     // Compiled only when a test asks for the page (the browser tests).
     webClient: createEsbuildWebClient(),
-  };
+  });
   const app = buildApp(deps);
   const request = requestThrough(async (path, init) => app.request(path, init));
 
@@ -115,6 +114,7 @@ export async function createHarness(env: Record<string, string> = {}, options: H
     app,
     emulator,
     deps,
+    ledger: createLedger({ db, clock }, config.ledgerBatching),
     notifier,
     db,
     clock,

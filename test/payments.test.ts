@@ -296,7 +296,7 @@ describe("sending in a thread", () => {
       { ownerId: PLATFORM_OWNER, purpose: "card_funding", currency: "USD" },
       h.clock.now(),
     );
-    await h.deps.ledger.createTransfers([
+    await h.ledger.createTransfers([
       {
         id: newId("ltx"),
         type: "posted",

@@ -1,10 +1,8 @@
 import type { Server } from "node:http";
 import { serve } from "@hono/node-server";
 import { buildApp } from "../app";
-import { createEventStreams } from "../features/events/event-streams";
-import { createLedger } from "../features/ledger/ledger";
-import { createSecurityHooks } from "../features/security/security-hooks";
-import type { Deps } from "../http/app-env";
+import { createDeps } from "../compose";
+import type { Deps } from "../deps";
 import { answerClientErrorsAsProblems } from "../platform/client-errors";
 import { systemClock } from "../platform/clock";
 import { createPgEventNotifier } from "../platform/event-notifier-pg";
@@ -60,20 +58,19 @@ async function main(): Promise<void> {
       },
       (listener) => listener.stop(),
     );
-    const deps = {
+    const webClient = createEsbuildWebClient();
+    // Compiled before listening, so a broken client stops start-up with esbuild's message.
+    await webClient();
+    const deps = createDeps({
       config,
       db,
       clock,
       logger,
-      ledger: createLedger({ db, clock }, config.ledgerBatching),
       pinHasher: createNodePinHasherFromConfig(config),
-      security: createSecurityHooks(),
       stripe,
-      events: createEventStreams(notifier, config.events),
-      webClient: createEsbuildWebClient(),
-    };
-    // Compiled before listening, so a broken client stops start-up with esbuild's message.
-    await deps.webClient();
+      notifier,
+      webClient,
+    });
     const app = buildApp(deps);
     const server = serve({ fetch: app.fetch, hostname: config.host, port: config.port }, (info) => {
       logger.info({ host: info.address, port: info.port }, "listening");

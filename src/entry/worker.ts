@@ -3,11 +3,10 @@ import blake2b from "argon2-wasm-edge/wasm/blake2b.wasm";
 import { Hono } from "hono";
 import { requestId } from "hono/request-id";
 import { buildApp } from "../app";
+import { createDeps, createSecurityHooks } from "../compose";
 import { type Config, ConfigError, type ConfigIssue, parseConfig } from "../config";
-import { createEventStreams } from "../features/events/event-streams";
-import { createLedger } from "../features/ledger/ledger";
-import { createSecurityHooks } from "../features/security/security-hooks";
-import type { AppEnv, Deps, RequestBindings } from "../http/app-env";
+import type { Deps } from "../deps";
+import type { AppEnv, RequestBindings } from "../http/app-env";
 import { problem } from "../http/problem";
 import { systemClock } from "../platform/clock";
 import { createDb, WORKER_APPLICATION_NAME } from "../platform/db";
@@ -36,7 +35,7 @@ type ExecutionContext = { waitUntil(promise: Promise<unknown>): void };
  */
 type Isolate = {
   app: ReturnType<typeof buildApp>;
-  shared: Omit<Deps, "db" | "ledger" | "pinHasher" | "events">;
+  shared: Omit<Deps, "db" | "pinHasher" | "events">;
   databaseUrl: string;
   /** One hash at a time per request: WebAssembly runs on the request's own thread. */
   pinHashing: PinHasherOptions;
@@ -100,21 +99,19 @@ function openIsolate(env: Env): Isolate | ConfigError {
 
 /** Deps for one request or one cron run; `close` ends its connections. */
 function openDeps(isolate: Isolate): { deps: Deps; close: () => Promise<void> } {
-  const { config, clock } = isolate.shared;
+  const { config } = isolate.shared;
   const db = createDb(
     isolate.databaseUrl,
     Math.min(config.database.poolMax, POOL_MAX),
     config.database.acquireTimeoutMs,
     WORKER_APPLICATION_NAME,
   );
-  const deps: Deps = {
+  const deps = createDeps({
     ...isolate.shared,
     db,
-    // No ledger batching here: a batch would have to outlive the request whose connection it uses.
-    ledger: createLedger({ db, clock }, undefined),
     pinHasher: createPinHasher(isolate.pinHashing, isolate.argon2id),
-    events: createEventStreams(createPollingEventNotifier(config.events.pollMs), config.events),
-  };
+    notifier: createPollingEventNotifier(config.events.pollMs),
+  });
   return { deps, close: () => db.destroy() };
 }
 

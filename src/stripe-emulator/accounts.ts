@@ -1,10 +1,9 @@
 import { Hono } from "hono";
 import { TEST_CARD_EXP, testCardFor } from "./catalog";
 import { metadataOf, obj, str } from "./form";
-import type { EmulatorEnv } from "./middleware";
 import * as o from "./objects";
 import { fail, listOf, missing } from "./responses";
-import type { EmulatorStore, Stored } from "./store";
+import type { EmulatorEnv, EmulatorStore, Stored } from "./store";
 
 /** The account as Stripe shows it, built afresh from its state and stored, so lookups by id see the latest. */
 const accountView = (store: EmulatorStore, id: string) =>

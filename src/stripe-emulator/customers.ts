@@ -1,9 +1,8 @@
 import { Hono } from "hono";
 import { metadataOf, str } from "./form";
-import type { EmulatorEnv } from "./middleware";
 import * as o from "./objects";
 import { retrieve } from "./responses";
-import type { EmulatorStore } from "./store";
+import type { EmulatorEnv, EmulatorStore } from "./store";
 
 /** Customers: created with an email and name, and read back. */
 export function customerRoutes(store: EmulatorStore) {

@@ -1,9 +1,8 @@
 import { Hono } from "hono";
 import type { TestCard } from "./catalog";
-import type { EmulatorEnv } from "./middleware";
 import * as o from "./objects";
 import { retrieve } from "./responses";
-import type { EmulatorStore, Stored } from "./store";
+import type { EmulatorEnv, EmulatorStore, Stored } from "./store";
 
 /** Opens a dispute on a charge just made with the dispute test card, as Stripe's test mode does. */
 export const openDispute = (store: EmulatorStore, charge: Stored, card: TestCard) => {

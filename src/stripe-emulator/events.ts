@@ -1,7 +1,6 @@
 import { Hono } from "hono";
-import type { EmulatorEnv } from "./middleware";
 import { listOf, retrieve } from "./responses";
-import type { EmulatorStore } from "./store";
+import type { EmulatorEnv, EmulatorStore } from "./store";
 
 /** Events: every one the emulator has sent, read by id or listed newest first. */
 export function eventRoutes(store: EmulatorStore) {

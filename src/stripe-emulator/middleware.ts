@@ -1,16 +1,12 @@
 import type { Context, MiddlewareHandler } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { canonicalJson } from "../platform/canonical-json";
-import { type Form, parseForm } from "./form";
+import { parseForm } from "./form";
 import * as o from "./objects";
 import { fail } from "./responses";
-import type { EmulatorStore, Fault } from "./store";
+import type { EmulatorEnv, EmulatorStore, Fault } from "./store";
 
 /** What the middleware leaves on every `/v1` request's context for the routes. */
-export type EmulatorEnv = {
-  Variables: { form: Form; account: string | undefined; idempotencyKey: string | undefined };
-};
-
 /**
  * What every `/v1` request goes through before and after its route: the API key, an
  * injected fault, the form (query or body), Stripe-Account, Idempotency-Key replay and

@@ -4,10 +4,9 @@ import { amountOf } from "./amounts";
 import { DECLINES, type TestCard } from "./catalog";
 import { openDispute } from "./disputes";
 import { bool, metadataOf, str } from "./form";
-import type { EmulatorEnv } from "./middleware";
 import * as o from "./objects";
 import { fail, invalid, missing, retrieve } from "./responses";
-import type { EmulatorStore, Stored } from "./store";
+import type { EmulatorEnv, EmulatorStore, Stored } from "./store";
 
 /** Payment intents (created, confirmed, canceled, read) and the charges their confirmations make. */
 export function paymentIntentRoutes(store: EmulatorStore) {

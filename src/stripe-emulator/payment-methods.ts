@@ -2,10 +2,9 @@ import type { Context } from "hono";
 import { Hono } from "hono";
 import { TEST_CARD_EXP, testCardFor } from "./catalog";
 import { str } from "./form";
-import type { EmulatorEnv } from "./middleware";
 import * as o from "./objects";
 import { invalid, listOf, missing, retrieve } from "./responses";
-import type { EmulatorStore } from "./store";
+import type { EmulatorEnv, EmulatorStore } from "./store";
 
 /** A payment method for a test card token (`pm_card_<name>`), or undefined for an unknown one. */
 export const newPaymentMethod = (store: EmulatorStore, token: string, customer: string | null) => {

@@ -1,10 +1,9 @@
 import { Hono } from "hono";
 import { amountOf } from "./amounts";
 import { metadataOf, str } from "./form";
-import type { EmulatorEnv } from "./middleware";
 import * as o from "./objects";
 import { invalid, listOf, missing, retrieve } from "./responses";
-import type { EmulatorStore, Stored } from "./store";
+import type { EmulatorEnv, EmulatorStore, Stored } from "./store";
 
 /** Takes a payout out of transit: paid, or failed when tests ask for failures. */
 const settlePayout = (store: EmulatorStore, payout: Stored, accountId: string) => {

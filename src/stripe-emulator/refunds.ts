@@ -1,10 +1,9 @@
 import { Hono } from "hono";
 import { amountOf, leftOf, recordPart } from "./amounts";
 import { metadataOf, str } from "./form";
-import type { EmulatorEnv } from "./middleware";
 import * as o from "./objects";
 import { invalid, retrieve } from "./responses";
-import type { EmulatorStore } from "./store";
+import type { EmulatorEnv, EmulatorStore } from "./store";
 
 /** Refunds of a succeeded charge, whole or in parts, and read back. */
 export function refundRoutes(store: EmulatorStore) {

@@ -1,9 +1,8 @@
 import type { Context } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { int, str } from "./form";
-import type { EmulatorEnv } from "./middleware";
 import * as o from "./objects";
-import type { EmulatorStore, Stored } from "./store";
+import type { EmulatorEnv, EmulatorStore, Stored } from "./store";
 
 const PAGE_LIMIT_MAX = 100;
 

@@ -2,11 +2,10 @@ import type { Context } from "hono";
 import { Hono } from "hono";
 import { DECLINES, type TestCard } from "./catalog";
 import { bool, metadataOf, str } from "./form";
-import type { EmulatorEnv } from "./middleware";
 import * as o from "./objects";
 import { newPaymentMethod } from "./payment-methods";
 import { fail, invalid, missing, retrieve } from "./responses";
-import type { EmulatorStore, Stored } from "./store";
+import type { EmulatorEnv, EmulatorStore, Stored } from "./store";
 
 /** Setup intents: created (and confirmed at once if asked), read, and confirmed with a test card. */
 export function setupIntentRoutes(store: EmulatorStore) {

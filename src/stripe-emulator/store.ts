@@ -1,7 +1,13 @@
 import type { Clock } from "../platform/clock";
 import type { TestCard } from "./catalog";
+import type { Form } from "./form";
 import * as o from "./objects";
 import { createWebhookSender, type Deliver } from "./webhooks";
+
+/** What the /v1 middleware hands each route: the parsed form, Stripe-Account, and the Idempotency-Key. */
+export type EmulatorEnv = {
+  Variables: { form: Form; account: string | undefined; idempotencyKey: string | undefined };
+};
 
 export type Stored = o.StripeObject;
 /** An event as sent, with the connected account it concerns (Connect events only). */

@@ -1,10 +1,9 @@
 import { Hono } from "hono";
 import { amountOf, leftOf, recordPart } from "./amounts";
 import { metadataOf, str } from "./form";
-import type { EmulatorEnv } from "./middleware";
 import * as o from "./objects";
 import { invalid, missing, retrieve } from "./responses";
-import type { EmulatorStore } from "./store";
+import type { EmulatorEnv, EmulatorStore } from "./store";
 
 /** Transfers to connected accounts, their reversals (whole or in parts), and reading them back. */
 export function transferRoutes(store: EmulatorStore) {

@@ -1,7 +1,8 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
+import type { Deps } from "../deps";
 import { EMULATOR_PROXY_PATH } from "../features/cards/stripe-emulator-proxy.routes";
-import type { AppEnv, Deps } from "../http/app-env";
+import type { AppEnv } from "../http/app-env";
 import { createRouter } from "../http/router";
 import { PAGE_CONFIG_ELEMENT_ID, type PageConfig } from "./page-config";
 import { PAGE_CONFIG_MARKER, type WebClientBundle, type WebClientLoader } from "./web-client";

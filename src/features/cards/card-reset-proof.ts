@@ -1,8 +1,8 @@
 import { z } from "@hono/zod-openapi";
 import type Stripe from "stripe";
+import type { ChallengeMethod } from "../../deps";
 import { AppError } from "../../errors";
 import { callStripe } from "../../platform/stripe";
-import type { ResetProof } from "../pin/reset-proofs";
 import { parseMethodResponse } from "../security/challenge-method";
 import { listActiveCards } from "./cards.repository";
 import { ensureCustomer } from "./setup-card";
@@ -14,7 +14,7 @@ const CardProofResponse = z.strictObject({});
  * SetupIntent with the card (Stripe.js collects it, as at enrollment), and its fingerprint must
  * match a card already on the account. The proof's card is detached again afterwards.
  */
-export const cardResetProof: ResetProof = {
+export const cardResetProof: ChallengeMethod = {
   name: "card",
   isAvailable: async (deps, userId) => (await listActiveCards(deps.db, userId)).length > 0,
   async begin(deps, input) {

@@ -1,7 +1,7 @@
 import type Stripe from "stripe";
 import type { Card } from "../../../db/schema";
+import type { Deps } from "../../deps";
 import { AppError } from "../../errors";
-import type { Deps } from "../../http/app-env";
 import { lockPerson, withTransaction } from "../../platform/db";
 import { newId } from "../../platform/ids";
 import { callStripe, isStripeError } from "../../platform/stripe";

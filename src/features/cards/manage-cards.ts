@@ -1,6 +1,6 @@
 import type { Card, PayoutDestination } from "../../../db/schema";
+import type { Deps } from "../../deps";
 import { AppError } from "../../errors";
-import type { Deps } from "../../http/app-env";
 import { withTransaction } from "../../platform/db";
 import { callStripe, isStripeError } from "../../platform/stripe";
 import { recordSecurityEvent } from "../security/record-security-event";

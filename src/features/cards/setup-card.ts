@@ -1,4 +1,4 @@
-import type { Deps } from "../../http/app-env";
+import type { Deps } from "../../deps";
 import { callStripe } from "../../platform/stripe";
 import { TEST_CARDS } from "../../stripe-emulator/catalog";
 import { findCustomerId, insertCustomer } from "./cards.repository";

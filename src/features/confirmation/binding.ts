@@ -1,5 +1,5 @@
+import type { Confirmable } from "../../deps";
 import { canonicalJson } from "../../platform/canonical-json";
-import type { Confirmable } from "./confirmation.types";
 
 /** SHA-256 over every field a confirmation vouches for; a challenge keeps it, and any change breaks the match. */
 export async function bindingHash(confirmable: Confirmable): Promise<string> {

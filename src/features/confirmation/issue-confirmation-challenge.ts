@@ -1,9 +1,7 @@
+import type { Confirmable, Deps, JsonObject } from "../../deps";
 import { AppError } from "../../errors";
-import type { Deps } from "../../http/app-env";
-import type { JsonObject } from "../security/challenge-method";
 import { newChallenge, storeChallenge } from "../security/challenges";
 import { bindingHash } from "./binding";
-import type { Confirmable } from "./confirmation.types";
 
 export type IssuedConfirmationChallenge = {
   challengeId: string;

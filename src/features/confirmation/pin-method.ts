@@ -1,14 +1,14 @@
 import { z } from "@hono/zod-openapi";
+import type { ChallengeMethod } from "../../deps";
 import { hasUsablePin } from "../pin/get-pin-status";
 import { PIN_LENGTH, PIN_PATTERN } from "../pin/pin-rules";
 import { verifyPin } from "../pin/verify-pin";
 import { parseMethodResponse } from "../security/challenge-method";
-import type { ConfirmationMethod } from "./confirmation.types";
 
 const PinResponse = z.strictObject({ pin: z.string().regex(PIN_PATTERN, `must be exactly ${PIN_LENGTH} digits`) });
 
 /** Confirming with the payment PIN, under the PIN's lockout rules; the client shows a PIN pad. */
-export const pinConfirmationMethod: ConfirmationMethod = {
+export const pinConfirmationMethod: ChallengeMethod = {
   name: "pin",
   isAvailable: (deps, userId) => hasUsablePin(deps, userId),
   begin: async () => ({}),

@@ -1,11 +1,10 @@
+import type { Confirmable, Deps } from "../../deps";
 import { AppError } from "../../errors";
-import type { Deps } from "../../http/app-env";
 import { type Trx, withTransaction } from "../../platform/db";
 import { pickMethod } from "../security/challenge-method";
 import { consumeChallenge, requireUsableChallenge } from "../security/challenges";
 import { recordSecurityEvent } from "../security/record-security-event";
 import { bindingHash } from "./binding";
-import type { Confirmable } from "./confirmation.types";
 
 export type Confirmation = { challengeId: string; method: string; confirmedAt: Date };
 

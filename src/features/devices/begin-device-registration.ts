@@ -1,6 +1,6 @@
 import { generateRegistrationOptions, type PublicKeyCredentialCreationOptionsJSON } from "@simplewebauthn/server";
+import type { Deps } from "../../deps";
 import { AppError } from "../../errors";
-import type { Deps } from "../../http/app-env";
 import { CHALLENGE_TTL_MS, newChallenge, storeChallenge } from "../security/challenges";
 import { findUsersByIds } from "../users/users.repository";
 import { listDevicesForUser } from "./devices.repository";

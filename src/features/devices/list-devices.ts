@@ -1,5 +1,5 @@
 import type { WebauthnCredential } from "../../../db/schema";
-import type { Deps } from "../../http/app-env";
+import type { Deps } from "../../deps";
 import { listDevicesForUser } from "./devices.repository";
 
 /** The person's passkeys, oldest first (at most DEVICES_PER_USER_MAX, so no pagination). */

@@ -1,7 +1,7 @@
 import { type RegistrationResponseJSON, verifyRegistrationResponse } from "@simplewebauthn/server";
 import type { WebauthnCredential } from "../../../db/schema";
+import type { Deps } from "../../deps";
 import { AppError } from "../../errors";
-import type { Deps } from "../../http/app-env";
 import { withTransaction } from "../../platform/db";
 import { newId } from "../../platform/ids";
 import { challengeMatches, consumeChallenge, requireUsableChallenge } from "../security/challenges";

@@ -4,9 +4,9 @@ import {
   type PublicKeyCredentialRequestOptionsJSON,
   verifyAuthenticationResponse,
 } from "@simplewebauthn/server";
-import type { Deps } from "../../http/app-env";
+import type { Deps, FreshChallenge } from "../../deps";
 import type { Trx } from "../../platform/db";
-import { CHALLENGE_TTL_MS, challengeMatches, type FreshChallenge } from "../security/challenges";
+import { CHALLENGE_TTL_MS, challengeMatches } from "../security/challenges";
 import { findDeviceByCredentialId, listDevicesForUser, recordDeviceUse } from "./devices.repository";
 import { webauthnFailure } from "./webauthn";
 

@@ -1,3 +1,4 @@
+import type { EventStreams } from "../../deps";
 import { AppError } from "../../errors";
 import type { EventNotifier } from "../../platform/event-notifier";
 
@@ -10,22 +11,6 @@ export const STREAM_READS_IN_FLIGHT_MAX = 4;
 const OVER_LIMIT_RETRY_AFTER_SECONDS = 10;
 
 export type EventStreamLimits = { maxStreamsPerUser: number; maxStreams: number };
-
-/** The open streams of this process: admission against the limits, shared reads, and shutdown. */
-export type EventStreams = {
-  readonly notifier: EventNotifier;
-  /**
-   * Claims a stream slot for this person, or throws TOO_MANY_STREAMS (NOT_READY once shutting
-   * down). `close` is called when the process ends the stream; the returned function frees the slot.
-   */
-  admit(userId: string, close: () => void): () => void;
-  /** Runs one stream read, at most STREAM_READS_IN_FLIGHT_MAX at once in this process. */
-  read<T>(fn: () => Promise<T>): Promise<T>;
-  /** Ends every open stream and admits no more (server shutdown). */
-  closeAll(): void;
-  /** Open streams, of one person or of everyone. */
-  count(userId?: string): number;
-};
 
 export function createEventStreams(notifier: EventNotifier, limits: EventStreamLimits): EventStreams {
   const open = new Map<string, Set<() => void>>();

@@ -1,5 +1,5 @@
+import type { Deps } from "../../deps";
 import { AppError } from "../../errors";
-import type { Deps } from "../../http/app-env";
 import {
   CURSOR_ORIGIN,
   type EventCursor,

@@ -1,4 +1,4 @@
-import type { Deps } from "../../http/app-env";
+import type { Deps } from "../../deps";
 import { purgeEventsBefore } from "./events.repository";
 
 /**

@@ -1,7 +1,7 @@
 import Stripe from "stripe";
 import type { Payment } from "../../../db/schema";
+import type { Deps } from "../../deps";
 import { AppError } from "../../errors";
-import type { Deps } from "../../http/app-env";
 import { lockPerson, type Trx, withTransaction } from "../../platform/db";
 import { callStripe } from "../../platform/stripe";
 import { findCustomerId, listActiveCards } from "../cards/cards.repository";

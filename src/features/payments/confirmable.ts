@@ -1,5 +1,5 @@
 import type { Payment } from "../../../db/schema";
-import type { Confirmable } from "../confirmation/confirmation.types";
+import type { Confirmable } from "../../deps";
 
 /**
  * Whether the sender has confirmed the payment: its funding (wallet or card) is chosen in the

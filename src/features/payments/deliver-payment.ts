@@ -1,6 +1,6 @@
 import type Stripe from "stripe";
 import type { Payment } from "../../../db/schema";
-import type { Deps } from "../../http/app-env";
+import type { Deps } from "../../deps";
 import { type Trx, withTransaction } from "../../platform/db";
 import { callStripe } from "../../platform/stripe";
 import { findPayoutDestination } from "../cards/cards.repository";

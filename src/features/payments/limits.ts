@@ -1,5 +1,5 @@
+import type { Deps } from "../../deps";
 import { AppError } from "../../errors";
-import type { Deps } from "../../http/app-env";
 import type { Db, Trx } from "../../platform/db";
 import { isInReducedLimitsWindow } from "../pin/reduced-limits";
 import { formatAmount } from "./format-amount";

@@ -1,5 +1,5 @@
 import type { Payment, PaymentStatus } from "../../../db/schema";
-import type { Deps } from "../../http/app-env";
+import type { Deps } from "../../deps";
 import type { Trx } from "../../platform/db";
 import { publishEvent } from "../events/publish-event";
 import { syncShareWithPayment } from "../requests/request-state";

@@ -1,5 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import type { Deps } from "../../http/app-env";
+import type { Deps } from "../../deps";
 import { decodeCursor } from "../../http/pagination";
 import { bearerSecurity, createRouter, IdempotencyKeyHeader, problemResponses } from "../../http/router";
 import { ConfirmationChallenge, ConfirmBody, toConfirmationChallengeDto } from "../confirmation/confirmation.schemas";

@@ -1,5 +1,5 @@
 import type { Payment, PaymentStatus } from "../../../db/schema";
-import type { Deps } from "../../http/app-env";
+import type { Deps } from "../../deps";
 import { page } from "../../http/pagination";
 import { callStripe } from "../../platform/stripe";
 import { requireMembership } from "../threads/require-membership";

@@ -1,6 +1,6 @@
 import type { Payment } from "../../../db/schema";
+import type { Deps } from "../../deps";
 import { AppError } from "../../errors";
-import type { Deps } from "../../http/app-env";
 import type { Trx } from "../../platform/db";
 import { withTransaction } from "../../platform/db";
 import { callStripe } from "../../platform/stripe";

@@ -1,4 +1,4 @@
-import type { Deps } from "../../http/app-env";
+import type { Deps } from "../../deps";
 import { withTransaction } from "../../platform/db";
 import { callStripe } from "../../platform/stripe";
 import { expireRequest } from "../requests/answer-request";

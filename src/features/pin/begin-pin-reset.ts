@@ -1,6 +1,6 @@
+import type { Deps, JsonObject } from "../../deps";
 import { AppError } from "../../errors";
-import type { Deps } from "../../http/app-env";
-import { type JsonObject, pickMethod } from "../security/challenge-method";
+import { pickMethod } from "../security/challenge-method";
 import { newChallenge, storeChallenge } from "../security/challenges";
 import { findPin } from "./pin.repository";
 

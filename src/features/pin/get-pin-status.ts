@@ -1,4 +1,4 @@
-import type { Deps } from "../../http/app-env";
+import type { Deps } from "../../deps";
 import { findPin } from "./pin.repository";
 import { type PinState, pinThrottle } from "./pin-throttle";
 import { reducedLimitsUntil } from "./reduced-limits";

@@ -1,5 +1,5 @@
+import type { Deps } from "../../deps";
 import { AppError } from "../../errors";
-import type { Deps } from "../../http/app-env";
 import { PinHasherBusyError, type PinHashing } from "../../platform/pin-hasher";
 
 const PIN_BUSY_RETRY_AFTER_SECONDS = 1;

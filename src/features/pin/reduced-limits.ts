@@ -1,4 +1,4 @@
-import type { Deps } from "../../http/app-env";
+import type { Deps } from "../../deps";
 import { findPin } from "./pin.repository";
 
 /** After a PIN reset, payments run under reduced limits for this long. */

@@ -1,5 +1,5 @@
+import type { Deps } from "../../deps";
 import { AppError } from "../../errors";
-import type { Deps } from "../../http/app-env";
 import { withTransaction } from "../../platform/db";
 import { recordSecurityEvent } from "../security/record-security-event";
 import { getPinStatus, type PinStatus } from "./get-pin-status";

@@ -1,6 +1,6 @@
 import type { PaymentPin } from "../../../db/schema";
+import type { Deps } from "../../deps";
 import { AppError } from "../../errors";
-import type { Deps } from "../../http/app-env";
 import { withTransaction } from "../../platform/db";
 import { recordSecurityEvent } from "../security/record-security-event";
 import { claimPinAttempt, findPin, markPinFailed, recordPinSuccess } from "./pin.repository";

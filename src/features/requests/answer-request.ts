@@ -1,6 +1,6 @@
 import type { Payment, PaymentRequest, PaymentRequestShare } from "../../../db/schema";
+import type { Deps } from "../../deps";
 import { AppError } from "../../errors";
-import type { Deps } from "../../http/app-env";
 import { withTransaction } from "../../platform/db";
 import type { IssuedConfirmationChallenge } from "../confirmation/issue-confirmation-challenge";
 import { issueConfirmationChallenge } from "../confirmation/issue-confirmation-challenge";

@@ -1,6 +1,6 @@
 import type { PaymentRequest, PaymentRequestShare } from "../../../db/schema";
+import type { Deps } from "../../deps";
 import { AppError } from "../../errors";
-import type { Deps } from "../../http/app-env";
 import { withTransaction } from "../../platform/db";
 import { newId } from "../../platform/ids";
 import { formatAmount } from "../payments/format-amount";

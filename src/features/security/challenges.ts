@@ -1,6 +1,6 @@
 import type { ChallengePurpose, SecurityChallenge } from "../../../db/schema";
+import type { Deps, FreshChallenge } from "../../deps";
 import { AppError } from "../../errors";
-import type { Deps } from "../../http/app-env";
 import { type Db, lockPerson, type Trx, withTransaction } from "../../platform/db";
 import { newId } from "../../platform/ids";
 import {
@@ -15,9 +15,6 @@ export const CHALLENGE_BYTES = 32;
 export const CHALLENGE_TTL_MS = 5 * 60_000;
 /** Open (unused, unexpired) challenges one person may hold at once; bounds what a client can make us store. */
 export const OPEN_CHALLENGES_MAX = 32;
-
-/** A fresh challenge: the raw bytes (what WebAuthn signs), their base64url text, and what we store. */
-export type FreshChallenge = { bytes: Uint8Array<ArrayBuffer>; value: string; hash: string };
 
 /** 32 bytes from the Web Crypto CSPRNG, never reused. */
 export async function newChallenge(): Promise<FreshChallenge> {

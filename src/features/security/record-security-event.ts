@@ -1,8 +1,9 @@
 import type { SecurityEventKind } from "../../../db/schema";
+import type { AuditDetail } from "../../deps";
 import type { Clock } from "../../platform/clock";
 import type { Trx } from "../../platform/db";
 import { newId } from "../../platform/ids";
-import { type AuditDetail, insertSecurityEvent } from "./security-events.repository";
+import { insertSecurityEvent } from "./security-events.repository";
 
 /** Appends an audit row inside the caller's transaction; detail must never hold a PIN, hash, pepper or challenge. */
 export function recordSecurityEvent(

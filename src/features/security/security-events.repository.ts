@@ -1,7 +1,6 @@
 import type { SecurityEvent, SecurityEventKind } from "../../../db/schema";
+import type { AuditDetail } from "../../deps";
 import type { Db, Trx } from "../../platform/db";
-
-export type AuditDetail = Record<string, string | number | boolean | null>;
 
 /** Takes a transaction on purpose: an audit row commits with the change it records, or not at all. */
 export async function insertSecurityEvent(

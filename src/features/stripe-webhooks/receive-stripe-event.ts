@@ -1,6 +1,6 @@
 import type Stripe from "stripe";
+import type { Deps } from "../../deps";
 import { AppError } from "../../errors";
-import type { Deps } from "../../http/app-env";
 import { type Trx, withTransaction } from "../../platform/db";
 import { callStripe, isStripeError, WEBHOOK_TOLERANCE_SECONDS } from "../../platform/stripe";
 import {

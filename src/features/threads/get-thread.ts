@@ -1,5 +1,5 @@
 import type { Thread, User } from "../../../db/schema";
-import type { Deps } from "../../http/app-env";
+import type { Deps } from "../../deps";
 import { requireMembership } from "./require-membership";
 import { listMembers } from "./threads.repository";
 

@@ -1,5 +1,5 @@
 import type { Message } from "../../../db/schema";
-import type { Deps } from "../../http/app-env";
+import type { Deps } from "../../deps";
 import { page } from "../../http/pagination";
 import { requireMembership } from "./require-membership";
 import { listMessages as listMessageRows } from "./threads.repository";

@@ -1,5 +1,5 @@
 import type { Thread, User } from "../../../db/schema";
-import type { Deps } from "../../http/app-env";
+import type { Deps } from "../../deps";
 import { page } from "../../http/pagination";
 import { listMembers, listThreadsForMember } from "./threads.repository";
 

@@ -1,5 +1,5 @@
 import type { Message } from "../../../db/schema";
-import type { Deps } from "../../http/app-env";
+import type { Deps } from "../../deps";
 import { type Trx, withTransaction } from "../../platform/db";
 import { newId } from "../../platform/ids";
 import { publishEvent } from "../events/publish-event";

@@ -1,5 +1,5 @@
 import type { User } from "../../../db/schema";
-import type { Deps } from "../../http/app-env";
+import type { Deps } from "../../deps";
 import { signSessionToken } from "../../http/auth";
 import { newId } from "../../platform/ids";
 import { findUserByHandle, insertUserIfMissing } from "./users.repository";

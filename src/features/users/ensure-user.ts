@@ -1,4 +1,4 @@
-import type { Deps } from "../../http/app-env";
+import type { Deps } from "../../deps";
 import { textProblem } from "../../http/fields";
 import { insertUserIfMissing } from "./users.repository";
 

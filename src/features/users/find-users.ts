@@ -1,5 +1,5 @@
 import type { User } from "../../../db/schema";
-import type { Deps } from "../../http/app-env";
+import type { Deps } from "../../deps";
 import { findUserByHandle, findUsersByIds } from "./users.repository";
 
 /**

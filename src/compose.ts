@@ -1,0 +1,64 @@
+import type { Config } from "./config";
+import type { Deps, SecurityHooks } from "./deps";
+import { cardResetProof } from "./features/cards/card-reset-proof";
+import { pinConfirmationMethod } from "./features/confirmation/pin-method";
+import { passkeyMethod } from "./features/devices/passkey-method";
+import { createEventStreams } from "./features/events/event-streams";
+import type { Clock } from "./platform/clock";
+import type { Db } from "./platform/db";
+import type { EventNotifier } from "./platform/event-notifier";
+import type { Logger } from "./platform/logger";
+import type { PinHasher } from "./platform/pin-hasher";
+import type { StripeClient } from "./platform/stripe";
+import type { WebClientLoader } from "./web/web-client";
+
+/**
+ * The composition root: the one place that lists which implementations fill Deps. Node, the
+ * Worker, the tests and the benchmarks all build their Deps here, from what their runtime has.
+ */
+
+/**
+ * The confirmation methods (biometric first, then the PIN), the policy (any method the person
+ * has set up), and the PIN-reset proofs (a passkey, or possession of an enrolled card); a
+ * caller may replace any of them. A new method is a module implementing ChallengeMethod, listed here.
+ */
+export function createSecurityHooks(choices: Partial<SecurityHooks> = {}): SecurityHooks {
+  const hooks: SecurityHooks = {
+    confirmationMethods: [passkeyMethod("webauthn"), pinConfirmationMethod],
+    confirmationPolicy: async (_deps, input) => input.available,
+    resetProofs: [passkeyMethod("passkey"), cardResetProof],
+    ...choices,
+  };
+  for (const [what, list] of [
+    ["confirmation method", hooks.confirmationMethods],
+    ["reset proof", hooks.resetProofs],
+  ] as const) {
+    const names = list.map((m) => m.name);
+    const duplicate = names.find((name, i) => names.indexOf(name) !== i);
+    if (duplicate) throw new Error(`Two ${what}s are named ${duplicate}`);
+  }
+  return hooks;
+}
+
+/** What a runtime brings; the rest of Deps is built from it the same way everywhere. */
+export type RuntimePieces = {
+  config: Config;
+  db: Db;
+  clock: Clock;
+  logger: Logger;
+  pinHasher: PinHasher;
+  stripe: StripeClient;
+  /** What wakes this process's event streams (LISTEN on Node, polling on Workers). */
+  notifier: EventNotifier;
+  webClient?: WebClientLoader;
+  security?: SecurityHooks;
+};
+
+export function createDeps(pieces: RuntimePieces): Deps {
+  const { notifier, security, ...rest } = pieces;
+  return {
+    ...rest,
+    security: security ?? createSecurityHooks(),
+    events: createEventStreams(notifier, pieces.config.events),
+  };
+}

@@ -1,0 +1,119 @@
+import type { SecurityChallenge } from "../db/schema";
+import type { Config } from "./config";
+import type { Clock } from "./platform/clock";
+import type { Db, Trx } from "./platform/db";
+import type { EventNotifier } from "./platform/event-notifier";
+import type { Logger } from "./platform/logger";
+import type { PinHasher } from "./platform/pin-hasher";
+import type { StripeClient } from "./platform/stripe";
+import type { WebClientLoader } from "./web/web-client";
+
+/**
+ * What every verb may be handed, and the small contracts features implement for each other.
+ * This module names no feature: features depend on it, and only the composition root
+ * (compose.ts) decides which implementations fill it.
+ */
+
+/** What the app is built from; each entry (Node, Workers, tests) builds it with createDeps. */
+export type Deps = {
+  config: Config;
+  db: Db;
+  clock: Clock;
+  logger: Logger;
+  pinHasher: PinHasher;
+  /** Confirmation methods, policy and PIN-reset proofs, chosen in compose.ts. */
+  security: SecurityHooks;
+  stripe: StripeClient;
+  /** Open live-event streams of this process, and the notifier that wakes them. */
+  events: EventStreams;
+  /** The reference web client served at /, where the runtime can compile it (absent: not served). */
+  webClient?: WebClientLoader;
+};
+
+/** What building the app reads; the rest of Deps is only used while serving. */
+export type BuildDeps = Pick<Deps, "config" | "clock" | "stripe" | "webClient">;
+
+export type JsonObject = { [key: string]: unknown };
+
+/** Facts safe for an audit row (a device id, a count), never a secret. */
+export type AuditDetail = Record<string, string | number | boolean | null>;
+
+/** A fresh challenge: the raw bytes (what WebAuthn signs), their base64url text, and what is stored. */
+export type FreshChallenge = { bytes: Uint8Array<ArrayBuffer>; value: string; hash: string };
+
+/**
+ * One way for a person to answer a challenge: a confirmation method (`pin`, `webauthn`) or a
+ * PIN-reset proof of possession (`passkey`, `card`). Each is a module listed in compose.ts;
+ * nothing else in the code names them.
+ */
+export type ChallengeMethod = {
+  /** The stable name clients send and challenges record. */
+  readonly name: string;
+  /** Whether this person can answer with it right now (has a PIN, has a passkey...). */
+  isAvailable(deps: Deps, userId: string): Promise<boolean>;
+  /** What the client needs to prompt (e.g. WebAuthn request options); context is kept with the challenge for verify. */
+  begin(
+    deps: Deps,
+    input: { userId: string; challenge: FreshChallenge },
+  ): Promise<{ prompt?: JsonObject; context?: Record<string, string> }>;
+  /** Checks the client's response against the stored challenge; throws an AppError when it does not hold. */
+  verify(
+    deps: Deps,
+    input: { userId: string; challenge: SecurityChallenge; context: Record<string, string>; response: unknown },
+  ): Promise<ChallengeVerification>;
+};
+
+export type ChallengeVerification = {
+  /** Facts safe for the audit row (a device id), never a secret. */
+  detail: AuditDetail;
+  /** Writes that must commit together with the challenge being used up (e.g. a passkey's signature counter). */
+  commit?: (trx: Trx) => Promise<void>;
+};
+
+/**
+ * Anything a person confirms before it happens (a payment, later perhaps a withdrawal). A
+ * challenge is bound to exactly these fields: if any changes, it stops working.
+ */
+export type Confirmable = {
+  /** What sort of object it is ("payment"). */
+  kind: string;
+  id: string;
+  payerId: string;
+  payeeId: string;
+  amountMinor: bigint;
+  /** ISO 4217. */
+  currency: string;
+};
+
+/**
+ * Which of the methods this person can use right now the object accepts (e.g. only a
+ * biometric for an unusual payment). Returning none refuses confirmation altogether.
+ */
+export type ConfirmationPolicy = (
+  deps: Deps,
+  input: { userId: string; confirmable: Confirmable; available: readonly string[] },
+) => Promise<readonly string[]>;
+
+/** The pluggable parts of confirmation and PIN reset, chosen once (compose.ts). */
+export type SecurityHooks = {
+  /** In order of preference; the challenge lists the accepted ones in this order. */
+  confirmationMethods: readonly ChallengeMethod[];
+  confirmationPolicy: ConfirmationPolicy;
+  resetProofs: readonly ChallengeMethod[];
+};
+
+/** The open live-event streams of this process: admission against the limits, shared reads, and shutdown. */
+export type EventStreams = {
+  readonly notifier: EventNotifier;
+  /**
+   * Claims a stream slot for this person, or throws TOO_MANY_STREAMS (NOT_READY once shutting
+   * down). `close` is called when the process ends the stream; the returned function frees the slot.
+   */
+  admit(userId: string, close: () => void): () => void;
+  /** Runs one stream read, at most a bounded number at once in this process. */
+  read<T>(fn: () => Promise<T>): Promise<T>;
+  /** Ends every open stream and admits no more (server shutdown). */
+  closeAll(): void;
+  /** Open streams, of one person or of everyone. */
+  count(userId?: string): number;
+};
