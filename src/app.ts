@@ -3,7 +3,6 @@ import { requestId } from "hono/request-id";
 import type { BuildDeps, Deps } from "./deps";
 import type { ErrorCode } from "./errors";
 import { cardsRoutes } from "./features/cards/cards.routes";
-import { EMULATOR_PROXY_PATH, stripeEmulatorProxyRoutes } from "./features/cards/stripe-emulator-proxy.routes";
 import { devicesRoutes } from "./features/devices/devices.routes";
 import { eventsRoutes } from "./features/events/events.routes";
 import { healthRoutes } from "./features/health/health.routes";
@@ -25,6 +24,8 @@ import { limitBody, requireJsonBody } from "./http/request-guards";
 import { requestLog } from "./http/request-log";
 import { createRouter } from "./http/router";
 import { newId } from "./platform/ids";
+import { EMULATOR_PROXY_PATH } from "./platform/stripe";
+import { stripeEmulatorProxyRoutes } from "./stripe-emulator/proxy.routes";
 import { webClientRoutes } from "./web/web.routes";
 
 const REQUEST_ID_MAX_LENGTH = 128;

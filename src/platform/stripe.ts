@@ -3,6 +3,12 @@ import type { Config } from "../config";
 import { AppError } from "../errors";
 import { EMULATOR_PUBLISHABLE_KEY, EMULATOR_SECRET_KEY } from "../stripe-emulator/catalog";
 
+/**
+ * Emulator mode only: where a browser on the API's own origin reaches the emulator, through the
+ * app's development proxy (the emulator listens on another origin and sends no CORS headers).
+ */
+export const EMULATOR_PROXY_PATH = "/stripe-emulator";
+
 /** Stripe's tolerance for webhook timestamps, in seconds. */
 export const WEBHOOK_TOLERANCE_SECONDS = 300;
 

@@ -1,9 +1,9 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import type { Deps } from "../deps";
-import { EMULATOR_PROXY_PATH } from "../features/cards/stripe-emulator-proxy.routes";
 import type { AppEnv } from "../http/app-env";
 import { createRouter } from "../http/router";
+import { EMULATOR_PROXY_PATH } from "../platform/stripe";
 import { PAGE_CONFIG_ELEMENT_ID, type PageConfig } from "./page-config";
 import { PAGE_CONFIG_MARKER, type WebClientBundle, type WebClientLoader } from "./web-client";
 

@@ -1,8 +1,7 @@
 import type { Deps } from "../../deps";
-import { callStripe } from "../../platform/stripe";
+import { callStripe, EMULATOR_PROXY_PATH } from "../../platform/stripe";
 import { TEST_CARDS } from "../../stripe-emulator/catalog";
 import { findCustomerId, insertCustomer } from "./cards.repository";
-import { EMULATOR_PROXY_PATH } from "./stripe-emulator-proxy.routes";
 
 /** The person's Stripe customer, created once (a retried creation reuses Stripe's idempotency key). */
 export async function ensureCustomer(deps: Deps, userId: string): Promise<string> {

@@ -1,17 +1,17 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
-import { AppError } from "../../errors";
-import type { AppEnv } from "../../http/app-env";
-import { createRouter, problemResponses } from "../../http/router";
+import { AppError } from "../errors";
+import type { AppEnv } from "../http/app-env";
+import { createRouter, problemResponses } from "../http/router";
+import { EMULATOR_PROXY_PATH } from "../platform/stripe";
 
 /**
- * Where a browser on the API's own origin reaches the local Stripe emulator. The emulator
- * listens on another port and sends no CORS headers (Stripe's API is not called from pages
- * either: Stripe.js is), so the web client's test-mode card form goes through this proxy.
- * Mounted only in emulator mode outside production (see app.ts).
+ * Development only: the app's door to the local Stripe emulator for a browser on the API's own
+ * origin, under EMULATOR_PROXY_PATH. The emulator listens on another port and sends no CORS
+ * headers (Stripe's API is not called from pages either: Stripe.js is), so the web client's
+ * test-mode card form goes through this proxy. Mounted only in emulator mode outside
+ * production (see app.ts); no feature depends on it.
  */
-export const EMULATOR_PROXY_PATH = "/stripe-emulator";
-export const FORM_CONTENT_TYPE = "application/x-www-form-urlencoded";
 
 /** What Stripe.js would send: the publishable key, the form body, and a retry key. */
 const FORWARDED_HEADERS = ["authorization", "content-type", "idempotency-key"] as const;
