@@ -1,9 +1,11 @@
 import type { Config } from "./config";
-import type { Deps, SecurityHooks } from "./deps";
+import type { ChangeHooks, Deps, SecurityHooks } from "./deps";
 import { cardResetProof } from "./features/cards/card-reset-proof";
 import { pinConfirmationMethod } from "./features/confirmation/pin-method";
 import { passkeyMethod } from "./features/devices/passkey-method";
 import { createEventStreams } from "./features/events/event-streams";
+import { deliverWaitingPayments } from "./features/payments/deliver-payment";
+import { syncShareWithPayment } from "./features/requests/request-state";
 import type { Clock } from "./platform/clock";
 import type { Db } from "./platform/db";
 import type { EventNotifier } from "./platform/event-notifier";
@@ -40,6 +42,15 @@ export function createSecurityHooks(choices: Partial<SecurityHooks> = {}): Secur
   return hooks;
 }
 
+/**
+ * Who reacts to what: a request's share follows the payment made for it, and money waiting for
+ * a person is paid out once their payout card is ready.
+ */
+const changeHooks: ChangeHooks = {
+  paymentChanged: [syncShareWithPayment],
+  payoutReady: [deliverWaitingPayments],
+};
+
 /** What a runtime brings; the rest of Deps is built from it the same way everywhere. */
 export type RuntimePieces = {
   config: Config;
@@ -60,5 +71,6 @@ export function createDeps(pieces: RuntimePieces): Deps {
     ...rest,
     security: security ?? createSecurityHooks(),
     events: createEventStreams(notifier, pieces.config.events),
+    hooks: changeHooks,
   };
 }

@@ -1,4 +1,4 @@
-import type { SecurityChallenge } from "../db/schema";
+import type { Payment, SecurityChallenge } from "../db/schema";
 import type { Config } from "./config";
 import type { Clock } from "./platform/clock";
 import type { Db, Trx } from "./platform/db";
@@ -26,6 +26,8 @@ export type Deps = {
   stripe: StripeClient;
   /** Open live-event streams of this process, and the notifier that wakes them. */
   events: EventStreams;
+  /** How features react to each other's changes, registered in compose.ts. */
+  hooks: ChangeHooks;
   /** The reference web client served at /, where the runtime can compile it (absent: not served). */
   webClient?: WebClientLoader;
 };
@@ -100,6 +102,21 @@ export type SecurityHooks = {
   confirmationMethods: readonly ChallengeMethod[];
   confirmationPolicy: ConfirmationPolicy;
   resetProofs: readonly ChallengeMethod[];
+};
+
+/**
+ * Reactions of one feature to another's changes. The feature that changes something calls the
+ * listeners without knowing who they are; the reacting feature provides them and compose.ts
+ * lists them, so dependencies point from the reacting feature to the changing one only.
+ */
+export type ChangeHooks = {
+  /** A payment was created or changed state; each listener runs inside the transaction that changed it. */
+  paymentChanged: readonly ((trx: Trx, payment: Payment, at: Date) => Promise<void>)[];
+  /**
+   * A person's payout card became ready to receive money; runs after that change committed. A
+   * failure is the caller's to log: the change it reacts to stands.
+   */
+  payoutReady: readonly ((deps: Deps, userId: string) => Promise<void>)[];
 };
 
 /** The open live-event streams of this process: admission against the limits, shared reads, and shutdown. */

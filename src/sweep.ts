@@ -2,6 +2,7 @@ import type { Deps } from "./deps";
 import { purgeOldEvents } from "./features/events/purge-old-events";
 import { expirePendingTransfers } from "./features/ledger/expire-pending-transfers";
 import { sweepPayments } from "./features/payments/sweep-payments";
+import { sweepRequests } from "./features/requests/sweep-requests";
 import { purgeStaleChallenges } from "./features/security/challenges";
 import { purgeExpiredKeys } from "./http/idempotency.repository";
 
@@ -22,6 +23,7 @@ export async function runSweep(deps: Deps) {
   };
   return {
     payments: await step("payments", () => sweepPayments(deps), undefined),
+    requestsExpired: await step("requests", () => sweepRequests(deps), 0),
     idempotencyKeysPurged: await step(
       "idempotency keys",
       () => purgeExpiredKeys(deps.db, deps.clock.now(), PURGE_BATCH_SIZE),

@@ -2,10 +2,10 @@ import type Stripe from "stripe";
 import type { Card } from "../../../db/schema";
 import type { Deps } from "../../deps";
 import { AppError } from "../../errors";
+import { afterCommit } from "../../platform/after-commit";
 import { lockPerson, withTransaction } from "../../platform/db";
 import { newId } from "../../platform/ids";
 import { callStripe, isStripeError } from "../../platform/stripe";
-import { afterCommit, deliverWaitingPayments } from "../payments/deliver-payment";
 import { recordSecurityEvent } from "../security/record-security-event";
 import {
   findCardByPaymentMethod,
@@ -16,7 +16,7 @@ import {
   upsertPayoutDestination,
 } from "./cards.repository";
 import { MAX_CARDS_PER_PERSON } from "./cards.schemas";
-import { payoutStateOf } from "./payout-destination";
+import { announcePayoutReady, payoutStateOf } from "./payout-destination";
 
 /**
  * Finishes enrolling a card from a succeeded SetupIntent: debit only, not expired, not
@@ -97,8 +97,7 @@ export async function enrollCard(
   if (refused) await refuse(refused);
   const destination = await findPayoutDestination(deps.db, input.userId);
   // A new payout card claims everything that was waiting for it.
-  if (destination?.state === "ready")
-    await afterCommit(deps, "claim", () => deliverWaitingPayments(deps, input.userId));
+  if (destination?.state === "ready") await afterCommit(deps, "claim", () => announcePayoutReady(deps, input.userId));
   return { card: { ...card, removed_at: null }, payoutCardId: destination?.card_id ?? null, created: true };
 }
 

@@ -1,5 +1,6 @@
 import type Stripe from "stripe";
 import type { PayoutDestination } from "../../../db/schema";
+import type { Deps } from "../../deps";
 
 /** Where an account stands for payouts, read from Stripe's own view of it. */
 export function payoutStateOf(
@@ -12,4 +13,9 @@ export function payoutStateOf(
   return account.payouts_enabled
     ? { state: "ready", restricted_reason: null, external_account_id: external }
     : { state: "restricted", restricted_reason: "payouts_disabled", external_account_id: external };
+}
+
+/** Tells whoever registered for it (payments waiting for this person) that their payout card is ready. */
+export async function announcePayoutReady(deps: Deps, userId: string): Promise<void> {
+  for (const listener of deps.hooks.payoutReady) await listener(deps, userId);
 }

@@ -1,6 +1,7 @@
 import type Stripe from "stripe";
 import type { Payment } from "../../../db/schema";
 import type { Deps } from "../../deps";
+import { afterCommit } from "../../platform/after-commit";
 import { type Trx, withTransaction } from "../../platform/db";
 import { callStripe } from "../../platform/stripe";
 import { findPayoutDestination } from "../cards/cards.repository";
@@ -263,18 +264,5 @@ export async function deliverWaitingPayments(deps: Deps, recipientId: string): P
       return payment?.status === "awaiting_recipient" ? routeToRecipient(deps, trx, payment, recipientId) : undefined;
     });
     if (routed?.status === "paying_out") await afterCommit(deps, "payout", () => startPayout(deps, id));
-  }
-}
-
-/**
- * Stripe work that follows a committed change. Its failure leaves the payment in a state the
- * sweep picks up again (a payout without a Stripe payout, a refund still pending), so it is
- * logged rather than turned into an error for a change that already happened.
- */
-export async function afterCommit(deps: Deps, step: string, work: () => Promise<unknown>): Promise<void> {
-  try {
-    await work();
-  } catch (err) {
-    deps.logger.warn({ err, step }, "payment step deferred to the sweep");
   }
 }

@@ -2,17 +2,17 @@ import type { Payment, PaymentStatus } from "../../../db/schema";
 import type { Deps } from "../../deps";
 import type { Trx } from "../../platform/db";
 import { publishEvent } from "../events/publish-event";
-import { syncShareWithPayment } from "../requests/request-state";
 import { isConfirmed } from "./confirmable";
 import { insertAudit, updatePayment } from "./payments.repository";
 import { toPaymentDto } from "./payments.schemas";
 
 /**
- * One state change of a locked payment: the row, its audit entry and a live event for both
- * people, in the caller's transaction (which also holds the step's ledger transfers).
+ * One state change of a locked payment: the row, its audit entry, a live event for both people
+ * and the paymentChanged hooks (a request's share follows its payment), in the caller's
+ * transaction (which also holds the step's ledger transfers).
  */
 export async function changePayment(
-  deps: Pick<Deps, "clock">,
+  deps: Pick<Deps, "clock" | "hooks">,
   trx: Trx,
   payment: Payment,
   to: PaymentStatus,
@@ -21,7 +21,7 @@ export async function changePayment(
 ): Promise<Payment> {
   const now = deps.clock.now();
   const updated = await updatePayment(trx, payment.id, { ...patch, status: to, updated_at: now });
-  await record(trx, payment.status, updated, audit, now);
+  await record(deps, trx, payment.status, updated, audit, now);
   return updated;
 }
 
@@ -31,15 +31,22 @@ type Audit = { actorId?: string | null; detail?: Record<string, unknown> };
 
 /** A payment just inserted: its first audit entry and live event, without updating the row again. */
 export async function recordCreated(
-  deps: Pick<Deps, "clock">,
+  deps: Pick<Deps, "clock" | "hooks">,
   trx: Trx,
   payment: Payment,
   actorId: string,
 ): Promise<void> {
-  await record(trx, null, payment, { actorId }, deps.clock.now());
+  await record(deps, trx, null, payment, { actorId }, deps.clock.now());
 }
 
-async function record(trx: Trx, from: PaymentStatus | null, payment: Payment, audit: Audit, now: Date): Promise<void> {
+async function record(
+  deps: Pick<Deps, "hooks">,
+  trx: Trx,
+  from: PaymentStatus | null,
+  payment: Payment,
+  audit: Audit,
+  now: Date,
+): Promise<void> {
   await insertAudit(trx, {
     payment_id: payment.id,
     from_status: from,
@@ -49,7 +56,7 @@ async function record(trx: Trx, from: PaymentStatus | null, payment: Payment, au
     created_at: now,
   });
   await announce(trx, payment, now);
-  await syncShareWithPayment(trx, payment, now);
+  for (const listener of deps.hooks.paymentChanged) await listener(trx, payment, now);
 }
 
 /** Tells both people about the payment as each of them sees it (the recipient once it is confirmed). */

@@ -1,11 +1,11 @@
 import type { Payment } from "../../../db/schema";
 import type { Deps } from "../../deps";
 import { AppError } from "../../errors";
+import { afterCommit } from "../../platform/after-commit";
 import type { Trx } from "../../platform/db";
 import { withTransaction } from "../../platform/db";
 import { callStripe } from "../../platform/stripe";
 import { notFound } from "./confirm-payment";
-import { afterCommit } from "./deliver-payment";
 import { mustMove, platformAccount, reference, transferIds, walletOf } from "./payment-money";
 import { changePayment } from "./payment-state";
 import { findByPaymentIntent, findPaymentForParty, lockPayment, updatePayment } from "./payments.repository";

@@ -1,8 +1,6 @@
 import type { Deps } from "../../deps";
 import { withTransaction } from "../../platform/db";
 import { callStripe } from "../../platform/stripe";
-import { expireRequest } from "../requests/answer-request";
-import { dueRequestIds } from "../requests/requests.repository";
 import { applyIntent, chargeCard, expireUnconfirmed } from "./confirm-payment";
 import { reversePayoutTransfers, startPayout } from "./deliver-payment";
 import { mustMove, reference, transferIds } from "./payment-money";
@@ -23,7 +21,6 @@ export type PaymentSweep = {
   refundsRetried: number;
   /** Payments whose failed payout transfers were reversed. */
   reversalsRetried: number;
-  requestsExpired: number;
 };
 
 /**
@@ -43,7 +40,6 @@ export async function sweepPayments(deps: Deps): Promise<PaymentSweep> {
     payoutsRetried: 0,
     refundsRetried: 0,
     reversalsRetried: 0,
-    requestsExpired: 0,
   };
   const each = async (ids: string[], work: (id: string) => Promise<unknown>, key: keyof PaymentSweep) => {
     for (const id of ids) {
@@ -100,7 +96,6 @@ export async function sweepPayments(deps: Deps): Promise<PaymentSweep> {
     (id) => reversePayoutTransfers(deps, id),
     "reversalsRetried",
   );
-  await each(await dueRequestIds(deps.db, now, SWEEP_BATCH_SIZE), (id) => expireRequest(deps, id), "requestsExpired");
   return result;
 }
 

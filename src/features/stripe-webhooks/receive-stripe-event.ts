@@ -1,6 +1,7 @@
 import type Stripe from "stripe";
 import type { Deps } from "../../deps";
 import { AppError } from "../../errors";
+import { afterCommit } from "../../platform/after-commit";
 import { type Trx, withTransaction } from "../../platform/db";
 import { callStripe, isStripeError, WEBHOOK_TOLERANCE_SECONDS } from "../../platform/stripe";
 import {
@@ -11,15 +12,9 @@ import {
   setDefault,
   upsertPayoutDestination,
 } from "../cards/cards.repository";
-import { payoutStateOf } from "../cards/payout-destination";
+import { announcePayoutReady, payoutStateOf } from "../cards/payout-destination";
 import { applyIntent } from "../payments/confirm-payment";
-import {
-  afterCommit,
-  applyPayout,
-  deliverWaitingPayments,
-  reversePayoutTransfers,
-  startPayout,
-} from "../payments/deliver-payment";
+import { applyPayout, reversePayoutTransfers, startPayout } from "../payments/deliver-payment";
 import { markRefunded } from "../payments/return-payment";
 import { recordSecurityEvent } from "../security/record-security-event";
 import { eventSeen, recordEvent } from "./stripe-events.repository";
@@ -95,7 +90,7 @@ async function effectOf(deps: Deps, event: Stripe.Event): Promise<Effect | undef
           card_id: stillThere ? destination.card_id : null,
           updated_at: deps.clock.now(),
         });
-        return state.state === "ready" ? () => deliverWaitingPayments(deps, destination.user_id) : undefined;
+        return state.state === "ready" ? () => announcePayoutReady(deps, destination.user_id) : undefined;
       };
     }
     case "payment_method.detached": {
