@@ -1,10 +1,10 @@
 import type { Config } from "./config";
 import type { ChangeHooks, Deps, SecurityHooks } from "./deps";
 import { cardResetProof } from "./features/cards/card-reset-proof";
-import { pinConfirmationMethod } from "./features/confirmation/pin-method";
 import { passkeyMethod } from "./features/devices/passkey-method";
 import { createEventStreams } from "./features/events/event-streams";
 import { deliverWaitingPayments } from "./features/payments/deliver-payment";
+import { pinConfirmationMethod } from "./features/pin/pin-method";
 import { syncShareWithPayment } from "./features/requests/request-state";
 import type { Clock } from "./platform/clock";
 import type { Db } from "./platform/db";

@@ -119,6 +119,13 @@ export type ChangeHooks = {
   payoutReady: readonly ((deps: Deps, userId: string) => Promise<void>)[];
 };
 
+/**
+ * What a feature does about a change Stripe reports (a webhook event), once it has read what it
+ * needs: writes made in the caller's transaction (which records the event once), handing back
+ * any work to run after it commits.
+ */
+export type WebhookEffect = (trx: Trx) => Promise<(() => Promise<void>) | undefined>;
+
 /** The open live-event streams of this process: admission against the limits, shared reads, and shutdown. */
 export type EventStreams = {
   readonly notifier: EventNotifier;

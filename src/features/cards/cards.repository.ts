@@ -43,6 +43,11 @@ export function findActiveCard(db: Db | Trx, userId: string, cardId: string): Pr
     .executeTakeFirst();
 }
 
+/** The card whatever its state: a payment is charged to the card it was confirmed with. */
+export function findCardById(db: Db | Trx, cardId: string): Promise<Card> {
+  return db.selectFrom("cards").selectAll().where("id", "=", cardId).executeTakeFirstOrThrow();
+}
+
 export function findCardByPaymentMethod(db: Db | Trx, paymentMethodId: string): Promise<Card | undefined> {
   return db.selectFrom("cards").selectAll().where("payment_method_id", "=", paymentMethodId).executeTakeFirst();
 }

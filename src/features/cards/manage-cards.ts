@@ -1,7 +1,7 @@
 import type { Card, PayoutDestination } from "../../../db/schema";
-import type { Deps } from "../../deps";
+import type { AuditDetail, Deps } from "../../deps";
 import { AppError } from "../../errors";
-import { withTransaction } from "../../platform/db";
+import { type Trx, withTransaction } from "../../platform/db";
 import { callStripe, isStripeError } from "../../platform/stripe";
 import { recordSecurityEvent } from "../security/record-security-event";
 import {
@@ -56,16 +56,7 @@ export async function removeCard(deps: Deps, input: { userId: string; cardId: st
     await callStripe(() => deps.stripe.sdk.accounts.deleteExternalAccount(payoutCard.account_id, externalId));
   }
   await withTransaction(deps.db, async (trx) => {
-    // Stripe's payment_method.detached webhook may have finished the removal already.
-    if (await markCardRemoved(trx, card.id, deps.clock.now())) {
-      await recordSecurityEvent(trx, deps.clock, {
-        userId: input.userId,
-        kind: "card_removed",
-        detail: { card_id: card.id, brand: card.brand, last4: card.last4 },
-      });
-      const next = card.is_default ? (await listActiveCards(trx, input.userId))[0] : undefined;
-      if (next) await setDefault(trx, input.userId, next.id);
-    }
+    await finishCardRemoval(deps, trx, card);
     if (payoutCard) {
       await upsertPayoutDestination(trx, {
         ...payoutCard,
@@ -77,6 +68,27 @@ export async function removeCard(deps: Deps, input: { userId: string; cardId: st
       });
     }
   });
+}
+
+/**
+ * Marks the card removed in trx with its audit row, and makes the next card the default if it
+ * was; nothing when it already is removed (the person and Stripe's payment_method.detached
+ * webhook may race).
+ */
+export async function finishCardRemoval(
+  deps: Pick<Deps, "clock">,
+  trx: Trx,
+  card: Card,
+  detail: AuditDetail = {},
+): Promise<void> {
+  if (!(await markCardRemoved(trx, card.id, deps.clock.now()))) return;
+  await recordSecurityEvent(trx, deps.clock, {
+    userId: card.user_id,
+    kind: "card_removed",
+    detail: { card_id: card.id, brand: card.brand, last4: card.last4, ...detail },
+  });
+  const next = card.is_default ? (await listActiveCards(trx, card.user_id))[0] : undefined;
+  if (next) await setDefault(trx, card.user_id, next.id);
 }
 
 /** Makes a card the one payments are charged to. */

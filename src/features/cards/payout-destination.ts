@@ -1,6 +1,8 @@
 import type Stripe from "stripe";
 import type { PayoutDestination } from "../../../db/schema";
 import type { Deps } from "../../deps";
+import type { Db, Trx } from "../../platform/db";
+import { findPayoutDestination } from "./cards.repository";
 
 /** Where an account stands for payouts, read from Stripe's own view of it. */
 export function payoutStateOf(
@@ -13,6 +15,11 @@ export function payoutStateOf(
   return account.payouts_enabled
     ? { state: "ready", restricted_reason: null, external_account_id: external }
     : { state: "restricted", restricted_reason: "payouts_disabled", external_account_id: external };
+}
+
+/** Where money sent to this person is paid out, if they have set that up. */
+export function payoutDestinationOf(db: Db | Trx, userId: string): Promise<PayoutDestination | undefined> {
+  return findPayoutDestination(db, userId);
 }
 
 /** Tells whoever registered for it (payments waiting for this person) that their payout card is ready. */

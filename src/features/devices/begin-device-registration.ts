@@ -2,7 +2,7 @@ import { generateRegistrationOptions, type PublicKeyCredentialCreationOptionsJSO
 import type { Deps } from "../../deps";
 import { AppError } from "../../errors";
 import { CHALLENGE_TTL_MS, newChallenge, storeChallenge } from "../security/challenges";
-import { findUsersByIds } from "../users/users.repository";
+import { findKnownUsers } from "../users/lookup-users";
 import { listDevicesForUser } from "./devices.repository";
 import { SUPPORTED_ALGORITHM_IDS } from "./webauthn";
 
@@ -18,7 +18,7 @@ export async function beginDeviceRegistration(
   if (devices.length >= DEVICES_PER_USER_MAX) {
     throw new AppError("DEVICE_LIMIT_REACHED", { detail: `Remove a device first (at most ${DEVICES_PER_USER_MAX})` });
   }
-  const [user] = await findUsersByIds(deps.db, [input.userId]);
+  const [user] = await findKnownUsers(deps.db, [input.userId]);
   const fresh = await newChallenge();
   const { webauthn } = deps.config;
   const options = await generateRegistrationOptions({

@@ -1,7 +1,7 @@
 import { AppError } from "../../errors";
 import { page } from "../../http/pagination";
-import type { Db } from "../../platform/db";
-import { findAccount, listHistory } from "./ledger.repository";
+import type { Db, Trx } from "../../platform/db";
+import { findAccount, findAccountByOwner, listHistory } from "./ledger.repository";
 import type { Balance } from "./ledger.types";
 
 export type BalanceView = { posted: bigint; pending: bigint; available: bigint };
@@ -23,6 +23,15 @@ export async function getBalance(db: Db, accountId: string): Promise<BalanceView
   const account = await findAccount(db, accountId);
   if (!account) throw new AppError("LEDGER_ACCOUNT_NOT_FOUND", { detail: `No ledger account ${accountId}` });
   return { currency: account.currency, ...viewBalance(account) };
+}
+
+/** The balance of an owner's account for one purpose and currency (a person's wallet), if it exists yet. */
+export async function ownerBalance(
+  db: Db | Trx,
+  key: { ownerId: string; purpose: string; currency: string },
+): Promise<BalanceView | undefined> {
+  const account = await findAccountByOwner(db, key);
+  return account ? viewBalance(account) : undefined;
 }
 
 export type HistoryEntry = {

@@ -5,7 +5,7 @@ import { AppError } from "../../errors";
 import { afterCommit } from "../../platform/after-commit";
 import { lockPerson, type Trx, withTransaction } from "../../platform/db";
 import { callStripe } from "../../platform/stripe";
-import { findCustomerId, listActiveCards } from "../cards/cards.repository";
+import { chargeableCard, findDefaultCard } from "../cards/funding-cards";
 import { checkConfirmation } from "../confirmation/verify-confirmation";
 import { postTransfers } from "../ledger/post-transfers";
 import { revealPaymentMessage } from "../threads/post-message";
@@ -94,7 +94,7 @@ async function fund(deps: Deps, trx: Trx, payment: Payment, method: string) {
       return { payment: routed, next: routed.status === "paying_out" ? ("payout" as const) : ("none" as const) };
     }
   }
-  const card = (await listActiveCards(trx, payment.sender_id)).find((c) => c.is_default);
+  const card = await findDefaultCard(trx, payment.sender_id);
   if (!card) throw new AppError("NO_FUNDING_SOURCE", { detail: "Add a debit card to send money" });
   await mustMove(trx, now, [
     {
@@ -126,12 +126,7 @@ async function fund(deps: Deps, trx: Trx, payment: Payment, method: string) {
 export async function chargeCard(deps: Deps, paymentId: string): Promise<Payment> {
   const payment = await findPayment(deps.db, paymentId);
   if (payment?.status !== "processing" || !payment.card_id) return payment as Payment;
-  const card = await deps.db
-    .selectFrom("cards")
-    .selectAll()
-    .where("id", "=", payment.card_id)
-    .executeTakeFirstOrThrow();
-  const customer = await findCustomerId(deps.db, payment.sender_id);
+  const card = await chargeableCard(deps.db, { userId: payment.sender_id, cardId: payment.card_id });
   let intent: Stripe.PaymentIntent;
   try {
     intent = await callStripe(() =>
@@ -139,8 +134,8 @@ export async function chargeCard(deps: Deps, paymentId: string): Promise<Payment
         {
           amount: Number(payment.amount_minor),
           currency: payment.currency.toLowerCase(),
-          customer: customer ?? undefined,
-          payment_method: card.payment_method_id,
+          customer: card.customerId,
+          payment_method: card.paymentMethodId,
           confirm: true,
           description: "Payment in chat",
           transfer_group: payment.id,

@@ -3,16 +3,14 @@ import type { Deps } from "../../deps";
 import { AppError } from "../../errors";
 import { type Db, lockPerson, type Trx, withTransaction } from "../../platform/db";
 import { newId } from "../../platform/ids";
-import { listActiveCards } from "../cards/cards.repository";
+import { findDefaultCard } from "../cards/funding-cards";
 import {
   type IssuedConfirmationChallenge,
   issueConfirmationChallenge,
 } from "../confirmation/issue-confirmation-challenge";
-import { viewBalance } from "../ledger/balances";
-import { findAccountByOwner } from "../ledger/ledger.repository";
-import { publishMessageCreated } from "../threads/post-message";
-import { requireMembership } from "../threads/require-membership";
-import { findThreadForMember, insertMessage } from "../threads/threads.repository";
+import { ownerBalance } from "../ledger/balances";
+import { postMessageInTransaction } from "../threads/post-message";
+import { isMember, requireMembership } from "../threads/require-membership";
 import { confirmableOf } from "./confirmable";
 import { formatAmount } from "./format-amount";
 import { checkSendingLimits } from "./limits";
@@ -87,7 +85,7 @@ export async function createPayment(
       created_at: now,
       updated_at: now,
     });
-    const message = await insertMessage(trx, {
+    await postMessageInTransaction(trx, {
       id: newId("msg"),
       thread_id: input.threadId,
       sender_id: input.senderId,
@@ -98,7 +96,6 @@ export async function createPayment(
       visible_only_to: input.senderId,
       created_at: now,
     });
-    await publishMessageCreated(trx, message);
     await inTransaction?.(trx, payment);
     await recordCreated(deps, trx, payment, input.senderId);
     const confirmation = await issueConfirmationChallenge(within, {
@@ -125,7 +122,7 @@ function sameOrRefuse(previous: Payment, input: CreatePaymentInput): Payment {
 async function checkPayable(deps: Deps, input: CreatePaymentInput): Promise<void> {
   if (input.recipientId === input.senderId)
     throw new AppError("CANNOT_PAY_SELF", { detail: "Pick someone else in the thread" });
-  if (!(await findThreadForMember(deps.db, input.threadId, input.recipientId))) {
+  if (!(await isMember(deps.db, input.threadId, input.recipientId))) {
     throw new AppError("RECIPIENT_NOT_IN_THREAD", { detail: "You can only pay people in this thread" });
   }
   if (!deps.config.payments.currencies.includes(input.currency)) {
@@ -160,13 +157,13 @@ async function checkPayable(deps: Deps, input: CreatePaymentInput): Promise<void
 
 /** A default debit card, or enough in the wallet that is not waiting to be claimed (which could still go back). */
 async function canFund(deps: Deps, userId: string, amountMinor: bigint, currency: string): Promise<boolean> {
-  if ((await listActiveCards(deps.db, userId)).some((c) => c.is_default)) return true;
+  if (await findDefaultCard(deps.db, userId)) return true;
   return (await spendableWallet(deps.db, userId, currency)) >= amountMinor;
 }
 
 /** What the person may spend from their wallet: money waiting to be claimed could still go back. */
 export async function spendableWallet(db: Db | Trx, userId: string, currency: string): Promise<bigint> {
-  const wallet = await findAccountByOwner(db, { ownerId: userId, purpose: "wallet", currency });
+  const wallet = await ownerBalance(db, { ownerId: userId, purpose: "wallet", currency });
   if (!wallet) return 0n;
-  return viewBalance(wallet).available - (await awaitingReceivedTotal(db, userId, currency));
+  return wallet.available - (await awaitingReceivedTotal(db, userId, currency));
 }

@@ -4,7 +4,7 @@ import type { Deps } from "../../deps";
 import { afterCommit } from "../../platform/after-commit";
 import { type Trx, withTransaction } from "../../platform/db";
 import { callStripe } from "../../platform/stripe";
-import { findPayoutDestination } from "../cards/cards.repository";
+import { payoutDestinationOf } from "../cards/payout-destination";
 import { mustMove, platformAccount, reference, transferIds, walletOf } from "./payment-money";
 import { changePayment, type PaymentPatch } from "./payment-state";
 import {
@@ -31,7 +31,7 @@ export async function routeToRecipient(
   patch: PaymentPatch = {},
 ): Promise<Payment> {
   const now = deps.clock.now();
-  const destination = await findPayoutDestination(trx, payment.recipient_id);
+  const destination = await payoutDestinationOf(trx, payment.recipient_id);
   if (destination?.state === "ready" && destination.external_account_id) {
     const attempt = payment.payout_attempts + 1;
     const ids = transferIds({ ...payment, payout_attempts: attempt });
@@ -70,7 +70,7 @@ export async function startPayout(deps: Deps, paymentId: string): Promise<void> 
   const payment = await findPayment(deps.db, paymentId);
   if (payment?.status !== "paying_out" || payment.payout_id) return;
   const attempt = payment.payout_attempts;
-  const destination = await findPayoutDestination(deps.db, payment.recipient_id);
+  const destination = await payoutDestinationOf(deps.db, payment.recipient_id);
   if (destination?.state !== "ready" || !destination.external_account_id) {
     // With a transfer made, the payout may have been asked for and its answer lost: ask Stripe
     // before ending the attempt, or a payout already on its way would be paid twice.

@@ -2,6 +2,7 @@ import type { Deps } from "../../deps";
 import { AppError } from "../../errors";
 import type { Db, Trx } from "../../platform/db";
 import { isInReducedLimitsWindow } from "../pin/reduced-limits";
+import { accountCreatedAt } from "../users/lookup-users";
 import { formatAmount } from "./format-amount";
 import { sentSince } from "./payments.repository";
 
@@ -17,12 +18,8 @@ export async function checkSendingLimits(
   input: { senderId: string; amountMinor: bigint; currency: string; excludePaymentId?: string },
 ): Promise<void> {
   const now = deps.clock.now();
-  const user = await db
-    .selectFrom("users")
-    .select("created_at")
-    .where("id", "=", input.senderId)
-    .executeTakeFirstOrThrow();
-  const newAccount = now.getTime() - user.created_at.getTime() < deps.config.payments.newAccountDays * DAY_MS;
+  const createdAt = await accountCreatedAt(db, input.senderId);
+  const newAccount = now.getTime() - createdAt.getTime() < deps.config.payments.newAccountDays * DAY_MS;
   // Read through the caller's transaction: asking the pool for a second connection while
   // holding one starves it under load.
   const reduced = newAccount || (await isInReducedLimitsWindow({ db, clock: deps.clock }, input.senderId));

@@ -3,6 +3,7 @@ import type { Deps } from "../../deps";
 import { page } from "../../http/pagination";
 import { callStripe } from "../../platform/stripe";
 import { requireMembership } from "../threads/require-membership";
+import { displayNamesOf } from "../users/lookup-users";
 import { notFound } from "./confirm-payment";
 import { findPaymentForParty, listAudit, listPayments } from "./payments.repository";
 
@@ -34,11 +35,7 @@ export async function getPayment(deps: Deps, input: { userId: string; paymentId:
 export async function getReceipt(deps: Deps, input: { userId: string; paymentId: string }) {
   const payment = await getPayment(deps, input);
   const [people, audit] = await Promise.all([
-    deps.db
-      .selectFrom("users")
-      .select(["id", "display_name"])
-      .where("id", "in", [payment.sender_id, payment.recipient_id])
-      .execute(),
+    displayNamesOf(deps.db, [payment.sender_id, payment.recipient_id]),
     listAudit(deps.db, payment.id),
   ]);
   const name = (id: string) => people.find((p) => p.id === id)?.display_name ?? "";

@@ -8,7 +8,13 @@ import { callStripe } from "../../platform/stripe";
 import { notFound } from "./confirm-payment";
 import { mustMove, platformAccount, reference, transferIds, walletOf } from "./payment-money";
 import { changePayment } from "./payment-state";
-import { findByPaymentIntent, findPaymentForParty, lockPayment, updatePayment } from "./payments.repository";
+import {
+  findByPaymentIntent,
+  findPayment,
+  findPaymentForParty,
+  lockPayment,
+  updatePayment,
+} from "./payments.repository";
 
 type Ending = "canceled" | "declined" | "refunded";
 
@@ -80,7 +86,7 @@ async function endPayment(
 
 /** Refunds the card charge; the idempotency key is the payment's, so the sweep may retry it. */
 export async function refundAtStripe(deps: Deps, paymentId: string): Promise<void> {
-  const payment = await deps.db.selectFrom("payments").selectAll().where("id", "=", paymentId).executeTakeFirst();
+  const payment = await findPayment(deps.db, paymentId);
   if (payment?.refund_state !== "pending" || !payment.payment_intent_id) return;
   const intentId = payment.payment_intent_id;
   const refund = await callStripe(() =>

@@ -5,7 +5,13 @@ import { applyIntent, chargeCard, expireUnconfirmed } from "./confirm-payment";
 import { reversePayoutTransfers, startPayout } from "./deliver-payment";
 import { mustMove, reference, transferIds } from "./payment-money";
 import { changePayment } from "./payment-state";
-import { idsWhere, lockPayment, paymentsWithPendingReversals, pendingRefundIds } from "./payments.repository";
+import {
+  findPayment,
+  idsWhere,
+  lockPayment,
+  paymentsWithPendingReversals,
+  pendingRefundIds,
+} from "./payments.repository";
 import { refundAtStripe, refundUnclaimed } from "./return-payment";
 
 export const SWEEP_BATCH_SIZE = 100;
@@ -101,7 +107,7 @@ export async function sweepPayments(deps: Deps): Promise<PaymentSweep> {
 
 /** 3-D Secure never finished: cancel the PaymentIntent (unless it succeeded meanwhile) and release the hold. */
 async function abandonAuthentication(deps: Deps, paymentId: string): Promise<void> {
-  const payment = await deps.db.selectFrom("payments").selectAll().where("id", "=", paymentId).executeTakeFirst();
+  const payment = await findPayment(deps.db, paymentId);
   if (payment?.status !== "requires_action" || !payment.payment_intent_id) return;
   const intentId = payment.payment_intent_id;
   const intent = await callStripe(() => deps.stripe.sdk.paymentIntents.retrieve(intentId));

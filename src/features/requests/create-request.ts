@@ -5,9 +5,9 @@ import { withTransaction } from "../../platform/db";
 import { newId } from "../../platform/ids";
 import { formatAmount } from "../payments/format-amount";
 import { containsCardNumber } from "../payments/memo";
-import { publishMessageCreated } from "../threads/post-message";
+import { memberIdsOf } from "../threads/get-thread";
+import { postMessageInTransaction } from "../threads/post-message";
 import { requireMembership } from "../threads/require-membership";
-import { insertMessage, listMembers } from "../threads/threads.repository";
 import { announceRequest } from "./request-state";
 import { insertRequest, listShares } from "./requests.repository";
 
@@ -37,7 +37,7 @@ export async function createRequest(
     });
   }
   if (input.memo && containsCardNumber(input.memo)) throw new AppError("MEMO_CONTAINS_CARD_NUMBER");
-  const members = new Set((await listMembers(deps.db, [thread.id])).map((m) => m.id));
+  const members = new Set(await memberIdsOf(deps.db, thread.id));
   const others = [...members].filter((id) => id !== input.authorId);
   const shares = splitOf(input, thread.kind === "direct" ? others : undefined);
   for (const share of shares) {
@@ -75,7 +75,7 @@ export async function createRequest(
         updated_at: now,
       })),
     );
-    const message = await insertMessage(trx, {
+    await postMessageInTransaction(trx, {
       id: newId("msg"),
       thread_id: thread.id,
       sender_id: input.authorId,
@@ -84,7 +84,6 @@ export async function createRequest(
       request_id: request.id,
       created_at: now,
     });
-    await publishMessageCreated(trx, message);
     await announceRequest(trx, request, now);
     return { request, shares: await listShares(trx, request.id) };
   });

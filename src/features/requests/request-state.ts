@@ -2,7 +2,7 @@ import type { Payment, PaymentRequest } from "../../../db/schema";
 import type { Trx } from "../../platform/db";
 import { publishEvent } from "../events/publish-event";
 import { isConfirmed } from "../payments/confirmable";
-import { listMembers } from "../threads/threads.repository";
+import { memberIdsOf } from "../threads/get-thread";
 import { listShares, lockRequest, updateRequest, updateShare } from "./requests.repository";
 import { toRequestDto } from "./requests.schemas";
 
@@ -11,9 +11,9 @@ const ABANDONED = new Set(["failed", "canceled", "expired", "declined", "refunde
 
 /** Tells everyone in the thread how the request stands (who has paid). */
 export async function announceRequest(trx: Trx, request: PaymentRequest, at: Date): Promise<void> {
-  const [members, shares] = await Promise.all([listMembers(trx, [request.thread_id]), listShares(trx, request.id)]);
+  const [memberIds, shares] = await Promise.all([memberIdsOf(trx, request.thread_id), listShares(trx, request.id)]);
   await publishEvent(trx, {
-    userIds: members.map((m) => m.id),
+    userIds: memberIds,
     type: "request.updated",
     data: toRequestDto(request, shares),
     at,

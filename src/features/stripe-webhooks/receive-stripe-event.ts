@@ -1,27 +1,12 @@
 import type Stripe from "stripe";
-import type { Deps } from "../../deps";
+import type { Deps, WebhookEffect } from "../../deps";
 import { AppError } from "../../errors";
 import { afterCommit } from "../../platform/after-commit";
-import { type Trx, withTransaction } from "../../platform/db";
+import { withTransaction } from "../../platform/db";
 import { callStripe, isStripeError, WEBHOOK_TOLERANCE_SECONDS } from "../../platform/stripe";
-import {
-  findCardByPaymentMethod,
-  findPayoutDestinationByAccount,
-  listActiveCards,
-  markCardRemoved,
-  setDefault,
-  upsertPayoutDestination,
-} from "../cards/cards.repository";
-import { announcePayoutReady, payoutStateOf } from "../cards/payout-destination";
-import { applyIntent } from "../payments/confirm-payment";
-import { applyPayout, reversePayoutTransfers, startPayout } from "../payments/deliver-payment";
-import { markRefunded } from "../payments/return-payment";
-import { recordSecurityEvent } from "../security/record-security-event";
+import { cardDetachedAtStripe, payoutAccountChanged } from "../cards/stripe-card-events";
+import { chargeRefunded, paymentIntentChanged, payoutChanged } from "../payments/stripe-payment-events";
 import { eventSeen, recordEvent } from "./stripe-events.repository";
-
-/** Changes made with the event's record; may hand back Stripe work to do once they commit. */
-type Effect = (trx: Trx) => Promise<FollowUp | undefined>;
-type FollowUp = () => Promise<void>;
 
 /**
  * Verifies and applies one Stripe webhook delivery. The event is recorded once, in the same
@@ -70,83 +55,34 @@ async function verify(deps: Deps, payload: string, signature: string | undefined
   }
 }
 
-/** Reads what the event is about from Stripe now (network first, then one short transaction). */
-async function effectOf(deps: Deps, event: Stripe.Event): Promise<Effect | undefined> {
+/** What the event means, from the feature that owns its object; read from Stripe now (network first, then one short transaction). */
+async function effectOf(deps: Deps, event: Stripe.Event): Promise<WebhookEffect | undefined> {
+  const objectId = (event.data.object as { id: string }).id;
   switch (event.type) {
     case "account.updated":
     case "account.external_account.created":
-    case "account.external_account.deleted": {
-      const accountId = event.account ?? (event.data.object as { id: string }).id;
-      const destination = await findPayoutDestinationByAccount(deps.db, accountId);
-      if (!destination) return undefined;
-      const account = await callStripe(() => deps.stripe.sdk.accounts.retrieve(accountId));
-      const state = payoutStateOf(account);
-      return async (trx) => {
-        const stillThere = state.external_account_id === destination.external_account_id;
-        await upsertPayoutDestination(trx, {
-          ...destination,
-          ...state,
-          external_account_id: stillThere ? destination.external_account_id : state.external_account_id,
-          card_id: stillThere ? destination.card_id : null,
-          updated_at: deps.clock.now(),
-        });
-        return state.state === "ready" ? () => announcePayoutReady(deps, destination.user_id) : undefined;
-      };
-    }
-    case "payment_method.detached": {
-      const pmId = (event.data.object as { id: string }).id;
-      const card = await findCardByPaymentMethod(deps.db, pmId);
-      if (!card || card.removed_at) return undefined;
-      const pm = await callStripe(() => deps.stripe.sdk.paymentMethods.retrieve(pmId));
-      if (pm.customer) return undefined;
-      return async (trx) => {
-        if (!(await markCardRemoved(trx, card.id, deps.clock.now()))) return undefined;
-        await recordSecurityEvent(trx, deps.clock, {
-          userId: card.user_id,
-          kind: "card_removed",
-          detail: { card_id: card.id, brand: card.brand, last4: card.last4, removed_at_stripe: true },
-        });
-        const next = card.is_default ? (await listActiveCards(trx, card.user_id))[0] : undefined;
-        if (next) await setDefault(trx, card.user_id, next.id);
-      };
-    }
+    case "account.external_account.deleted":
+      return payoutAccountChanged(deps, event.account ?? objectId);
+    case "payment_method.detached":
+      return cardDetachedAtStripe(deps, objectId);
     case "payment_intent.succeeded":
     case "payment_intent.payment_failed":
     case "payment_intent.requires_action":
     case "payment_intent.canceled": {
-      const intent = await reread(() =>
-        deps.stripe.sdk.paymentIntents.retrieve((event.data.object as { id: string }).id),
-      );
-      const paymentId = intent?.metadata?.payment_id;
-      if (!intent || !paymentId) return undefined;
-      return async (trx) => {
-        const payment = await applyIntent(deps, paymentId, intent, null, trx);
-        return payment.status === "paying_out" && !payment.payout_id ? () => startPayout(deps, paymentId) : undefined;
-      };
+      const intent = await reread(() => deps.stripe.sdk.paymentIntents.retrieve(objectId));
+      return intent ? paymentIntentChanged(deps, intent) : undefined;
     }
     case "payout.paid":
     case "payout.failed":
     case "payout.canceled": {
-      const payoutId = (event.data.object as { id: string }).id;
       const payout = await reread(() =>
-        deps.stripe.sdk.payouts.retrieve(payoutId, {}, event.account ? { stripeAccount: event.account } : {}),
+        deps.stripe.sdk.payouts.retrieve(objectId, {}, event.account ? { stripeAccount: event.account } : {}),
       );
-      if (!payout) return undefined;
-      return async (trx) => {
-        const paymentId = payout.metadata?.payment_id;
-        const failed = await applyPayout(deps, trx, payout);
-        return failed && paymentId ? () => reversePayoutTransfers(deps, paymentId) : undefined;
-      };
+      return payout ? payoutChanged(deps, payout) : undefined;
     }
     case "charge.refunded": {
-      const charge = await reread(() => deps.stripe.sdk.charges.retrieve((event.data.object as { id: string }).id));
-      if (!charge) return undefined;
-      const intentId = typeof charge.payment_intent === "string" ? charge.payment_intent : charge.payment_intent?.id;
-      if (!intentId || charge.amount_refunded < charge.amount) return undefined;
-      return async (trx) => {
-        await markRefunded(deps, trx, intentId, charge.refunds?.data[0]?.id ?? null);
-        return undefined;
-      };
+      const charge = await reread(() => deps.stripe.sdk.charges.retrieve(objectId));
+      return charge ? chargeRefunded(deps, charge) : undefined;
     }
     default:
       // Recorded and acknowledged (disputes are kept on record for the team to act on).

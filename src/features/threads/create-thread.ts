@@ -4,7 +4,7 @@ import { AppError } from "../../errors";
 import { withTransaction } from "../../platform/db";
 import { newId } from "../../platform/ids";
 import { publishEvent } from "../events/publish-event";
-import { findUsersByIds } from "../users/users.repository";
+import { findKnownUsers } from "../users/lookup-users";
 import { findThreadByDirectKey, insertThreadIfAbsent, listMembers } from "./threads.repository";
 import { MAX_GROUP_MEMBERS, toThreadDto } from "./threads.schemas";
 
@@ -17,7 +17,7 @@ export async function createThread(
 ): Promise<{ thread: Thread; members: User[]; created: boolean }> {
   const others = [...new Set(input.memberIds)].filter((id) => id !== input.creatorId);
   checkShape(input, others.length);
-  const known = await findUsersByIds(deps.db, others);
+  const known = await findKnownUsers(deps.db, others);
   const missing = others.filter((id) => !known.some((user) => user.id === id));
   if (missing.length > 0) {
     throw new AppError("UNKNOWN_USER", {

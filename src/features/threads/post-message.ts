@@ -1,4 +1,5 @@
-import type { Message } from "../../../db/schema";
+import type { Insertable } from "kysely";
+import type { Message, MessagesTable } from "../../../db/schema";
 import type { Deps } from "../../deps";
 import { type Trx, withTransaction } from "../../platform/db";
 import { newId } from "../../platform/ids";
@@ -11,7 +12,7 @@ import { toMessageDto } from "./threads.schemas";
 export function postMessage(deps: Deps, input: { senderId: string; threadId: string; body: string }): Promise<Message> {
   return withTransaction(deps.db, async (trx) => {
     await requireMembership(trx, input.threadId, input.senderId);
-    const message = await insertMessage(trx, {
+    return postMessageInTransaction(trx, {
       id: newId("msg"),
       thread_id: input.threadId,
       sender_id: input.senderId,
@@ -19,22 +20,23 @@ export function postMessage(deps: Deps, input: { senderId: string; threadId: str
       body: input.body,
       created_at: deps.clock.now(),
     });
-    await publishMessageCreated(trx, message);
-    return message;
   });
 }
 
 /**
- * Tells every member of the thread (the sender's other devices too) about a new message, in its
- * transaction; a message only one person may see yet goes to that person alone.
+ * Posts a message in the caller's transaction: a text, or the message of a payment or request
+ * created in it. Every member of the thread (the sender's other devices too) is told; a message
+ * only one person may see yet goes to that person alone.
  */
-export async function publishMessageCreated(trx: Trx, message: Message): Promise<void> {
+export async function postMessageInTransaction(trx: Trx, row: Insertable<MessagesTable>): Promise<Message> {
+  const message = await insertMessage(trx, row);
   await publishEvent(trx, {
     userIds: message.visible_only_to ? [message.visible_only_to] : await listMemberIds(trx, message.thread_id),
     type: "message.created",
     data: toMessageDto(message),
     at: message.created_at,
   });
+  return message;
 }
 
 /**

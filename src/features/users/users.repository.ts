@@ -16,6 +16,20 @@ export function findUserByHandle(db: Db | Trx, handle: string): Promise<User | u
   return db.selectFrom("users").selectAll().where("handle", "=", handle).executeTakeFirst();
 }
 
+/** Each person's display name (for a receipt), by id. */
+export function listDisplayNames(
+  db: Db | Trx,
+  ids: readonly string[],
+): Promise<{ id: string; display_name: string }[]> {
+  return db.selectFrom("users").select(["id", "display_name"]).where("id", "in", ids).execute();
+}
+
+/** When the person was first seen; throws when they never were. */
+export async function findCreatedAt(db: Db | Trx, userId: string): Promise<Date> {
+  const user = await db.selectFrom("users").select("created_at").where("id", "=", userId).executeTakeFirstOrThrow();
+  return user.created_at;
+}
+
 export function findUsersByIds(db: Db | Trx, ids: readonly string[]): Promise<User[]> {
   if (ids.length === 0) return Promise.resolve([]);
   return db.selectFrom("users").selectAll().where("id", "in", ids).execute();

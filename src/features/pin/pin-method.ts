@@ -1,9 +1,9 @@
 import { z } from "@hono/zod-openapi";
 import type { ChallengeMethod } from "../../deps";
-import { hasUsablePin } from "../pin/get-pin-status";
-import { PIN_LENGTH, PIN_PATTERN } from "../pin/pin-rules";
-import { verifyPin } from "../pin/verify-pin";
 import { parseMethodResponse } from "../security/challenge-method";
+import { hasUsablePin } from "./get-pin-status";
+import { PIN_LENGTH, PIN_PATTERN } from "./pin-rules";
+import { verifyPin } from "./verify-pin";
 
 const PinResponse = z.strictObject({ pin: z.string().regex(PIN_PATTERN, `must be exactly ${PIN_LENGTH} digits`) });
 
