@@ -2,18 +2,17 @@ import type { MiddlewareHandler } from "hono";
 import { requestId } from "hono/request-id";
 import type { BuildDeps, Deps } from "./deps";
 import type { ErrorCode } from "./errors";
-import { cardsRoutes } from "./features/cards/cards.routes";
-import { devicesRoutes } from "./features/devices/devices.routes";
-import { eventsRoutes } from "./features/events/events.routes";
-import { healthRoutes } from "./features/health/health.routes";
-import { paymentsRoutes } from "./features/payments/payments.routes";
-import { pinRoutes } from "./features/pin/pin.routes";
-import { requestsRoutes } from "./features/requests/requests.routes";
-import { securityRoutes } from "./features/security/security.routes";
-import { stripeWebhooksRoutes } from "./features/stripe-webhooks/stripe-webhooks.routes";
-import { threadsRoutes } from "./features/threads/threads.routes";
-import { devSessionsRoutes } from "./features/users/dev-sessions.routes";
-import { usersRoutes } from "./features/users/users.routes";
+import { cardsRoutes } from "./features/cards";
+import { devicesRoutes } from "./features/devices";
+import { eventsRoutes } from "./features/events";
+import { healthRoutes } from "./features/health";
+import { paymentsRoutes } from "./features/payments";
+import { pinRoutes } from "./features/pin";
+import { requestsRoutes } from "./features/requests";
+import { securityRoutes } from "./features/security";
+import { stripeWebhooksRoutes } from "./features/stripe-webhooks";
+import { threadsRoutes } from "./features/threads";
+import { devSessionsRoutes, ensureUser, usersRoutes } from "./features/users";
 import type { AppEnv, RequestBindings } from "./http/app-env";
 import { createTokenVerifier, requireAuth } from "./http/auth";
 import { type MiddlewareProblems, registerDocs } from "./http/docs";
@@ -82,7 +81,7 @@ export function buildApp(deps: Deps | BuildDeps) {
   app.use(limitBody({ [STRIPE_WEBHOOK_PATH]: STRIPE_WEBHOOK_BODY_LIMIT_BYTES }), (c, next) =>
     takesJsonBody(c.req.path) ? requireJsonBody(c, next) : next(),
   );
-  app.use("/v1/*", authenticated(requireAuth(createTokenVerifier(deps.config.auth, deps.clock))));
+  app.use("/v1/*", authenticated(requireAuth(createTokenVerifier(deps.config.auth, deps.clock), ensureUser)));
   app.use("/v1/*", authenticated(idempotency()));
 
   app.route("/", healthRoutes);

@@ -1,11 +1,11 @@
 import type { Config } from "./config";
 import type { ChangeHooks, Deps, SecurityHooks } from "./deps";
-import { cardResetProof } from "./features/cards/card-reset-proof";
-import { passkeyMethod } from "./features/devices/passkey-method";
-import { createEventStreams } from "./features/events/event-streams";
-import { deliverWaitingPayments } from "./features/payments/deliver-payment";
-import { pinConfirmationMethod } from "./features/pin/pin-method";
-import { syncShareWithPayment } from "./features/requests/request-state";
+import { cardResetProof } from "./features/cards";
+import { passkeyMethod } from "./features/devices";
+import { createEventStreams } from "./features/events";
+import { deliverWaitingPayments } from "./features/payments";
+import { pinConfirmationMethod } from "./features/pin";
+import { syncShareWithPayment } from "./features/requests";
 import type { Clock } from "./platform/clock";
 import type { Db } from "./platform/db";
 import type { EventNotifier } from "./platform/event-notifier";

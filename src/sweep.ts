@@ -1,10 +1,10 @@
 import type { Deps } from "./deps";
-import { purgeOldEvents } from "./features/events/purge-old-events";
-import { expirePendingTransfers } from "./features/ledger/expire-pending-transfers";
-import { sweepPayments } from "./features/payments/sweep-payments";
-import { sweepRequests } from "./features/requests/sweep-requests";
-import { purgeStaleChallenges } from "./features/security/challenges";
-import { purgeExpiredKeys } from "./http/idempotency.repository";
+import { purgeOldEvents } from "./features/events";
+import { expirePendingTransfers } from "./features/ledger";
+import { sweepPayments } from "./features/payments";
+import { sweepRequests } from "./features/requests";
+import { purgeStaleChallenges } from "./features/security";
+import { purgeExpiredIdempotencyKeys } from "./http/idempotency";
 
 const PURGE_BATCH_SIZE = 1_000;
 
@@ -24,11 +24,7 @@ export async function runSweep(deps: Deps) {
   return {
     payments: await step("payments", () => sweepPayments(deps), undefined),
     requestsExpired: await step("requests", () => sweepRequests(deps), 0),
-    idempotencyKeysPurged: await step(
-      "idempotency keys",
-      () => purgeExpiredKeys(deps.db, deps.clock.now(), PURGE_BATCH_SIZE),
-      0,
-    ),
+    idempotencyKeysPurged: await step("idempotency keys", () => purgeExpiredIdempotencyKeys(deps, PURGE_BATCH_SIZE), 0),
     pendingTransfersExpired: await step("ledger holds", () => expirePendingTransfers(deps), 0),
     challengesPurged: await step("challenges", () => purgeStaleChallenges(deps, PURGE_BATCH_SIZE), 0),
     eventsPurged: await step("events", () => purgeOldEvents(deps, PURGE_BATCH_SIZE), 0),

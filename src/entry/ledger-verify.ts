@@ -1,6 +1,5 @@
 import { ConfigError } from "../config";
-import { viewBalance } from "../features/ledger/balances";
-import { verifyLedger } from "../features/ledger/verify-ledger";
+import { verifyLedger, viewBalance } from "../features/ledger";
 import { openNodeRuntime } from "./node-runtime";
 
 /** `npm run ledger:verify`: exits 0 when every balance matches its transfers and every currency sums to zero. */

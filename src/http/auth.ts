@@ -1,8 +1,8 @@
 import type { MiddlewareHandler } from "hono";
 import { createRemoteJWKSet, decodeProtectedHeader, type JWTPayload, jwtVerify, SignJWT } from "jose";
 import type { Config } from "../config";
+import type { Deps } from "../deps";
 import { AppError } from "../errors";
-import { ensureUser } from "../features/users/ensure-user";
 import type { Clock } from "../platform/clock";
 import type { AppEnv } from "./app-env";
 import { isPersonId } from "./fields";
@@ -14,6 +14,11 @@ const KNOWN_USERS_MAX = 10_000;
 
 export type VerifiedToken = { sub: string; name: string | undefined };
 export type TokenVerifier = (token: string) => Promise<VerifiedToken>;
+/** Records the person a verified token names, the first time they are seen (the users feature's ensureUser). */
+export type RecordPerson = (
+  deps: Pick<Deps, "db" | "clock">,
+  person: { id: string; displayName: string | undefined },
+) => Promise<void>;
 
 function unauthenticated(detail: string): AppError {
   return new AppError("UNAUTHENTICATED", { detail });
@@ -67,15 +72,18 @@ export function signSessionToken(secret: string, userId: string, now: Date, ttlS
     .sign(new TextEncoder().encode(secret));
 }
 
-/** Verifies the bearer token and records the person it names, once per process for each person. */
-export function requireAuth(verify: TokenVerifier): MiddlewareHandler<AppEnv> {
+/**
+ * Verifies the bearer token and records the person it names, once per process for each person.
+ * Who records people is handed in (app.ts), so this layer below the features names none.
+ */
+export function requireAuth(verify: TokenVerifier, recordPerson: RecordPerson): MiddlewareHandler<AppEnv> {
   const knownUsers = new Set<string>();
   return async (c, next) => {
     const match = BEARER.exec(c.req.header("Authorization") ?? "");
     if (!match?.[1]) throw unauthenticated("Send Authorization: Bearer <token>");
     const { sub, name } = await verify(match[1]);
     if (!knownUsers.has(sub)) {
-      await ensureUser(c.get("deps"), { id: sub, displayName: name });
+      await recordPerson(c.get("deps"), { id: sub, displayName: name });
       if (knownUsers.size >= KNOWN_USERS_MAX) knownUsers.clear();
       knownUsers.add(sub);
     }

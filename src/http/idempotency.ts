@@ -1,10 +1,18 @@
 import type { MiddlewareHandler } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
+import type { Deps } from "../deps";
 import { AppError } from "../errors";
 import { canonicalJson } from "../platform/canonical-json";
 import type { Db } from "../platform/db";
 import type { AppEnv } from "./app-env";
-import { completeClaim, findKey, insertClaim, releaseClaim, takeOverClaim } from "./idempotency.repository";
+import {
+  completeClaim,
+  findKey,
+  insertClaim,
+  purgeExpiredKeys,
+  releaseClaim,
+  takeOverClaim,
+} from "./idempotency.repository";
 import { IDEMPOTENCY_KEY_PATTERN } from "./router";
 
 /** An in-flight claim older than this belonged to a process that died; a retry may take it over. */
@@ -106,4 +114,9 @@ async function fingerprint(key: string, method: string, path: string, body: stri
   );
   const digest = await crypto.subtle.sign("HMAC", hmac, new TextEncoder().encode(`${method} ${path}\n${canonical}`));
   return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/** Deletes up to `limit` kept answers whose time is up; for the periodic sweep. */
+export function purgeExpiredIdempotencyKeys(deps: Pick<Deps, "db" | "clock">, limit: number): Promise<number> {
+  return purgeExpiredKeys(deps.db, deps.clock.now(), limit);
 }

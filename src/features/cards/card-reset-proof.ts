@@ -3,7 +3,7 @@ import type Stripe from "stripe";
 import type { ChallengeMethod } from "../../deps";
 import { AppError } from "../../errors";
 import { callStripe } from "../../platform/stripe";
-import { parseMethodResponse } from "../security/challenge-method";
+import { parseMethodResponse } from "../security";
 import { listActiveCards } from "./cards.repository";
 import { ensureCustomer } from "./setup-card";
 

@@ -6,7 +6,7 @@ import { afterCommit } from "../../platform/after-commit";
 import { lockPerson, withTransaction } from "../../platform/db";
 import { newId } from "../../platform/ids";
 import { callStripe, isStripeError } from "../../platform/stripe";
-import { recordSecurityEvent } from "../security/record-security-event";
+import { recordSecurityEvent } from "../security";
 import {
   findCardByPaymentMethod,
   findCustomerId,

@@ -3,7 +3,7 @@ import type { AuditDetail, Deps } from "../../deps";
 import { AppError } from "../../errors";
 import { type Trx, withTransaction } from "../../platform/db";
 import { callStripe, isStripeError } from "../../platform/stripe";
-import { recordSecurityEvent } from "../security/record-security-event";
+import { recordSecurityEvent } from "../security";
 import {
   findActiveCard,
   findPayoutDestination,

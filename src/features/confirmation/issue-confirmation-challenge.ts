@@ -1,6 +1,6 @@
 import type { Confirmable, Deps, JsonObject } from "../../deps";
 import { AppError } from "../../errors";
-import { newChallenge, storeChallenge } from "../security/challenges";
+import { newChallenge, storeChallenge } from "../security";
 import { bindingHash } from "./binding";
 
 export type IssuedConfirmationChallenge = {

@@ -1,9 +1,7 @@
 import type { Confirmable, Deps } from "../../deps";
 import { AppError } from "../../errors";
 import { type Trx, withTransaction } from "../../platform/db";
-import { pickMethod } from "../security/challenge-method";
-import { consumeChallenge, requireUsableChallenge } from "../security/challenges";
-import { recordSecurityEvent } from "../security/record-security-event";
+import { consumeChallenge, pickMethod, recordSecurityEvent, requireUsableChallenge } from "../security";
 import { bindingHash } from "./binding";
 
 export type Confirmation = { challengeId: string; method: string; confirmedAt: Date };

@@ -1,8 +1,8 @@
 import { generateRegistrationOptions, type PublicKeyCredentialCreationOptionsJSON } from "@simplewebauthn/server";
 import type { Deps } from "../../deps";
 import { AppError } from "../../errors";
-import { CHALLENGE_TTL_MS, newChallenge, storeChallenge } from "../security/challenges";
-import { findKnownUsers } from "../users/lookup-users";
+import { CHALLENGE_TTL_MS, newChallenge, storeChallenge } from "../security";
+import { findKnownUsers } from "../users";
 import { listDevicesForUser } from "./devices.repository";
 import { SUPPORTED_ALGORITHM_IDS } from "./webauthn";
 

@@ -1,6 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import type { ChallengeMethod } from "../../deps";
-import { parseMethodResponse } from "../security/challenge-method";
+import { parseMethodResponse } from "../security";
 import { hasDevice } from "./devices.repository";
 import { AssertionCredential } from "./devices.schemas";
 import { assertionOptions, verifyAssertion } from "./verify-assertion";

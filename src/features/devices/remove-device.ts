@@ -1,7 +1,7 @@
 import type { Deps } from "../../deps";
 import { AppError } from "../../errors";
 import { withTransaction } from "../../platform/db";
-import { recordSecurityEvent } from "../security/record-security-event";
+import { recordSecurityEvent } from "../security";
 import { deleteDeviceForUser } from "./devices.repository";
 
 /** Forgets one of the person's passkeys; someone else's device is DEVICE_NOT_FOUND. */

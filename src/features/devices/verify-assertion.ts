@@ -6,7 +6,7 @@ import {
 } from "@simplewebauthn/server";
 import type { Deps, FreshChallenge } from "../../deps";
 import type { Trx } from "../../platform/db";
-import { CHALLENGE_TTL_MS, challengeMatches } from "../security/challenges";
+import { CHALLENGE_TTL_MS, challengeMatches } from "../security";
 import { findDeviceByCredentialId, listDevicesForUser, recordDeviceUse } from "./devices.repository";
 import { webauthnFailure } from "./webauthn";
 

@@ -3,14 +3,10 @@ import type { Deps } from "../../deps";
 import { AppError } from "../../errors";
 import { type Db, lockPerson, type Trx, withTransaction } from "../../platform/db";
 import { newId } from "../../platform/ids";
-import { findDefaultCard } from "../cards/funding-cards";
-import {
-  type IssuedConfirmationChallenge,
-  issueConfirmationChallenge,
-} from "../confirmation/issue-confirmation-challenge";
-import { ownerBalance } from "../ledger/balances";
-import { postMessageInTransaction } from "../threads/post-message";
-import { isMember, requireMembership } from "../threads/require-membership";
+import { findDefaultCard } from "../cards";
+import { type IssuedConfirmationChallenge, issueConfirmationChallenge } from "../confirmation";
+import { ownerBalance } from "../ledger";
+import { isMember, postMessageInTransaction, requireMembership } from "../threads";
 import { confirmableOf } from "./confirmable";
 import { formatAmount } from "./format-amount";
 import { checkSendingLimits } from "./limits";

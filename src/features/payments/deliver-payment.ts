@@ -4,7 +4,7 @@ import type { Deps } from "../../deps";
 import { afterCommit } from "../../platform/after-commit";
 import { type Trx, withTransaction } from "../../platform/db";
 import { callStripe } from "../../platform/stripe";
-import { payoutDestinationOf } from "../cards/payout-destination";
+import { payoutDestinationOf } from "../cards";
 import { mustMove, platformAccount, reference, transferIds, walletOf } from "./payment-money";
 import { changePayment, type PaymentPatch } from "./payment-state";
 import {

@@ -1,4 +1,4 @@
-import { CURRENCIES, isCurrency } from "../ledger/currencies";
+import { CURRENCIES, isCurrency } from "../ledger";
 
 /** "12.34 USD": a plain rendering for message bodies; clients format for their locale. */
 export function formatAmount(amountMinor: bigint, currency: string): string {

@@ -1,8 +1,8 @@
 import type { Deps } from "../../deps";
 import { AppError } from "../../errors";
 import type { Db, Trx } from "../../platform/db";
-import { isInReducedLimitsWindow } from "../pin/reduced-limits";
-import { accountCreatedAt } from "../users/lookup-users";
+import { isInReducedLimitsWindow } from "../pin";
+import { accountCreatedAt } from "../users";
 import { formatAmount } from "./format-amount";
 import { sentSince } from "./payments.repository";
 

@@ -1,8 +1,7 @@
 import type { Payment } from "../../../db/schema";
 import type { Trx } from "../../platform/db";
-import { type AccountPurpose, ensureAccount, PLATFORM_OWNER } from "../ledger/accounts";
-import type { TransferInput } from "../ledger/ledger.types";
-import { postTransfers } from "../ledger/post-transfers";
+import type { TransferInput } from "../ledger";
+import { type AccountPurpose, ensureAccount, PLATFORM_OWNER, postTransfers } from "../ledger";
 
 /**
  * The ledger side of a payment: every step has a transfer id derived from the payment id,

@@ -1,7 +1,7 @@
 import type { Payment, PaymentStatus } from "../../../db/schema";
 import type { Deps } from "../../deps";
 import type { Trx } from "../../platform/db";
-import { publishEvent } from "../events/publish-event";
+import { publishEvent } from "../events";
 import { isConfirmed } from "./confirmable";
 import { insertAudit, updatePayment } from "./payments.repository";
 import { toPaymentDto } from "./payments.schemas";

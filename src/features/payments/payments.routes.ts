@@ -2,8 +2,12 @@ import { createRoute, z } from "@hono/zod-openapi";
 import type { Deps } from "../../deps";
 import { decodeCursor } from "../../http/pagination";
 import { bearerSecurity, createRouter, IdempotencyKeyHeader, problemResponses } from "../../http/router";
-import { ConfirmationChallenge, ConfirmBody, toConfirmationChallengeDto } from "../confirmation/confirmation.schemas";
-import { issueConfirmationChallenge } from "../confirmation/issue-confirmation-challenge";
+import {
+  ConfirmationChallenge,
+  ConfirmBody,
+  issueConfirmationChallenge,
+  toConfirmationChallengeDto,
+} from "../confirmation";
 import { confirmPayment } from "./confirm-payment";
 import { confirmableOf } from "./confirmable";
 import { createPayment } from "./create-payment";

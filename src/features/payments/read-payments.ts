@@ -2,8 +2,8 @@ import type { Payment, PaymentStatus } from "../../../db/schema";
 import type { Deps } from "../../deps";
 import { page } from "../../http/pagination";
 import { callStripe } from "../../platform/stripe";
-import { requireMembership } from "../threads/require-membership";
-import { displayNamesOf } from "../users/lookup-users";
+import { requireMembership } from "../threads";
+import { displayNamesOf } from "../users";
 import { notFound } from "./confirm-payment";
 import { findPaymentForParty, listAudit, listPayments } from "./payments.repository";
 

@@ -1,7 +1,6 @@
 import type { Deps, JsonObject } from "../../deps";
 import { AppError } from "../../errors";
-import { pickMethod } from "../security/challenge-method";
-import { newChallenge, storeChallenge } from "../security/challenges";
+import { newChallenge, pickMethod, storeChallenge } from "../security";
 import { findPin } from "./pin.repository";
 
 /** Starts a PIN reset: a fresh single-use challenge and what the client needs to answer it with the chosen proof. */

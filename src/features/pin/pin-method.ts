@@ -1,6 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import type { ChallengeMethod } from "../../deps";
-import { parseMethodResponse } from "../security/challenge-method";
+import { parseMethodResponse } from "../security";
 import { hasUsablePin } from "./get-pin-status";
 import { PIN_LENGTH, PIN_PATTERN } from "./pin-rules";
 import { verifyPin } from "./verify-pin";

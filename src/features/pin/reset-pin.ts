@@ -1,8 +1,7 @@
 import type { Deps } from "../../deps";
 import { AppError } from "../../errors";
 import { withTransaction } from "../../platform/db";
-import { consumeChallenge, requireUsableChallenge } from "../security/challenges";
-import { recordSecurityEvent } from "../security/record-security-event";
+import { consumeChallenge, recordSecurityEvent, requireUsableChallenge } from "../security";
 import { getPinStatus, type PinStatus } from "./get-pin-status";
 import { replacePin } from "./pin.repository";
 import { withPinHashing } from "./pin-hashing";

@@ -1,7 +1,7 @@
 import type { Deps } from "../../deps";
 import { AppError } from "../../errors";
 import { withTransaction } from "../../platform/db";
-import { recordSecurityEvent } from "../security/record-security-event";
+import { recordSecurityEvent } from "../security";
 import { getPinStatus, type PinStatus } from "./get-pin-status";
 import { findPin, insertPinIfAbsent, replacePin } from "./pin.repository";
 import { withPinHashing } from "./pin-hashing";

@@ -2,7 +2,7 @@ import type { PaymentPin } from "../../../db/schema";
 import type { Deps } from "../../deps";
 import { AppError } from "../../errors";
 import { withTransaction } from "../../platform/db";
-import { recordSecurityEvent } from "../security/record-security-event";
+import { recordSecurityEvent } from "../security";
 import { claimPinAttempt, findPin, markPinFailed, recordPinSuccess } from "./pin.repository";
 import { withPinHashing } from "./pin-hashing";
 import {

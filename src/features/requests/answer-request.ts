@@ -2,12 +2,10 @@ import type { Payment, PaymentRequest, PaymentRequestShare } from "../../../db/s
 import type { Deps } from "../../deps";
 import { AppError } from "../../errors";
 import { withTransaction } from "../../platform/db";
-import type { IssuedConfirmationChallenge } from "../confirmation/issue-confirmation-challenge";
-import { issueConfirmationChallenge } from "../confirmation/issue-confirmation-challenge";
-import { confirmableOf } from "../payments/confirmable";
-import { createPayment } from "../payments/create-payment";
-import { getPayment } from "../payments/read-payments";
-import { requireMembership } from "../threads/require-membership";
+import type { IssuedConfirmationChallenge } from "../confirmation";
+import { issueConfirmationChallenge } from "../confirmation";
+import { confirmableOf, createPayment, getPayment } from "../payments";
+import { requireMembership } from "../threads";
 import { announceRequest, completeIfSettled } from "./request-state";
 import { findRequest, listShares, lockRequest, updateRequest, updateShare } from "./requests.repository";
 

@@ -3,11 +3,8 @@ import type { Deps } from "../../deps";
 import { AppError } from "../../errors";
 import { withTransaction } from "../../platform/db";
 import { newId } from "../../platform/ids";
-import { formatAmount } from "../payments/format-amount";
-import { containsCardNumber } from "../payments/memo";
-import { memberIdsOf } from "../threads/get-thread";
-import { postMessageInTransaction } from "../threads/post-message";
-import { requireMembership } from "../threads/require-membership";
+import { containsCardNumber, formatAmount } from "../payments";
+import { memberIdsOf, postMessageInTransaction, requireMembership } from "../threads";
 import { announceRequest } from "./request-state";
 import { insertRequest, listShares } from "./requests.repository";
 

@@ -1,8 +1,8 @@
 import type { Payment, PaymentRequest } from "../../../db/schema";
 import type { Trx } from "../../platform/db";
-import { publishEvent } from "../events/publish-event";
-import { isConfirmed } from "../payments/confirmable";
-import { memberIdsOf } from "../threads/get-thread";
+import { publishEvent } from "../events";
+import { isConfirmed } from "../payments";
+import { memberIdsOf } from "../threads";
 import { listShares, lockRequest, updateRequest, updateShare } from "./requests.repository";
 import { toRequestDto } from "./requests.schemas";
 

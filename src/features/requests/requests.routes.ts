@@ -1,7 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { bearerSecurity, createRouter, IdempotencyKeyHeader, problemResponses } from "../../http/router";
-import { ConfirmationChallenge, toConfirmationChallengeDto } from "../confirmation/confirmation.schemas";
-import { Payment, RequiredIdempotencyKeyHeader, ThreadPaymentParams, toPaymentDto } from "../payments/payments.schemas";
+import { ConfirmationChallenge, toConfirmationChallengeDto } from "../confirmation";
+import { Payment, RequiredIdempotencyKeyHeader, ThreadPaymentParams, toPaymentDto } from "../payments";
 import { cancelRequest, declineRequest, getRequest, payRequest } from "./answer-request";
 import { createRequest } from "./create-request";
 import { listShares } from "./requests.repository";

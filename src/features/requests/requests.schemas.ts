@@ -1,7 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import type { PaymentRequestShare, PaymentRequest as RequestRow } from "../../../db/schema";
 import { idParams, personId } from "../../http/fields";
-import { amountMinor, memo } from "../payments/payments.schemas";
+import { amountMinor, memo } from "../payments";
 
 export const RequestParams = idParams("req");
 

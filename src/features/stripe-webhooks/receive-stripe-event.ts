@@ -4,8 +4,8 @@ import { AppError } from "../../errors";
 import { afterCommit } from "../../platform/after-commit";
 import { withTransaction } from "../../platform/db";
 import { callStripe, isStripeError, WEBHOOK_TOLERANCE_SECONDS } from "../../platform/stripe";
-import { cardDetachedAtStripe, payoutAccountChanged } from "../cards/stripe-card-events";
-import { chargeRefunded, paymentIntentChanged, payoutChanged } from "../payments/stripe-payment-events";
+import { cardDetachedAtStripe, payoutAccountChanged } from "../cards";
+import { chargeRefunded, paymentIntentChanged, payoutChanged } from "../payments";
 import { eventSeen, recordEvent } from "./stripe-events.repository";
 
 /**

@@ -3,8 +3,8 @@ import type { Deps } from "../../deps";
 import { AppError } from "../../errors";
 import { withTransaction } from "../../platform/db";
 import { newId } from "../../platform/ids";
-import { publishEvent } from "../events/publish-event";
-import { findKnownUsers } from "../users/lookup-users";
+import { publishEvent } from "../events";
+import { findKnownUsers } from "../users";
 import { findThreadByDirectKey, insertThreadIfAbsent, listMembers } from "./threads.repository";
 import { MAX_GROUP_MEMBERS, toThreadDto } from "./threads.schemas";
 

@@ -3,7 +3,7 @@ import type { Message, MessagesTable } from "../../../db/schema";
 import type { Deps } from "../../deps";
 import { type Trx, withTransaction } from "../../platform/db";
 import { newId } from "../../platform/ids";
-import { publishEvent } from "../events/publish-event";
+import { publishEvent } from "../events";
 import { requireMembership } from "./require-membership";
 import { insertMessage, listMemberIds, revealMessageOfPayment } from "./threads.repository";
 import { toMessageDto } from "./threads.schemas";

@@ -1,7 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import type { Message as MessageRow, Thread as ThreadRow, User as UserRow } from "../../../db/schema";
 import { idParams, personId, typedText } from "../../http/fields";
-import { toUserDto, User } from "../users/users.schemas";
+import { toUserDto, User } from "../users";
 
 export const MAX_GROUP_MEMBERS = 50;
 export const MESSAGE_BODY_MAX = 4000;

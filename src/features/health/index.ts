@@ -1,0 +1,2 @@
+/** The health feature's public face: its routes. */
+export { healthRoutes } from "./health.routes";

@@ -1,0 +1,9 @@
+/**
+ * The threads feature's public face: its routes, membership, and posting the messages of
+ * payments and requests in their own transactions. Everything else in this folder is internal
+ * to it.
+ */
+export { memberIdsOf } from "./get-thread";
+export { postMessageInTransaction, revealPaymentMessage } from "./post-message";
+export { isMember, requireMembership } from "./require-membership";
+export { threadsRoutes } from "./threads.routes";
