@@ -96,3 +96,52 @@ export async function visible(locator: Locator): Promise<Locator> {
   await locator.first().waitFor({ state: "visible" });
   return locator.first();
 }
+
+/**
+ * From now on, notes the label of every PIN pad the page shows, in order (read back with
+ * pinPadsShown): how a story tells how many times a person was asked for their PIN. A string,
+ * because it runs in the page, whose DOM types this Node-side code does not have.
+ */
+export async function recordPinPads(page: Page): Promise<void> {
+  await page.evaluate(`(() => {
+    const shown = [];
+    window.pinPadsShown = shown;
+    new MutationObserver((records) => {
+      for (const record of records) {
+        for (const node of record.addedNodes) {
+          if (!(node instanceof Element)) continue;
+          const pads = node.matches(".pin-pad") ? [node] : [...node.querySelectorAll(".pin-pad")];
+          for (const pad of pads) shown.push(pad.querySelector("label")?.textContent ?? "");
+        }
+      }
+    }).observe(document.body, { childList: true, subtree: true });
+  })()`);
+}
+
+export async function pinPadsShown(page: Page): Promise<string[]> {
+  return (await page.evaluate("window.pinPadsShown")) as string[];
+}
+
+/** Whether the chat's newest message is wholly on screen: above the composer and inside the viewport. */
+export async function newestMessageInView(page: Page): Promise<boolean> {
+  const [last, composer] = await Promise.all([
+    page.locator(".messages > li").last().boundingBox(),
+    page.locator("form.composer").boundingBox(),
+  ]);
+  const viewport = page.viewportSize();
+  if (!last || !composer || !viewport) return false;
+  const bottom = last.y + last.height;
+  return last.y >= 0 && bottom <= composer.y && bottom <= viewport.height;
+}
+
+/** Whether two elements' boxes are apart (a toast and the card it must not cover). */
+export async function apart(a: Locator, b: Locator): Promise<boolean> {
+  const [boxA, boxB] = await Promise.all([a.boundingBox(), b.boundingBox()]);
+  if (!boxA || !boxB) return false;
+  return (
+    boxA.y + boxA.height <= boxB.y ||
+    boxB.y + boxB.height <= boxA.y ||
+    boxA.x + boxA.width <= boxB.x ||
+    boxB.x + boxB.width <= boxA.x
+  );
+}

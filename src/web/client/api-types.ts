@@ -178,6 +178,7 @@ export type Problem = {
 
 /** What the live event stream carries, by event type. */
 export type LiveEvent =
+  | { type: "thread.created"; data: Thread }
   | { type: "message.created"; data: Message }
   | { type: "payment.updated"; data: Payment }
   | { type: "request.updated"; data: PaymentRequest };

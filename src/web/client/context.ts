@@ -12,4 +12,6 @@ export type Ctx = {
   /** A short message in the polite live region. */
   announce(message: string): void;
   navigate(hash: string): void;
+  /** Aborted when the person leaves the page on screen (or the session ends): what was opened over it closes. */
+  viewSignal(): AbortSignal;
 };

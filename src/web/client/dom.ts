@@ -67,6 +67,21 @@ export function errorBox(): HTMLElement & { show(message: string | null): void }
   });
 }
 
+export function button(label: string, className: string, onClick: () => void): HTMLButtonElement {
+  const b = h("button", { type: "button", className }, label);
+  b.addEventListener("click", onClick);
+  return b;
+}
+
+export function buttonRow(...buttons: HTMLButtonElement[]): HTMLElement {
+  return h("div", { className: "button-row" }, buttons);
+}
+
+/** An error to show with a step, when there is one. */
+export function errorLine(message: string | null): Child {
+  return message ? h("p", { className: "error", attrs: { role: "alert" } }, message) : null;
+}
+
 /** Disables a button while its work runs, so a double tap cannot send twice. */
 export async function busy<T>(button: HTMLButtonElement, work: () => Promise<T>): Promise<T> {
   button.disabled = true;

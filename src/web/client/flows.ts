@@ -1,3 +1,4 @@
+import { pinWeakness } from "../../features/pin/pin-rules";
 import { ApiError, errorMessage, IdempotentAction, NetworkError } from "./api";
 import type {
   Card,
@@ -12,11 +13,12 @@ import type {
   Thread,
 } from "./api-types";
 import type { Ctx } from "./context";
-import { type Child, errorBox, field, h, uniqueId } from "./dom";
+import { button, buttonRow, type Child, errorBox, errorLine, field, h, uniqueId } from "./dom";
 import { amountKeypad, pinPad } from "./keypads";
-import { paymentStatusText, sortTestCards, testCardLabel } from "./labels";
+import { cardLabel, paymentStatusText, sortTestCards, testCardLabel } from "./labels";
 import { formatMoney, parseAmount } from "./money";
 import { Cancelled, Sheet } from "./sheet";
+import { chooseSplit, newSplitState } from "./split-step";
 import { loadStripe, type StripeCardElement, stripeMessage } from "./stripe-js";
 import {
   assertionToJson,
@@ -42,7 +44,7 @@ const RENEW_CHALLENGE = new Set([
 
 /** Runs a flow in its own sheet; a closed sheet ends it quietly, anything else is shown in it. */
 async function inSheet(ctx: Ctx, title: string, flow: (sheet: Sheet) => Promise<void>): Promise<void> {
-  const sheet = new Sheet(title);
+  const sheet = new Sheet(title, ctx.viewSignal());
   try {
     await flow(sheet);
   } catch (err) {
@@ -58,20 +60,6 @@ async function inSheet(ctx: Ctx, title: string, flow: (sheet: Sheet) => Promise<
 }
 
 const progress = (text: string): Child => h("p", { className: "progress", attrs: { role: "status" } }, text);
-
-function buttonRow(...buttons: HTMLButtonElement[]): HTMLElement {
-  return h("div", { className: "button-row" }, buttons);
-}
-
-function button(label: string, className: string, onClick: () => void) {
-  const b = h("button", { type: "button", className }, label);
-  b.addEventListener("click", onClick);
-  return b;
-}
-
-function errorLine(message: string | null): Child {
-  return message ? h("p", { className: "error", attrs: { role: "alert" } }, message) : null;
-}
 
 // ---------------------------------------------------------------------------------------------
 // Cards
@@ -111,12 +99,30 @@ const ENROLL_REASON = {
   add: "Payments use debit cards; credit and prepaid cards are refused.",
 } as const;
 
-/** Enrolls a debit card (test cards by name with the emulator; Stripe Elements with real keys). */
+/**
+ * Enrolls a debit card (test cards by name with the emulator; Stripe Elements with real keys),
+ * and says so in the sheet by the card's name, where the flow goes on.
+ */
 export async function enrollCard(ctx: Ctx, sheet: Sheet, purpose: keyof typeof ENROLL_REASON): Promise<Card> {
   sheet.show("Add a debit card", progress("Preparing a secure card form…"));
-  let setup: CardSetup | undefined = await ctx.api.post<CardSetup>("/v1/cards/setup");
-  if (setup.mode === "live" || !setup.emulator) return enrollWithStripeJs(ctx, sheet, setup, purpose);
-  const names = sortTestCards(setup.emulator.test_payment_methods.map((pm) => pm.replace(/^pm_card_/, "")));
+  const setup = await ctx.api.post<CardSetup>("/v1/cards/setup");
+  const card =
+    setup.mode === "live" || !setup.emulator
+      ? await enrollWithStripeJs(ctx, sheet, setup, purpose)
+      : await enrollWithTestCard(ctx, sheet, setup, setup.emulator.test_payment_methods, purpose);
+  sheet.succeeded(`${cardLabel(card)} added`);
+  return card;
+}
+
+async function enrollWithTestCard(
+  ctx: Ctx,
+  sheet: Sheet,
+  firstSetup: CardSetup,
+  testPaymentMethods: string[],
+  purpose: keyof typeof ENROLL_REASON,
+): Promise<Card> {
+  let setup: CardSetup | undefined = firstSetup;
+  const names = sortTestCards(testPaymentMethods.map((pm) => pm.replace(/^pm_card_/, "")));
   let chosen = names[0] ?? "visa_debit";
   let error: string | null = null;
   for (;;) {
@@ -154,6 +160,7 @@ export async function enrollCard(ctx: Ctx, sheet: Sheet, purpose: keyof typeof E
     sheet.show("Add a debit card", progress("Adding your card…"));
     try {
       setup ??= await ctx.api.post<CardSetup>("/v1/cards/setup");
+      // Each SetupIntent has its own paths at the emulator.
       const emulator = setup.emulator;
       if (!emulator) throw new Error("The card form is not available");
       const base = emulator.browser_base_path;
@@ -171,11 +178,9 @@ export async function enrollCard(ctx: Ctx, sheet: Sheet, purpose: keyof typeof E
       // Each attempt needs its own SetupIntent: a confirmed one cannot take another card.
       setup = undefined;
       // The same test card as a token makes it the payout card too, so money sent to this person reaches it.
-      const card = await ctx.api.post<Card>("/v1/cards", {
+      return await ctx.api.post<Card>("/v1/cards", {
         body: { setup_intent_id: setupIntentId, payout_token: `tok_${chosen}` },
       });
-      ctx.announce(`Card ending ${card.last4} added`);
-      return card;
     } catch (err) {
       setup = undefined;
       error = errorMessage(err);
@@ -236,10 +241,9 @@ async function enrollWithStripeJs(
         if (confirmed.error) throw new Error(stripeMessage(confirmed.error, "The card was not accepted"));
         // Stripe attaches payout cards to Connect accounts from tokens: one for the same card.
         const token = await stripe.createToken(card);
-        const enrolled = await ctx.api.post<Card>("/v1/cards", {
+        return await ctx.api.post<Card>("/v1/cards", {
           body: { setup_intent_id: current.setup_intent_id, ...(token.token ? { payout_token: token.token.id } : {}) },
         });
-        return enrolled;
       } catch (err) {
         current = undefined;
         error = errorMessage(err);
@@ -270,24 +274,29 @@ function pinErrorMessage(err: unknown): string {
   return errorMessage(err);
 }
 
-/** Sets the payment PIN on a PIN pad (or changes it, after the current one). */
-export async function choosePin(ctx: Ctx, sheet: Sheet, change: boolean): Promise<PinStatus> {
+/**
+ * Sets the payment PIN on a PIN pad (or changes it, after the current one) and returns it, so a
+ * payment waiting for it can be confirmed without typing it a third time. A PIN the rules refuse
+ * is refused as soon as it is typed, with the reason, before it is asked again.
+ */
+export async function choosePin(ctx: Ctx, sheet: Sheet, change: boolean): Promise<string> {
+  const title = change ? "Change your PIN" : "Set a payment PIN";
   let error: string | null = null;
   for (;;) {
-    const current = change ? await pinStep(sheet, "Change your PIN", "Current PIN", error) : undefined;
-    const first = await pinStep(
+    const current = change ? await pinStep(sheet, title, "Current PIN", error) : undefined;
+    let first = await pinStep(
       sheet,
-      change ? "Change your PIN" : "Set a payment PIN",
+      title,
       "New 6-digit PIN",
       change ? null : error,
       "You will confirm payments with it. Avoid birthdays and patterns like 123456 or 112233.",
     );
-    const second = await pinStep(
-      sheet,
-      change ? "Change your PIN" : "Set a payment PIN",
-      "Enter the same PIN again",
-      null,
-    );
+    let weakness = pinWeakness(first);
+    while (weakness) {
+      first = await pinStep(sheet, title, "New 6-digit PIN", `Choose another PIN: it ${weakness}.`);
+      weakness = pinWeakness(first);
+    }
+    const second = await pinStep(sheet, title, "Enter the same PIN again", null);
     if (first !== second) {
       error = "The two PINs were different. Try again.";
       continue;
@@ -295,11 +304,11 @@ export async function choosePin(ctx: Ctx, sheet: Sheet, change: boolean): Promis
     sheet.show("Saving your PIN", progress("Saving…"));
     try {
       // No Idempotency-Key here: PUT is not replayed, and the PIN should not be fingerprinted anywhere.
-      const status = await ctx.api.put<PinStatus>("/v1/me/pin", {
+      await ctx.api.put<PinStatus>("/v1/me/pin", {
         body: { new_pin: first, ...(current ? { current_pin: current } : {}) },
       });
-      ctx.announce(change ? "PIN changed" : "Payment PIN set");
-      return status;
+      sheet.succeeded(change ? "PIN changed" : "Payment PIN set");
+      return first;
     } catch (err) {
       error = pinErrorMessage(err);
     }
@@ -367,9 +376,10 @@ async function offerPasskey(ctx: Ctx, sheet: Sheet): Promise<void> {
 
 /**
  * First-time setup, only where missing: a debit card to pay with, then a PIN (and the offer of
- * a biometric). Someone with a passkey but no PIN can already confirm.
+ * a biometric). Someone with a passkey but no PIN can already confirm. Returns the PIN when it
+ * was set just now, for the payment that asked for it.
  */
-async function ensureReadyToPay(ctx: Ctx, sheet: Sheet): Promise<void> {
+async function ensureReadyToPay(ctx: Ctx, sheet: Sheet): Promise<string | undefined> {
   sheet.show("Getting ready", progress("Checking your payment setup…"));
   const [cards, pin, devices] = await Promise.all([
     ctx.api.get<{ items: Card[] }>("/v1/cards"),
@@ -377,10 +387,10 @@ async function ensureReadyToPay(ctx: Ctx, sheet: Sheet): Promise<void> {
     ctx.api.get<{ items: Device[] }>("/v1/me/devices"),
   ]);
   if (!cards.items.some((c) => c.is_default)) await enrollCard(ctx, sheet, "send");
-  if (pin.state === "not_set" && devices.items.length === 0) {
-    await choosePin(ctx, sheet, false);
-    await offerPasskey(ctx, sheet);
-  }
+  if (pin.state !== "not_set" || devices.items.length > 0) return undefined;
+  const newPin = await choosePin(ctx, sheet, false);
+  await offerPasskey(ctx, sheet);
+  return newPin;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -404,15 +414,19 @@ function paymentSummary(ctx: Ctx, payment: Payment): HTMLElement {
 
 /**
  * Confirms a payment with the person's biometric or PIN, as the challenge offers them. A wrong
- * PIN keeps the same challenge (it is not used up); an expired or used one is renewed.
+ * PIN keeps the same challenge (it is not used up); an expired or used one is renewed. A PIN
+ * set a moment ago for this payment answers first, without the pad: the person has just typed
+ * it twice.
  */
 async function confirmPayment(
   ctx: Ctx,
   sheet: Sheet,
   payment: Payment,
   challenge: ConfirmationChallenge | null,
+  pinJustSet?: string,
 ): Promise<Payment> {
   let current = challenge ?? (await freshChallenge(ctx, payment.id));
+  let preset: Answer | undefined = pinJustSet ? { method: "pin", pin: pinJustSet } : undefined;
   let error: string | null = null;
   // Once the PIN is locked or disabled the pad is not offered again in this sheet.
   let pinBlocked = false;
@@ -420,21 +434,25 @@ async function confirmPayment(
   for (;;) {
     const methods = current.methods.map((m) => m.method).filter((m) => m !== "pin" || !pinBlocked);
     if (methods.length === 0 && pinBlocked) throw new Error(error ?? "Your PIN is locked");
-    const answer = await sheet.step<Answer>(title, (done) => {
-      const parts: Child[] = [paymentSummary(ctx, payment), errorLine(error)];
-      if (methods.includes("webauthn")) {
-        const biometric = button("Confirm with biometric", "primary", () => done({ method: "webauthn" }));
-        // The biometric is the one-tap path; the PIN pad below stays a Tab away.
-        biometric.dataset.autofocus = "";
-        parts.push(biometric);
-      }
-      if (methods.includes("pin")) {
-        if (methods.includes("webauthn")) parts.push(h("p", { className: "or" }, "or"));
-        parts.push(pinPad("Enter your payment PIN", (pin) => done({ method: "pin", pin })).element);
-      }
-      if (methods.length === 0) parts.push(errorLine("Set a PIN or register a passkey under Security first."));
-      return parts;
-    });
+    const offered = preset && methods.includes(preset.method) ? preset : undefined;
+    preset = undefined;
+    const answer =
+      offered ??
+      (await sheet.step<Answer>(title, (done) => {
+        const parts: Child[] = [paymentSummary(ctx, payment), errorLine(error)];
+        if (methods.includes("webauthn")) {
+          const biometric = button("Confirm with biometric", "primary", () => done({ method: "webauthn" }));
+          // The biometric is the one-tap path; the PIN pad below stays a Tab away.
+          biometric.dataset.autofocus = "";
+          parts.push(biometric);
+        }
+        if (methods.includes("pin")) {
+          if (methods.includes("webauthn")) parts.push(h("p", { className: "or" }, "or"));
+          parts.push(pinPad("Enter your payment PIN", (pin) => done({ method: "pin", pin })).element);
+        }
+        if (methods.length === 0) parts.push(errorLine("Set a PIN or register a passkey under Security first."));
+        return parts;
+      }));
     sheet.show(title, progress("Confirming…"));
     try {
       let response: Record<string, unknown>;
@@ -567,7 +585,7 @@ type MoneyChoice = {
 
 /** The $ sheet: amount keypad, memo, Pay or Request; first-time setup inline when paying. */
 export function openMoneySheet(ctx: Ctx, thread: Thread): Promise<void> {
-  const others = thread.members.filter((m) => m.id !== ctx.store.me.id);
+  const others = ctx.store.othersIn(thread);
   const title = thread.kind === "direct" ? `Money with ${ctx.store.threadTitle(thread)}` : "Send or request money";
   return inSheet(ctx, title, async (sheet) => {
     let amountText = "";
@@ -575,6 +593,7 @@ export function openMoneySheet(ctx: Ctx, thread: Thread): Promise<void> {
     let currency = ctx.config.currencies[0] ?? "USD";
     let recipientId = others[0]?.id ?? "";
     let error: string | null = null;
+    const split = newSplitState(others);
     const payAction = new IdempotentAction();
     const requestAction = new IdempotentAction();
     for (;;) {
@@ -590,11 +609,24 @@ export function openMoneySheet(ctx: Ctx, thread: Thread): Promise<void> {
       error = null;
       try {
         if (choice.kind === "request") {
+          // A group says who is asked and how the total is split; a direct thread asks the other person.
+          const asked =
+            thread.kind === "group"
+              ? await chooseSplit(
+                  ctx,
+                  sheet,
+                  `Request ${formatMoney(choice.amountMinor, choice.currency, ctx.locale)}`,
+                  others,
+                  choice,
+                  split,
+                )
+              : { payer_ids: [choice.recipientId] };
+          if (!asked) continue;
           const body = {
             amount_minor: choice.amountMinor,
             currency: choice.currency,
             ...(choice.memo ? { memo: choice.memo } : {}),
-            ...(thread.kind === "group" ? {} : { payer_ids: [choice.recipientId] }),
+            ...asked,
           };
           sheet.show(title, progress("Sending your request…"));
           const request = await requestAction.run(body, (key) =>
@@ -608,7 +640,7 @@ export function openMoneySheet(ctx: Ctx, thread: Thread): Promise<void> {
           ctx.announce(`Requested ${formatMoney(request.amount_minor, request.currency, ctx.locale)}`);
           return;
         }
-        await ensureReadyToPay(ctx, sheet);
+        const pinJustSet = await ensureReadyToPay(ctx, sheet);
         const body = {
           recipient_id: choice.recipientId,
           amount_minor: choice.amountMinor,
@@ -625,7 +657,7 @@ export function openMoneySheet(ctx: Ctx, thread: Thread): Promise<void> {
         ctx.store.putPayment(created.payment);
         const confirmed =
           created.payment.status === "requires_confirmation"
-            ? await confirmPayment(ctx, sheet, created.payment, created.confirmation)
+            ? await confirmPayment(ctx, sheet, created.payment, created.confirmation, pinJustSet)
             : created.payment;
         await finishPayment(ctx, sheet, confirmed);
         return;
@@ -688,7 +720,8 @@ function moneyForm(
     field(`Amount in ${currency}`, input),
     keys,
     ctx.config.currencies.length > 1 ? field("Currency", currencySelect) : null,
-    others.length > 1 ? field("Pay or ask", recipient) : null,
+    // Only Pay uses it: in a group, Request asks next who to ask and how to split.
+    others.length > 1 ? field("Pay to", recipient) : null,
     field("What's it for? (optional)", memo),
     problem,
     buttonRow(request, pay),
@@ -738,7 +771,7 @@ export function authenticateExistingPayment(ctx: Ctx, payment: Payment): Promise
 export function payRequest(ctx: Ctx, request: PaymentRequest): Promise<void> {
   const action = new IdempotentAction();
   return inSheet(ctx, "Pay request", async (sheet) => {
-    await ensureReadyToPay(ctx, sheet);
+    const pinJustSet = await ensureReadyToPay(ctx, sheet);
     sheet.show("Pay request", progress("Preparing the payment…"));
     const created = await action.run({ request: request.id }, (key) =>
       ctx.api.post<CreatedPayment>(`/v1/requests/${encodeURIComponent(request.id)}/pay`, { idempotencyKey: key }),
@@ -746,7 +779,7 @@ export function payRequest(ctx: Ctx, request: PaymentRequest): Promise<void> {
     ctx.store.putPayment(created.payment);
     const confirmed =
       created.payment.status === "requires_confirmation"
-        ? await confirmPayment(ctx, sheet, created.payment, created.confirmation)
+        ? await confirmPayment(ctx, sheet, created.payment, created.confirmation, pinJustSet)
         : created.payment;
     await finishPayment(ctx, sheet, confirmed);
   });
@@ -755,16 +788,17 @@ export function payRequest(ctx: Ctx, request: PaymentRequest): Promise<void> {
 /** "Add a debit card to receive": enrolling a payout card pays out everything waiting. */
 export function addCardToReceive(ctx: Ctx): Promise<void> {
   return inSheet(ctx, "Add a debit card", async (sheet) => {
-    await enrollCard(ctx, sheet, "receive");
+    const card = await enrollCard(ctx, sheet, "receive");
     sheet.close();
-    ctx.announce("Card added: money waiting for you is on its way to it.");
+    ctx.announce(`${cardLabel(card)} added: money waiting for you is on its way to it.`);
   });
 }
 
 export function addCard(ctx: Ctx, onAdded: () => void): Promise<void> {
   return inSheet(ctx, "Add a debit card", async (sheet) => {
-    await enrollCard(ctx, sheet, "add");
+    const card = await enrollCard(ctx, sheet, "add");
     sheet.close();
+    ctx.announce(`${cardLabel(card)} added`);
     onAdded();
   });
 }
@@ -773,6 +807,7 @@ export function changePin(ctx: Ctx, change: boolean, onDone: () => void): Promis
   return inSheet(ctx, change ? "Change your PIN" : "Set a payment PIN", async (sheet) => {
     await choosePin(ctx, sheet, change);
     sheet.close();
+    ctx.announce(change ? "PIN changed" : "Payment PIN set");
     onDone();
   });
 }

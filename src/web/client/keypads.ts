@@ -1,7 +1,6 @@
+import { PIN_LENGTH } from "../../features/pin/pin-rules";
 import { h, uniqueId } from "./dom";
 import { decimalSeparator, pressAmountKey } from "./money";
-
-export const PIN_LENGTH = 6;
 
 export type PinPad = {
   element: HTMLElement;

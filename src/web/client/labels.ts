@@ -1,4 +1,4 @@
-import type { Payment, PaymentRequest, RequestShare } from "./api-types";
+import type { Card, Payment, PaymentRequest, RequestShare } from "./api-types";
 import { formatDateTime } from "./dom";
 
 /** Names the view needs: "You" for the person signed in. */
@@ -11,7 +11,8 @@ export function paymentStatusText(p: Payment, viewerId: string, nameOf: NameOf, 
   const sender = nameOf(p.sender_id);
   switch (p.status) {
     case "requires_confirmation":
-      return sending ? "Waiting for you to confirm" : `Waiting for ${sender} to confirm`;
+      // Only the sender ever sees a payment before it is confirmed: the API shows it to nobody else.
+      return "Waiting for you to confirm";
     case "processing":
       return "Processing";
     case "requires_action":
@@ -78,18 +79,47 @@ const SHARE_STATUS: Record<RequestShare["status"], string> = {
   declined: "declined",
 };
 
+export function shareStatusText(status: RequestShare["status"]): string {
+  return SHARE_STATUS[status];
+}
+
+/**
+ * Where a request stands. A request to one person names them (or "you"); a split counts who
+ * has paid, each share being listed on the card.
+ */
 export function requestStatusText(r: PaymentRequest, viewerId: string, nameOf: NameOf): string {
   const mine = r.shares.find((s) => s.payer_id === viewerId);
+  const paid = r.shares.filter((s) => s.status === "paid").length;
+  const declined = r.shares.filter((s) => s.status === "declined").length;
+  const only = r.shares.length === 1 ? r.shares[0] : undefined;
   switch (r.status) {
     case "completed":
-      return mine?.status === "declined" ? "You declined" : "Paid";
+      if (mine?.status === "declined") return "You declined";
+      if (declined === 0) return "Paid";
+      return only ? `Declined by ${nameOf(only.payer_id)}` : `${paid} paid, ${declined} declined`;
     case "canceled":
       return "Canceled";
     case "expired":
       return "Expired";
     case "open":
-      if (mine) return mine.status === "pending" ? "Waiting for you" : `You: ${SHARE_STATUS[mine.status]}`;
-      return r.shares.map((s) => `${nameOf(s.payer_id)}: ${SHARE_STATUS[s.status]}`).join(" · ");
+      if (only?.payer_id === viewerId)
+        return only.status === "pending" ? "Waiting for you" : `You: ${SHARE_STATUS[only.status]}`;
+      if (only) return `${nameOf(only.payer_id)}: ${SHARE_STATUS[only.status]}`;
+      return `${paid} of ${r.shares.length} paid${declined ? `, ${declined} declined` : ""}`;
+  }
+}
+
+/** The viewer's own share, as the card's main line: what they owe, or what became of it. */
+export function ownShareText(share: RequestShare, r: PaymentRequest, amount: string): string {
+  switch (share.status) {
+    case "pending":
+      return r.status === "open" ? `You owe ${amount}` : `Your share: ${amount}`;
+    case "paying":
+      return `Paying your ${amount}`;
+    case "paid":
+      return `You paid ${amount}`;
+    case "declined":
+      return `You declined ${amount}`;
   }
 }
 
@@ -139,7 +169,12 @@ export function sortTestCards(names: string[]): string[] {
   return [...names].sort((a, b) => rank(a) - rank(b));
 }
 
-export function brandName(brand: string): string {
+function brandName(brand: string): string {
   const names: Record<string, string> = { visa: "Visa", mastercard: "Mastercard", amex: "American Express" };
   return names[brand] ?? brand.charAt(0).toUpperCase() + brand.slice(1);
+}
+
+/** "Visa debit •••• 5556": how a person recognises one of their cards. */
+export function cardLabel(card: Pick<Card, "brand" | "funding" | "last4">): string {
+  return `${brandName(card.brand)} ${card.funding} •••• ${card.last4}`;
 }

@@ -57,6 +57,9 @@ function apply(store: Store, type: string, data: string): void {
   }
   const event = { type, data: parsed } as LiveEvent;
   switch (event.type) {
+    case "thread.created":
+      store.threadCreated(event.data);
+      break;
     case "message.created":
       store.messageArrived(event.data);
       break;

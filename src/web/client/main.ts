@@ -24,6 +24,8 @@ const root = document.getElementById("app") as HTMLElement;
 const config = readPageConfig();
 const locale = navigator.language || undefined;
 let session: AbortController | undefined;
+/** The page on screen: navigating away aborts it, and everything it opened goes with it. */
+let view: AbortController | undefined;
 
 function showSignIn(notice?: string): void {
   session?.abort();
@@ -82,6 +84,9 @@ async function startSession(token: string, known?: User): Promise<void> {
     navigate(hash) {
       location.hash = hash;
     },
+    viewSignal() {
+      return (view ?? scope).signal;
+    },
   };
   renderShell(ctx, scope.signal, announcer);
   void runLiveEvents(api, store, scope.signal);
@@ -125,21 +130,24 @@ function renderShell(ctx: Ctx, signal: AbortSignal, announcer: HTMLElement): voi
     root,
     h("a", { href: "#main", className: "skip-link" }, "Skip to content"),
     h(
-      "header",
-      { className: "topbar" },
-      h("span", { className: "brand" }, "chat-pay"),
-      ctx.config.stripe.mode === "emulator"
-        ? h("span", { className: "badge test-mode", title: "Stripe emulator: no real money moves" }, "Test mode")
-        : null,
-      connection,
-      h("nav", { attrs: { "aria-label": "Main" } }, navLinks.chats, navLinks.history, navLinks.security),
-      h("span", { className: "me" }, h("span", { className: "me-name" }, ctx.store.me.display_name), signOutButton),
+      "div",
+      { className: "app-shell" },
+      h(
+        "header",
+        { className: "topbar" },
+        h("span", { className: "brand" }, "chat-pay"),
+        ctx.config.stripe.mode === "emulator"
+          ? h("span", { className: "badge test-mode", title: "Stripe emulator: no real money moves" }, "Test mode")
+          : null,
+        connection,
+        h("nav", { attrs: { "aria-label": "Main" } }, navLinks.chats, navLinks.history, navLinks.security),
+        h("span", { className: "me" }, h("span", { className: "me-name" }, ctx.store.me.display_name), signOutButton),
+      ),
+      layout,
     ),
-    layout,
     announcer,
   );
 
-  let view: AbortController | undefined;
   const route = () => {
     view?.abort();
     view = new AbortController();
@@ -160,7 +168,7 @@ function renderShell(ctx: Ctx, signal: AbortSignal, announcer: HTMLElement): voi
       content = h(
         "div",
         { className: "placeholder" },
-        h("p", { className: "muted" }, "Pick a chat, or start one by handle."),
+        h("p", { className: "muted" }, "Pick a chat, or start one by handle (several for a group)."),
       );
     }
     chats.setActive(section === "chats" && id ? id : null);

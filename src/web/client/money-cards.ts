@@ -1,5 +1,5 @@
-import { errorMessage } from "./api";
-import type { Payment, PaymentRequest } from "./api-types";
+import { ApiError, errorMessage } from "./api";
+import type { Message, Payment, PaymentRequest } from "./api-types";
 import type { Ctx } from "./context";
 import { busy, h, replace } from "./dom";
 import {
@@ -10,7 +10,14 @@ import {
   payRequest,
   requestAction,
 } from "./flows";
-import { paymentHeadline, paymentStatusText, requestHeadline, requestStatusText } from "./labels";
+import {
+  ownShareText,
+  paymentHeadline,
+  paymentStatusText,
+  requestHeadline,
+  requestStatusText,
+  shareStatusText,
+} from "./labels";
 import { formatMoney } from "./money";
 
 /** Terminal or settled states get a calm colour; waiting ones a highlighted one. */
@@ -53,13 +60,28 @@ function errorSlot() {
   return { problem, guard };
 }
 
-/** A payment message: amount, memo, status and what the viewer can do, kept live. */
-export function paymentCard(ctx: Ctx, paymentId: string, scope: AbortSignal): HTMLElement {
+/**
+ * A payment message: amount, memo, status and what the viewer can do, kept live. The API shows
+ * a payment to its sender and recipient only, so another member of a group sees the message's
+ * own text (the amount and memo) under the sender's name instead.
+ */
+export function paymentCard(ctx: Ctx, paymentId: string, message: Message, scope: AbortSignal): HTMLElement {
   const card = h("article", { className: "money-card payment", attrs: { "data-payment-id": paymentId } });
   const { problem, guard } = errorSlot();
 
+  // Set when the API answers that this viewer may not see the payment.
+  let notTheirs = false;
   const render = () => {
     const p = ctx.store.payments.get(paymentId);
+    if (!p && notTheirs) {
+      card.className = "money-card payment tone-ended";
+      replace(
+        card,
+        h("p", { className: "money-card-kind" }, `${ctx.store.nameOf(message.sender_id)} sent a payment`),
+        h("p", {}, message.body),
+      );
+      return;
+    }
     if (!p) {
       replace(card, h("p", { className: "muted" }, "Loading payment…"));
       return;
@@ -88,6 +110,11 @@ export function paymentCard(ctx: Ctx, paymentId: string, scope: AbortSignal): HT
   render();
   if (!ctx.store.payments.has(paymentId)) {
     ctx.store.fetchPayment(paymentId).catch((err: unknown) => {
+      if (err instanceof ApiError && err.status === 404) {
+        notTheirs = true;
+        rerender(card, render);
+        return;
+      }
       replace(card, h("p", { className: "error" }, `This payment could not be loaded: ${errorMessage(err)}`));
     });
   }
@@ -118,7 +145,11 @@ function actionsFor(ctx: Ctx, p: Payment, guard: (work: () => Promise<void>) => 
   return buttons;
 }
 
-/** A request message: amount, memo, who has paid, and Pay / Decline / Cancel, kept live. */
+/**
+ * A request message, kept live: for someone asked, their own share first ("You owe $10.00", with
+ * Pay and Decline); the total and memo; in a split, every share with who has paid and who has
+ * not; and Cancel for its author.
+ */
 export function requestCard(ctx: Ctx, requestId: string, scope: AbortSignal): HTMLElement {
   const card = h("article", { className: "money-card request", attrs: { "data-request-id": requestId } });
   const { problem, guard } = errorSlot();
@@ -138,14 +169,34 @@ export function requestCard(ctx: Ctx, requestId: string, scope: AbortSignal): HT
     card.setAttribute("aria-label", `Request for ${amount}: ${status}`);
     const buttons = requestButtons(ctx, r, guard);
     const mine = r.shares.find((s) => s.payer_id === me);
+    const money = (amountMinor: number) => formatMoney(amountMinor, r.currency, ctx.locale);
     replace(
       card,
       h("p", { className: "money-card-kind" }, requestHeadline(r, me, nameOf)),
-      h("p", { className: "money-amount" }, amount),
-      mine && r.shares.length > 1
-        ? h("p", { className: "muted" }, `Your share: ${formatMoney(mine.amount_minor, r.currency, ctx.locale)}`)
-        : null,
+      mine
+        ? h(
+            "p",
+            { className: "money-amount own-share", attrs: { "data-share-status": mine.status } },
+            ownShareText(mine, r, money(mine.amount_minor)),
+          )
+        : h("p", { className: "money-amount" }, amount),
+      mine && mine.amount_minor !== r.amount_minor ? h("p", { className: "muted" }, `Your share of ${amount}`) : null,
       r.memo ? h("p", { className: "memo" }, r.memo) : null,
+      r.shares.length > 1
+        ? h(
+            "ul",
+            { className: "shares", attrs: { "aria-label": "Who has paid" } },
+            r.shares.map((share) =>
+              h(
+                "li",
+                { attrs: { "data-payer-id": share.payer_id, "data-share-status": share.status } },
+                h("span", { className: "share-name" }, nameOf(share.payer_id)),
+                h("span", { className: "share-amount" }, money(share.amount_minor)),
+                h("span", { className: "share-status" }, shareStatusText(share.status)),
+              ),
+            ),
+          )
+        : null,
       h("p", { className: "status", attrs: { "data-status": r.status } }, status),
       buttons.length ? h("div", { className: "button-row" }, buttons) : null,
       problem,

@@ -123,6 +123,11 @@ export class Store {
     this.setThreads([thread, ...this.threads.filter((t) => t.id !== thread.id)]);
   }
 
+  /** Someone started a thread with this person (a group, before anyone writes in it): it joins the list at once. */
+  threadCreated(thread: Thread): void {
+    if (!this.threads.some((t) => t.id === thread.id)) this.addThread(thread);
+  }
+
   /** Display name, or "you" for the person signed in. */
   nameOf(userId: string): string {
     if (userId === this.me.id) return "You";
@@ -150,10 +155,20 @@ export class Store {
     );
   }
 
+  /** The other people in a thread, by name: the API lists members in no particular order. */
+  othersIn(thread: Thread): User[] {
+    return thread.members
+      .filter((m) => m.id !== this.me.id)
+      .sort((a, b) => a.display_name.localeCompare(b.display_name));
+  }
+
   threadTitle(thread: Thread): string {
     if (thread.title) return thread.title;
-    const others = thread.members.filter((m) => m.id !== this.me.id);
-    return others.map((m) => m.display_name).join(", ") || "Just you";
+    return (
+      this.othersIn(thread)
+        .map((m) => m.display_name)
+        .join(", ") || "Just you"
+    );
   }
 
   async fetchPayment(id: string): Promise<Payment> {

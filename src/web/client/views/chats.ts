@@ -1,7 +1,7 @@
 import { ApiError, errorMessage } from "../api";
 import type { Page, Thread, User } from "../api-types";
 import type { Ctx } from "../context";
-import { busy, errorBox, field, h, replace } from "../dom";
+import { busy, errorBox, field, h, replace, uniqueId } from "../dom";
 
 /**
  * The list of conversations, newest first, with a form to start one with a demo person by
@@ -21,7 +21,7 @@ export function chatList(
       list,
       ctx.store.threads.map((thread) => {
         const unread = ctx.store.unread.has(thread.id);
-        const others = thread.members.filter((m) => m.id !== ctx.store.me.id);
+        const others = ctx.store.othersIn(thread);
         const handles = others
           .map((m) => (m.handle ? `@${m.handle}` : ""))
           .filter(Boolean)
@@ -52,31 +52,59 @@ export function chatList(
     );
   };
 
-  const handle = h("input", {
+  const handles = h("input", {
     type: "text",
-    pattern: "@?[a-z0-9_]{2,32}",
+    pattern: "[@a-zA-Z0-9_,\\s]+",
     required: true,
     autocomplete: "off",
     autocapitalize: "none",
     spellcheck: false,
-    placeholder: "bob",
+    placeholder: "bob, carol",
   });
+  const title = h("input", { type: "text", maxLength: 100, autocomplete: "off", placeholder: "Ski trip" });
+  const titleField = field("Group name (optional)", title);
   const start = h("button", { type: "submit", className: "secondary" }, "Start chat");
   const errors = errorBox();
-  const form = h("form", { className: "new-chat" }, field("Chat with (handle)", handle), start, errors);
+  // Two or more handles make a group, which may have a name; one handle is a direct chat.
+  const shapeForm = () => {
+    const group = parseHandles(handles.value).length > 1;
+    titleField.hidden = !group;
+    form.classList.toggle("group", group);
+    start.textContent = group ? "Start group" : "Start chat";
+  };
+  handles.addEventListener("input", shapeForm);
+  // The hint sits under the whole row, so the button lines up with the field it submits.
+  const hint = h(
+    "small",
+    { className: "hint", id: uniqueId("new-chat-hint") },
+    "One handle for a chat; several, separated by commas, for a group.",
+  );
+  handles.setAttribute("aria-describedby", hint.id);
+  const form = h(
+    "form",
+    { className: "new-chat" },
+    field("Chat with (handles)", handles),
+    titleField,
+    start,
+    errors,
+    hint,
+  );
   form.addEventListener("submit", (e) => {
     e.preventDefault();
     void busy(start, async () => {
       errors.show(null);
       try {
-        const thread = await startChat(ctx, handle.value.trim().replace(/^@/, "").toLowerCase());
-        handle.value = "";
+        const thread = await startChat(ctx, parseHandles(handles.value), title.value.trim());
+        handles.value = "";
+        title.value = "";
+        shapeForm();
         ctx.navigate(`#/chats/${thread.id}`);
       } catch (err) {
         errors.show(errorMessage(err));
       }
     });
   });
+  shapeForm();
 
   ctx.store.on("threads", render, scope);
   ctx.store.loadThreads().catch((err: unknown) => errors.show(errorMessage(err)));
@@ -91,21 +119,50 @@ export function chatList(
   };
 }
 
-/** Finds the person by handle (the development directory) and opens the direct thread with them. */
-async function startChat(ctx: Ctx, handle: string): Promise<Thread> {
-  if (handle === ctx.store.me.handle) throw new Error("That is you. Pick someone else.");
-  let people: Page<User>;
+/** "@Bob, carol bob" -> ["bob", "carol"]: handles as the directory knows them, each once. */
+export function parseHandles(text: string): string[] {
+  const handles = text
+    .toLowerCase()
+    .split(/[\s,]+/)
+    .map((handle) => handle.replace(/^@/, ""))
+    .filter(Boolean);
+  return [...new Set(handles)];
+}
+
+/** Finds each person by handle (the development directory). */
+async function findPeople(ctx: Ctx, handles: string[]): Promise<User[]> {
+  if (ctx.store.me.handle && handles.includes(ctx.store.me.handle)) {
+    throw new Error("That is you: name the others only.");
+  }
+  let pages: Page<User>[];
   try {
-    people = await ctx.api.get<Page<User>>(`/v1/users?handle=${encodeURIComponent(handle)}`);
+    pages = await Promise.all(
+      handles.map((handle) => ctx.api.get<Page<User>>(`/v1/users?handle=${encodeURIComponent(handle)}`)),
+    );
   } catch (err) {
     if (err instanceof ApiError && err.code === "ROUTE_NOT_FOUND") {
       throw new Error("Finding people by handle is only available in development.");
     }
     throw err;
   }
-  const person = people.items[0];
-  if (!person) throw new Error(`Nobody called @${handle} has signed in yet. Ask them to sign in first.`);
-  const thread = await ctx.api.post<Thread>("/v1/threads", { body: { kind: "direct", member_ids: [person.id] } });
+  const missing = handles.filter((_, i) => !pages[i]?.items[0]);
+  if (missing.length > 0) {
+    const names = missing.map((handle) => `@${handle}`).join(", ");
+    throw new Error(
+      `Nobody called ${names} has signed in yet. Ask ${missing.length > 1 ? "them" : "that person"} to sign in first.`,
+    );
+  }
+  return pages.flatMap((page) => page.items.slice(0, 1));
+}
+
+/** Opens the direct thread with one person, or starts a group with several (named, if a name was given). */
+async function startChat(ctx: Ctx, handles: string[], title: string): Promise<Thread> {
+  if (handles.length === 0) throw new Error("Enter a handle.");
+  const people = await findPeople(ctx, handles);
+  const member_ids = people.map((person) => person.id);
+  const body =
+    people.length > 1 ? { kind: "group", member_ids, ...(title ? { title } : {}) } : { kind: "direct", member_ids };
+  const thread = await ctx.api.post<Thread>("/v1/threads", { body });
   ctx.store.addThread(thread);
   return thread;
 }

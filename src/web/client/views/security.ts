@@ -3,7 +3,7 @@ import type { Card, Device, Page, PayoutDestination, PinStatus, SecurityEvent } 
 import type { Ctx } from "../context";
 import { busy, errorBox, formatDateTime, h, replace } from "../dom";
 import { addCard, changePin, registerPasskey } from "../flows";
-import { brandName, securityEventText } from "../labels";
+import { cardLabel, securityEventText } from "../labels";
 import { passkeysAvailable } from "../webauthn";
 import { passkeyAddressNote } from "./signin";
 
@@ -112,7 +112,7 @@ export function securityView(ctx: Ctx, scope: AbortSignal): HTMLElement {
           return h(
             "li",
             {},
-            h("span", {}, `${brandName(card.brand)} debit •••• ${card.last4}`),
+            h("span", {}, cardLabel(card)),
             h("span", { className: "muted" }, notes.join(" · ")),
             remove,
           );

@@ -6,13 +6,14 @@ import { openMoneySheet } from "../flows";
 import { paymentCard, requestCard } from "../money-cards";
 
 const PAGE_SIZE = 50;
-/** Close enough to the bottom that a new message should scroll into view. */
+/** Close enough to the bottom that the chat keeps following the newest message. */
 const STICK_TO_BOTTOM_PX = 120;
 
 /** One conversation: messages (text, payments, requests) kept live, and the composer with its $ button. */
 export function threadView(ctx: Ctx, threadId: string, scope: AbortSignal): HTMLElement {
   const titleId = uniqueId("chat-title");
   const title = h("h2", { id: titleId }, "Chat");
+  const members = h("p", { className: "muted chat-members", hidden: true });
   const list = h("ol", { className: "messages", attrs: { role: "log", "aria-labelledby": titleId } });
   const earlier = h("button", { type: "button", className: "link-button", hidden: true }, "Load earlier messages");
   const scroller = h("div", { className: "messages-scroll" }, earlier, list);
@@ -25,6 +26,24 @@ export function threadView(ctx: Ctx, threadId: string, scope: AbortSignal): HTML
   const scrollToBottom = () => {
     scroller.scrollTop = scroller.scrollHeight;
   };
+  // The chat opens at its newest message and stays there while cards fill in after the first
+  // render (each loads its payment or request, then grows) and while the chat area resizes,
+  // unless the person scrolls up to read. Only a move up can end following: a scroll event read
+  // after a card below grew would otherwise look like the person had left the bottom.
+  let following = true;
+  let lastTop = 0;
+  scroller.addEventListener("scroll", () => {
+    const top = scroller.scrollTop;
+    if (top < lastTop) following = nearBottom();
+    else if (nearBottom()) following = true;
+    lastTop = top;
+  });
+  const follow = new ResizeObserver(() => {
+    if (following) scrollToBottom();
+  });
+  follow.observe(list);
+  follow.observe(scroller);
+  scope.addEventListener("abort", () => follow.disconnect());
 
   const item = (m: Message): HTMLElement => {
     rendered.add(m.id);
@@ -35,7 +54,7 @@ export function threadView(ctx: Ctx, threadId: string, scope: AbortSignal): HTML
       return h(
         "li",
         { className: `msg money ${mine ? "mine" : "theirs"}` },
-        paymentCard(ctx, m.payment_id, scope),
+        paymentCard(ctx, m.payment_id, m, scope),
         time,
       );
     }
@@ -83,6 +102,10 @@ export function threadView(ctx: Ctx, threadId: string, scope: AbortSignal): HTML
       ]);
       thread = found;
       title.textContent = ctx.store.threadTitle(found);
+      if (found.kind === "group") {
+        members.textContent = ["You", ...ctx.store.othersIn(found).map((m) => m.display_name)].join(", ");
+        members.hidden = false;
+      }
       for (const p of payments.items) ctx.store.putPayment(p);
       await loadPage(null);
       scrollToBottom();
@@ -105,9 +128,9 @@ export function threadView(ctx: Ctx, threadId: string, scope: AbortSignal): HTML
     "message",
     (m) => {
       if (m.thread_id !== threadId || rendered.has(m.id)) return;
-      const stick = nearBottom() || m.sender_id === ctx.store.me.id;
       list.append(item(m));
-      if (stick) scrollToBottom();
+      // What the person sent themselves (from another tab, say) is always brought into view.
+      if (m.sender_id === ctx.store.me.id) scrollToBottom();
       if (document.visibilityState === "visible") ctx.store.markRead(threadId);
     },
     scope,
@@ -169,7 +192,7 @@ export function threadView(ctx: Ctx, threadId: string, scope: AbortSignal): HTML
       "header",
       { className: "chat-header" },
       h("a", { href: "#/chats", className: "back", attrs: { "aria-label": "Back to chats" } }, "‹"),
-      title,
+      h("div", { className: "chat-title" }, title, members),
     ),
     scroller,
     errors,
