@@ -4,11 +4,9 @@ import { applyIntent } from "./confirm-payment";
 import { applyPayout, reversePayoutTransfers, startPayout } from "./deliver-payment";
 import { markRefunded } from "./return-payment";
 
-/**
- * What Stripe's events mean for payments, given the object as Stripe has it now (re-read by the
- * webhook, so deliveries out of order still converge): each returns the change to make in the
- * webhook's transaction, or undefined when the object is none of a payment's.
- */
+// What Stripe's events mean for payments, given the object as Stripe has it now (re-read by the
+// webhook, so deliveries out of order still converge): each returns the change to make in the
+// webhook's transaction, or undefined when the object is none of a payment's.
 
 /** A charge's PaymentIntent moved (succeeded, failed, needs 3-D Secure, canceled); money routed on success. */
 export function paymentIntentChanged(deps: Deps, intent: Stripe.PaymentIntent): WebhookEffect | undefined {

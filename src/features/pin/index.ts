@@ -3,7 +3,6 @@
  * whether a recent reset lowers a person's limits. Everything else in this folder is internal
  * to it.
  */
-
 export { pinRoutes } from "./pin.routes";
 export { pinConfirmationMethod } from "./pin-method";
 export { isInReducedLimitsWindow } from "./reduced-limits";

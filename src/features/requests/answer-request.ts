@@ -2,8 +2,7 @@ import type { Payment, PaymentRequest, PaymentRequestShare } from "../../../db/s
 import type { Deps } from "../../deps";
 import { AppError } from "../../errors";
 import { withTransaction } from "../../platform/db";
-import type { IssuedConfirmationChallenge } from "../confirmation";
-import { issueConfirmationChallenge } from "../confirmation";
+import { type IssuedConfirmationChallenge, issueConfirmationChallenge } from "../confirmation";
 import { confirmableOf, createPayment, getPayment } from "../payments";
 import { requireMembership } from "../threads";
 import { announceRequest, completeIfSettled } from "./request-state";

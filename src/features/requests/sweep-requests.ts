@@ -6,7 +6,7 @@ import { dueRequestIds } from "./requests.repository";
 const REQUEST_SWEEP_BATCH_SIZE = 100;
 
 /**
- * The requests' part of the periodic sweep: open requests past their expiry end as expired.
+ * The periodic sweep's step for requests: open requests past their expiry end as expired.
  * Each locks its request and re-checks it, so several sweepers may run at once; one failing is
  * logged and the next sweep retries it. Returns how many expired.
  */

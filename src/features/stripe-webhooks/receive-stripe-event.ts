@@ -55,7 +55,11 @@ async function verify(deps: Deps, payload: string, signature: string | undefined
   }
 }
 
-/** What the event means, from the feature that owns its object; read from Stripe now (network first, then one short transaction). */
+/**
+ * What the event means, as the feature owning its object says: cards for payout accounts and
+ * payment methods, payments for charges, payouts and refunds. Whatever they read (Stripe, the
+ * database) is read now, so the transaction that records the event stays short.
+ */
 async function effectOf(deps: Deps, event: Stripe.Event): Promise<WebhookEffect | undefined> {
   const objectId = (event.data.object as { id: string }).id;
   switch (event.type) {
