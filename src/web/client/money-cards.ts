@@ -2,14 +2,9 @@ import { ApiError, errorMessage } from "./api";
 import type { Message, Payment, PaymentRequest } from "./api-types";
 import type { Ctx } from "./context";
 import { busy, h, replace } from "./dom";
-import {
-  addCardToReceive,
-  authenticateExistingPayment,
-  confirmExistingPayment,
-  paymentAction,
-  payRequest,
-  requestAction,
-} from "./flows";
+import { addCardToReceive } from "./flows/card";
+import { authenticateExistingPayment, confirmExistingPayment, paymentAction } from "./flows/pay";
+import { payRequest, requestAction } from "./flows/request";
 import {
   ownShareText,
   paymentHeadline,

@@ -2,7 +2,7 @@ import { errorMessage } from "../api";
 import type { Message, Page, Payment, Thread } from "../api-types";
 import type { Ctx } from "../context";
 import { busy, errorBox, formatTime, h, uniqueId } from "../dom";
-import { openMoneySheet } from "../flows";
+import { openMoneySheet } from "../flows/money-sheet";
 import { paymentCard, requestCard } from "../money-cards";
 
 const PAGE_SIZE = 50;
