@@ -208,18 +208,22 @@ export type UserEventsTable = {
   created_at: Timestamp;
 };
 
-export type PaymentStatus =
-  | "requires_confirmation"
-  | "processing"
-  | "requires_action"
-  | "awaiting_recipient"
-  | "paying_out"
-  | "paid_out"
-  | "failed"
-  | "canceled"
-  | "declined"
-  | "expired"
-  | "refunded";
+/** A payment's states: the one list the schemas, the API and the web client take theirs from (the migrations keep their own frozen copy). */
+export const PAYMENT_STATUSES = [
+  "requires_confirmation",
+  "processing",
+  "requires_action",
+  "awaiting_recipient",
+  "paying_out",
+  "paid_out",
+  "failed",
+  "canceled",
+  "declined",
+  "expired",
+  "refunded",
+] as const;
+
+export type PaymentStatus = (typeof PAYMENT_STATUSES)[number];
 
 export type PaymentsTable = {
   id: string;

@@ -228,7 +228,10 @@ export class ConfigError extends Error {
   }
 }
 
-/** Validates an environment-like map into a typed Config; throws ConfigError naming each bad variable. */
+/**
+ * Validates an environment-like map into a typed Config; throws ConfigError naming each bad
+ * variable. (Long on purpose: one literal that maps every variable to its place in Config.)
+ */
 export function parseConfig(source: Record<string, string | undefined>): Config {
   const result = schema.safeParse(source);
   if (!result.success) {

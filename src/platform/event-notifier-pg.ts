@@ -27,7 +27,8 @@ export type PgEventNotifier = EventNotifier & {
 /**
  * One LISTEN connection per process, shared by every stream in it. When the connection drops,
  * it reconnects with backoff and then wakes every stream: notifications sent while nobody was
- * listening are lost, and a reread of the table is what makes up for them.
+ * listening are lost, and a reread of the table is what makes up for them. (One closure of
+ * small steps over shared state: the connection, its reconnect timer and the subscribers.)
  */
 export function createPgEventNotifier(options: { url: string; logger: Logger }): PgEventNotifier {
   const subscribers = createSubscriberSet();

@@ -32,7 +32,7 @@ type Pending = { payload: string; attempts: number; timer?: ReturnType<typeof se
 
 /**
  * Delivers signed events, retrying failures with backoff as Stripe does; test switches
- * duplicate, hold (delay) and reorder deliveries.
+ * duplicate, hold (delay) and reorder deliveries. (One closure of small steps over the queue.)
  */
 export function createWebhookSender(options: { deliver: Deliver | undefined; secret: string; clock: Clock }) {
   const mode: DeliveryMode = { duplicate: false, hold: false, reorder: false };

@@ -151,6 +151,11 @@ type State = {
   index: number;
 };
 
+/**
+ * Checks one transfer against the accounts and holds as they stand in this batch, and stages
+ * it (or says why not). Long on purpose: the checks are TigerBeetle's, in its order, and read
+ * best as one list.
+ */
 function apply(input: TransferInput, s: State): Failure | undefined {
   const prior = s.existing.get(input.id) ?? s.stagedIds.get(input.id);
   if (prior) {

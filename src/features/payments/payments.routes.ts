@@ -1,4 +1,4 @@
-import { createRoute, z } from "@hono/zod-openapi";
+import { createRoute, type z } from "@hono/zod-openapi";
 import type { Deps } from "../../deps";
 import { decodeCursor } from "../../http/pagination";
 import { bearerSecurity, createRouter, IdempotencyKeyHeader, problemResponses } from "../../http/router";
@@ -12,11 +12,13 @@ import { confirmPayment } from "./confirm-payment";
 import { confirmableOf } from "./confirmable";
 import { createPayment } from "./create-payment";
 import {
+  CreatedPayment,
   CreatePaymentBody,
   Payment,
   PaymentPage,
   PaymentParams,
   PaymentsQuery,
+  Receipt,
   RequiredIdempotencyKeyHeader,
   ThreadPaymentParams,
   toPaymentDto,
@@ -25,17 +27,6 @@ import { clientSecretFor, getPayment, getReceipt, listPaymentsFor } from "./read
 import { cancelPayment, declinePayment } from "./return-payment";
 
 const json = <T>(schema: T) => ({ "application/json": { schema } });
-const CreatedPayment = z
-  .object({ payment: Payment, confirmation: ConfirmationChallenge.nullable() })
-  .openapi("CreatedPayment");
-const Receipt = z
-  .object({
-    payment: Payment,
-    from: z.string(),
-    to: z.string(),
-    timeline: z.array(z.object({ status: z.string(), at: z.string().openapi({ format: "date-time" }) })),
-  })
-  .openapi("Receipt");
 
 const send = createRoute({
   method: "post",

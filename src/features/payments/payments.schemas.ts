@@ -1,23 +1,10 @@
 import { z } from "@hono/zod-openapi";
-import type { Payment as PaymentRow, PaymentStatus } from "../../../db/schema";
+import { PAYMENT_STATUSES, type Payment as PaymentRow } from "../../../db/schema";
 import { idParams, ownId, personId, typedText } from "../../http/fields";
 import { idempotencyKey } from "../../http/router";
+import { ConfirmationChallenge } from "../confirmation";
 
 export const MEMO_MAX = 140;
-
-const STATUSES = [
-  "requires_confirmation",
-  "processing",
-  "requires_action",
-  "awaiting_recipient",
-  "paying_out",
-  "paid_out",
-  "failed",
-  "canceled",
-  "declined",
-  "expired",
-  "refunded",
-] as const satisfies readonly PaymentStatus[];
 
 export const PaymentParams = idParams("pay");
 
@@ -58,7 +45,7 @@ export const CreatePaymentBody = z
 
 export const PaymentsQuery = z.strictObject({
   direction: z.enum(["sent", "received"]).optional(),
-  status: z.enum(STATUSES).optional(),
+  status: z.enum(PAYMENT_STATUSES).optional(),
   thread_id: ownId("thr").optional(),
   limit: z.coerce.number().int().min(1).max(100).default(50),
   cursor: z.string().max(64).optional(),
@@ -74,7 +61,7 @@ export const Payment = z
     amount_minor: z.number().int(),
     currency: z.string(),
     memo: z.string().nullable(),
-    status: z.enum(STATUSES),
+    status: z.enum(PAYMENT_STATUSES),
     funding: z.enum(["wallet", "card"]).nullable(),
     failure: z.object({ code: z.string(), message: z.string() }).nullable(),
     next_action: z
@@ -135,3 +122,17 @@ export function toPaymentDto(p: PaymentRow, viewerId: string, clientSecret: stri
     actions,
   };
 }
+
+/** What sending (or paying a request) answers: the payment and how to confirm it. */
+export const CreatedPayment = z
+  .object({ payment: Payment, confirmation: ConfirmationChallenge.nullable() })
+  .openapi("CreatedPayment");
+
+export const Receipt = z
+  .object({
+    payment: Payment,
+    from: z.string(),
+    to: z.string(),
+    timeline: z.array(z.object({ status: z.string(), at: z.string().openapi({ format: "date-time" }) })),
+  })
+  .openapi("Receipt");
