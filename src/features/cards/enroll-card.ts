@@ -101,7 +101,7 @@ export async function enrollCard(
   return { card: { ...card, removed_at: null }, payoutCardId: destination?.card_id ?? null, created: true };
 }
 
-async function retrieveSetupIntent(deps: Deps, id: string): Promise<Stripe.SetupIntent | undefined> {
+async function retrieveSetupIntent(deps: Pick<Deps, "stripe">, id: string): Promise<Stripe.SetupIntent | undefined> {
   try {
     return await callStripe(() => deps.stripe.sdk.setupIntents.retrieve(id, { expand: ["payment_method"] }));
   } catch (err) {
@@ -135,7 +135,7 @@ function refusalFor(card: Stripe.PaymentMethod.Card, enrolled: Card[], now: Date
  * Makes the card the person's payout destination: their Connect account (created once) gets
  * the card as its external account for instant payouts. The token must be the same card.
  */
-async function attachPayoutCard(deps: Deps, userId: string, token: string, fingerprint: string) {
+async function attachPayoutCard(deps: Pick<Deps, "db" | "stripe">, userId: string, token: string, fingerprint: string) {
   const existing = await findPayoutDestination(deps.db, userId);
   const accountId =
     existing?.account_id ??

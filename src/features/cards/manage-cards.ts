@@ -14,7 +14,10 @@ import {
 } from "./cards.repository";
 
 /** The person's enrolled cards and which one receives payouts. */
-export async function listCards(deps: Deps, userId: string): Promise<{ cards: Card[]; payoutCardId: string | null }> {
+export async function listCards(
+  deps: Pick<Deps, "db">,
+  userId: string,
+): Promise<{ cards: Card[]; payoutCardId: string | null }> {
   const [cards, destination] = await Promise.all([
     listActiveCards(deps.db, userId),
     findPayoutDestination(deps.db, userId),
@@ -24,7 +27,7 @@ export async function listCards(deps: Deps, userId: string): Promise<{ cards: Ca
 
 /** Where money sent to the person goes, with their cards to name it. */
 export async function getPayoutDestination(
-  deps: Deps,
+  deps: Pick<Deps, "db">,
   userId: string,
 ): Promise<{ destination: PayoutDestination | undefined; cards: Card[] }> {
   const [destination, cards] = await Promise.all([
@@ -34,14 +37,17 @@ export async function getPayoutDestination(
   return { destination, cards };
 }
 
-async function requireCard(deps: Deps, userId: string, cardId: string): Promise<Card> {
+async function requireCard(deps: Pick<Deps, "db">, userId: string, cardId: string): Promise<Card> {
   const card = await findActiveCard(deps.db, userId, cardId);
   if (!card) throw new AppError("CARD_NOT_FOUND", { detail: `No card ${cardId} on your account` });
   return card;
 }
 
 /** Removes a card: detached at Stripe first (and no longer a payout destination), then marked removed. */
-export async function removeCard(deps: Deps, input: { userId: string; cardId: string }): Promise<void> {
+export async function removeCard(
+  deps: Pick<Deps, "db" | "clock" | "stripe">,
+  input: { userId: string; cardId: string },
+): Promise<void> {
   const card = await requireCard(deps, input.userId, input.cardId);
   const destination = await findPayoutDestination(deps.db, input.userId);
   try {
@@ -92,7 +98,7 @@ export async function finishCardRemoval(
 }
 
 /** Makes a card the one payments are charged to. */
-export async function setDefaultCard(deps: Deps, input: { userId: string; cardId: string }): Promise<Card> {
+export async function setDefaultCard(deps: Pick<Deps, "db">, input: { userId: string; cardId: string }): Promise<Card> {
   const card = await requireCard(deps, input.userId, input.cardId);
   await withTransaction(deps.db, (trx) => setDefault(trx, input.userId, card.id));
   return { ...card, is_default: true };

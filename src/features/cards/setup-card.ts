@@ -4,7 +4,7 @@ import { TEST_CARDS } from "../../stripe-emulator/catalog";
 import { findCustomerId, insertCustomer } from "./cards.repository";
 
 /** The person's Stripe customer, created once (a retried creation reuses Stripe's idempotency key). */
-export async function ensureCustomer(deps: Deps, userId: string): Promise<string> {
+export async function ensureCustomer(deps: Pick<Deps, "db" | "clock" | "stripe">, userId: string): Promise<string> {
   const known = await findCustomerId(deps.db, userId);
   if (known) return known;
   const customer = await callStripe(() =>
@@ -15,7 +15,7 @@ export async function ensureCustomer(deps: Deps, userId: string): Promise<string
 }
 
 /** Starts enrolling a card: a SetupIntent for off-session use, and what the client needs to collect the card. */
-export async function setupCard(deps: Deps, userId: string) {
+export async function setupCard(deps: Pick<Deps, "db" | "clock" | "stripe">, userId: string) {
   const customerId = await ensureCustomer(deps, userId);
   const intent = await callStripe(() =>
     deps.stripe.sdk.setupIntents.create({

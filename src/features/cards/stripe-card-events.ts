@@ -31,7 +31,10 @@ export async function payoutAccountChanged(deps: Deps, accountId: string): Promi
  * Stripe says a card's payment method was detached (from Stripe's dashboard, say): if Stripe
  * still agrees, the card is removed here too, as if the person had removed it.
  */
-export async function cardDetachedAtStripe(deps: Deps, paymentMethodId: string): Promise<WebhookEffect | undefined> {
+export async function cardDetachedAtStripe(
+  deps: Pick<Deps, "db" | "clock" | "stripe">,
+  paymentMethodId: string,
+): Promise<WebhookEffect | undefined> {
   const card = await findCardByPaymentMethod(deps.db, paymentMethodId);
   if (!card || card.removed_at) return undefined;
   const pm = await callStripe(() => deps.stripe.sdk.paymentMethods.retrieve(paymentMethodId));

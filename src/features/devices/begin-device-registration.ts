@@ -11,7 +11,7 @@ export const DEVICES_PER_USER_MAX = 10;
 
 /** Issues WebAuthn creation options with a fresh single-use challenge; user verification is required. */
 export async function beginDeviceRegistration(
-  deps: Deps,
+  deps: Pick<Deps, "db" | "clock" | "config">,
   input: { userId: string },
 ): Promise<{ challengeId: string; expiresAt: Date; options: PublicKeyCredentialCreationOptionsJSON }> {
   const devices = await listDevicesForUser(deps.db, input.userId);

@@ -12,7 +12,7 @@ import { SUPPORTED_ALGORITHM_IDS, webauthnFailure } from "./webauthn";
 
 /** Verifies a WebAuthn attestation against the registration challenge and stores the passkey. */
 export async function registerDevice(
-  deps: Deps,
+  deps: Pick<Deps, "db" | "clock" | "config">,
   input: { userId: string; challengeId: string; name: string | undefined; credential: RegistrationResponseJSON },
 ): Promise<WebauthnCredential> {
   const challenge = await requireUsableChallenge(deps, deps.db, {

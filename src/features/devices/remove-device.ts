@@ -5,7 +5,10 @@ import { recordSecurityEvent } from "../security";
 import { deleteDeviceForUser } from "./devices.repository";
 
 /** Forgets one of the person's passkeys; someone else's device is DEVICE_NOT_FOUND. */
-export async function removeDevice(deps: Deps, input: { userId: string; deviceId: string }): Promise<void> {
+export async function removeDevice(
+  deps: Pick<Deps, "db" | "clock">,
+  input: { userId: string; deviceId: string },
+): Promise<void> {
   await withTransaction(deps.db, async (trx) => {
     const removed = await deleteDeviceForUser(trx, input.deviceId, input.userId);
     if (!removed) throw new AppError("DEVICE_NOT_FOUND", { detail: `No device ${input.deviceId} of yours` });

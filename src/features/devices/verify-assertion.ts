@@ -12,7 +12,7 @@ import { webauthnFailure } from "./webauthn";
 
 /** WebAuthn request options over this person's passkeys, answering the given challenge; user verification required. */
 export async function assertionOptions(
-  deps: Deps,
+  deps: Pick<Deps, "db" | "config">,
   input: { userId: string; challenge: FreshChallenge },
 ): Promise<PublicKeyCredentialRequestOptionsJSON> {
   const devices = await listDevicesForUser(deps.db, input.userId);
@@ -31,7 +31,7 @@ export async function assertionOptions(
  * new counter; run it in the transaction that uses the challenge up.
  */
 export async function verifyAssertion(
-  deps: Deps,
+  deps: Pick<Deps, "db" | "clock" | "config">,
   input: { userId: string; credential: AuthenticationResponseJSON; challengeHash: string },
 ): Promise<{ deviceId: string; commit: (trx: Trx) => Promise<void> }> {
   const device = await findDeviceByCredentialId(deps.db, input.userId, input.credential.id);

@@ -13,7 +13,7 @@ export type PinStatus = {
 };
 
 /** Whether the person has a PIN and what its lockout state is; never the PIN or its hash. */
-export async function getPinStatus(deps: Deps, input: { userId: string }): Promise<PinStatus> {
+export async function getPinStatus(deps: Pick<Deps, "db" | "clock">, input: { userId: string }): Promise<PinStatus> {
   const pin = await findPin(deps.db, input.userId);
   const now = deps.clock.now();
   const throttle = pinThrottle(pin, now);
@@ -27,7 +27,7 @@ export async function getPinStatus(deps: Deps, input: { userId: string }): Promi
 }
 
 /** Whether a PIN exists that is not disabled (a locked PIN still counts: the lock lifts by itself). */
-export async function hasUsablePin(deps: Deps, userId: string): Promise<boolean> {
+export async function hasUsablePin(deps: Pick<Deps, "db">, userId: string): Promise<boolean> {
   const pin = await findPin(deps.db, userId);
   return pin !== undefined && pin.disabled_at === null;
 }

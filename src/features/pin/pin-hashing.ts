@@ -8,7 +8,10 @@ const PIN_BUSY_RETRY_AFTER_SECONDS = 1;
  * Runs hashing work in one of the hasher's bounded slots. A full queue is PIN_BUSY (429)
  * before the work starts, so a busy server never costs anyone an attempt.
  */
-export async function withPinHashing<T>(deps: Deps, work: (hashing: PinHashing) => Promise<T>): Promise<T> {
+export async function withPinHashing<T>(
+  deps: Pick<Deps, "pinHasher">,
+  work: (hashing: PinHashing) => Promise<T>,
+): Promise<T> {
   try {
     return await deps.pinHasher.withSlot(work);
   } catch (err) {

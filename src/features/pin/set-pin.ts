@@ -10,7 +10,7 @@ import { verifyPin } from "./verify-pin";
 
 /** Sets the person's first PIN, or changes it when the current PIN is given and correct. */
 export async function setPin(
-  deps: Deps,
+  deps: Pick<Deps, "db" | "clock" | "pinHasher">,
   input: { userId: string; newPin: string; currentPin: string | undefined },
 ): Promise<{ created: boolean; status: PinStatus }> {
   requireStrongPin(input.newPin, "new_pin");

@@ -26,7 +26,7 @@ const CLAIM_TRIES_MAX = 3;
  * PIN_DISABLED, PIN_INCORRECT (with attempts_remaining) or PIN_BUSY; resolves when correct.
  */
 export async function verifyPin(
-  deps: Deps,
+  deps: Pick<Deps, "db" | "clock" | "pinHasher">,
   input: { userId: string; pin: string; purpose?: PinCheckPurpose },
 ): Promise<void> {
   // Refusing a locked PIN before queueing keeps a flood of hopeless guesses from taking everyone's slots.
@@ -46,7 +46,7 @@ export async function verifyPin(
   });
 }
 
-async function claimAttempt(deps: Deps, userId: string, now: Date): Promise<PaymentPin> {
+async function claimAttempt(deps: Pick<Deps, "db">, userId: string, now: Date): Promise<PaymentPin> {
   const rules = {
     now,
     lockAtFailures: LOCK_AFTER_FAILURES,
@@ -64,7 +64,7 @@ async function claimAttempt(deps: Deps, userId: string, now: Date): Promise<Paym
 
 /** The failure was counted when the attempt was claimed; this records it (and any lock it caused) in the audit trail. */
 async function recordFailure(
-  deps: Deps,
+  deps: Pick<Deps, "db" | "clock">,
   input: { userId: string; purpose: PinCheckPurpose },
   attempt: PaymentPin,
   now: Date,

@@ -11,7 +11,7 @@ import { findRequest, listShares, lockRequest, updateRequest, updateShare } from
 const notFound = (id: string) => new AppError("REQUEST_NOT_FOUND", { detail: `No request ${id} in your threads` });
 
 /** The request, for members of its thread only. */
-export async function getRequest(deps: Deps, input: { userId: string; requestId: string }) {
+export async function getRequest(deps: Pick<Deps, "db">, input: { userId: string; requestId: string }) {
   const request = await findRequest(deps.db, input.requestId);
   if (!request) throw notFound(input.requestId);
   await requireMembership(deps.db, request.thread_id, input.userId).catch(() => {
@@ -21,7 +21,7 @@ export async function getRequest(deps: Deps, input: { userId: string; requestId:
 }
 
 async function openShare(
-  deps: Deps,
+  deps: Pick<Deps, "db" | "clock">,
   input: { userId: string; requestId: string },
 ): Promise<{ request: PaymentRequest; share: PaymentRequestShare }> {
   const { request, shares } = await getRequest(deps, input);
@@ -79,7 +79,7 @@ export async function payRequest(
 
 /** A payer declines their share. */
 export async function declineRequest(
-  deps: Deps,
+  deps: Pick<Deps, "db" | "clock">,
   input: { userId: string; requestId: string },
 ): Promise<PaymentRequest> {
   const { request, share } = await openShare(deps, input);
@@ -94,18 +94,25 @@ export async function declineRequest(
 }
 
 /** The author withdraws an open request (payments already made stand). */
-export async function cancelRequest(deps: Deps, input: { userId: string; requestId: string }): Promise<PaymentRequest> {
+export async function cancelRequest(
+  deps: Pick<Deps, "db" | "clock">,
+  input: { userId: string; requestId: string },
+): Promise<PaymentRequest> {
   const { request } = await getRequest(deps, input);
   if (request.author_id !== input.userId) throw notFound(input.requestId);
   return endRequest(deps, request.id, "canceled");
 }
 
 /** The sweep: open requests past their expiry. */
-export function expireRequest(deps: Deps, requestId: string): Promise<PaymentRequest> {
+export function expireRequest(deps: Pick<Deps, "db" | "clock">, requestId: string): Promise<PaymentRequest> {
   return endRequest(deps, requestId, "expired");
 }
 
-async function endRequest(deps: Deps, requestId: string, status: "canceled" | "expired"): Promise<PaymentRequest> {
+async function endRequest(
+  deps: Pick<Deps, "db" | "clock">,
+  requestId: string,
+  status: "canceled" | "expired",
+): Promise<PaymentRequest> {
   return withTransaction(deps.db, async (trx) => {
     const request = await lockRequest(trx, requestId);
     if (!request) throw notFound(requestId);

@@ -24,7 +24,7 @@ type Input = {
  * amounts that sum to the total). Creates the request, one share per payer, and its message.
  */
 export async function createRequest(
-  deps: Deps,
+  deps: Pick<Deps, "db" | "clock" | "config">,
   input: Input,
 ): Promise<{ request: PaymentRequest; shares: PaymentRequestShare[] }> {
   const thread = await requireMembership(deps.db, input.threadId, input.authorId);

@@ -10,7 +10,7 @@ const REQUEST_SWEEP_BATCH_SIZE = 100;
  * Each locks its request and re-checks it, so several sweepers may run at once; one failing is
  * logged and the next sweep retries it. Returns how many expired.
  */
-export async function sweepRequests(deps: Deps): Promise<number> {
+export async function sweepRequests(deps: Pick<Deps, "db" | "clock" | "logger">): Promise<number> {
   let expired = 0;
   for (const id of await dueRequestIds(deps.db, deps.clock.now(), REQUEST_SWEEP_BATCH_SIZE)) {
     try {

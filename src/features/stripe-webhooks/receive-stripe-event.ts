@@ -35,7 +35,11 @@ export async function receiveStripeEvent(
   return { duplicate: !first, type: event.type };
 }
 
-async function verify(deps: Deps, payload: string, signature: string | undefined): Promise<Stripe.Event> {
+async function verify(
+  deps: Pick<Deps, "clock" | "stripe">,
+  payload: string,
+  signature: string | undefined,
+): Promise<Stripe.Event> {
   if (!signature) throw new AppError("WEBHOOK_SIGNATURE_INVALID", { detail: "Missing Stripe-Signature header" });
   try {
     return await deps.stripe.sdk.webhooks.constructEventAsync(

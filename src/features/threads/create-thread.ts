@@ -12,7 +12,7 @@ type Input = { creatorId: string; kind: "direct" | "group"; memberIds: string[];
 
 /** Starts a thread; a direct thread between two people is unique, so asking again returns the existing one. */
 export async function createThread(
-  deps: Deps,
+  deps: Pick<Deps, "db" | "clock">,
   input: Input,
 ): Promise<{ thread: Thread; members: User[]; created: boolean }> {
   const others = [...new Set(input.memberIds)].filter((id) => id !== input.creatorId);

@@ -6,7 +6,7 @@ import { listMemberIds, listMembers } from "./threads.repository";
 
 /** One thread the person is a member of, with its members. */
 export async function getThread(
-  deps: Deps,
+  deps: Pick<Deps, "db">,
   input: { userId: string; threadId: string },
 ): Promise<{ thread: Thread; members: User[] }> {
   const thread = await requireMembership(deps.db, input.threadId, input.userId);

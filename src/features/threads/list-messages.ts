@@ -6,7 +6,7 @@ import { listMessages as listMessageRows } from "./threads.repository";
 
 /** A thread's messages, newest first, for a member of it. */
 export async function listMessages(
-  deps: Deps,
+  deps: Pick<Deps, "db">,
   input: { userId: string; threadId: string; beforeSeq: bigint | undefined; limit: number },
 ): Promise<{ items: Message[]; next_cursor: string | null }> {
   await requireMembership(deps.db, input.threadId, input.userId);

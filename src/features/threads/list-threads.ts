@@ -5,7 +5,7 @@ import { listMembers, listThreadsForMember } from "./threads.repository";
 
 /** The person's threads, newest first, each with its members. */
 export async function listThreads(
-  deps: Deps,
+  deps: Pick<Deps, "db">,
   input: { userId: string; beforeSeq: bigint | undefined; limit: number },
 ): Promise<{ items: { thread: Thread; members: User[] }[]; next_cursor: string | null }> {
   const rows = await listThreadsForMember(deps.db, input.userId, input.beforeSeq, input.limit + 1);

@@ -9,7 +9,10 @@ import { insertMessage, listMemberIds, revealMessageOfPayment } from "./threads.
 import { toMessageDto } from "./threads.schemas";
 
 /** Posts a text message to a thread the sender is a member of. */
-export function postMessage(deps: Deps, input: { senderId: string; threadId: string; body: string }): Promise<Message> {
+export function postMessage(
+  deps: Pick<Deps, "db" | "clock">,
+  input: { senderId: string; threadId: string; body: string },
+): Promise<Message> {
   return withTransaction(deps.db, async (trx) => {
     await requireMembership(trx, input.threadId, input.senderId);
     return postMessageInTransaction(trx, {

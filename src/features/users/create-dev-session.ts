@@ -6,7 +6,7 @@ import { findUserByHandle, insertUserIfMissing } from "./users.repository";
 
 /** Development only: finds or creates the person with this handle and issues them a session token. */
 export async function createDevSession(
-  deps: Deps,
+  deps: Pick<Deps, "db" | "clock" | "config">,
   input: { handle: string; displayName: string | undefined },
 ): Promise<{ token: string; expiresAt: Date; user: User }> {
   const secret = deps.config.auth.jwtSecret;
