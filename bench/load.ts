@@ -20,7 +20,11 @@ const REQUEST_TIMEOUT_MS = 30_000;
 type Person = { id: string; token: string; authenticator: SoftwareAuthenticator };
 type Pair = { sender: Person; recipient: Person; threadId: string };
 
-const state: { wallet: Pair[]; card: Pair[] } = { wallet: [], card: [] };
+const state: { wallet: Pair[]; card: Pair[]; created: { pair: Pair; created: Created }[] } = {
+  wallet: [],
+  card: [],
+  created: [],
+};
 let origin = "http://localhost";
 let rpId = "localhost";
 
@@ -124,7 +128,11 @@ type Created = {
 
 /** Create + confirm: the pair of requests a person's "$ -> Confirm" makes; throws unless both succeed. */
 async function payAndConfirm(baseUrl: string, pair: Pair, method: "webauthn" | "pin"): Promise<void> {
-  const created = await expectStatus<Created>(
+  await confirm(baseUrl, pair, await create(baseUrl, pair), method);
+}
+
+async function create(baseUrl: string, pair: Pair): Promise<Created> {
+  return expectStatus<Created>(
     await call(baseUrl, "POST", `/v1/threads/${pair.threadId}/payments`, {
       token: pair.sender.token,
       body: { recipient_id: pair.recipient.id, amount_minor: 1, currency: "USD" },
@@ -133,6 +141,9 @@ async function payAndConfirm(baseUrl: string, pair: Pair, method: "webauthn" | "
     201,
     "create",
   );
+}
+
+async function confirm(baseUrl: string, pair: Pair, created: Created, method: "webauthn" | "pin"): Promise<void> {
   const challengeId = created.confirmation?.challenge_id;
   let response: Record<string, unknown> = { pin: PIN };
   if (method === "webauthn") {
@@ -315,6 +326,20 @@ async function handle(command: Command): Promise<void> {
     case "sse":
       send({ type: "sse-done", result: await sse(command) });
       return;
+    case "phase": {
+      if (command.phase === "create") {
+        state.created = [];
+        for (let i = 0; i < command.count; i++) {
+          const pair = state.wallet[i % state.wallet.length];
+          if (!pair) throw new Error("no wallet pairs seeded");
+          state.created.push({ pair, created: await create(command.baseUrl, pair) });
+        }
+      } else {
+        for (const { pair, created } of state.created) await confirm(command.baseUrl, pair, created, command.method);
+      }
+      send({ type: "phase-done", requests: command.count });
+      return;
+    }
     case "exit":
       process.exit(0);
   }

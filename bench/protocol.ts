@@ -16,6 +16,8 @@ export type Command =
   | { cmd: "steps"; scenario: Scenario; baseUrl: string; rates: number[]; seconds: number; boundMs: number }
   | { cmd: "soak"; scenario: Scenario; baseUrl: string; rate: number; seconds: number }
   | { cmd: "sse"; baseUrl: string; members: number; payments: number; intervalMs: number }
+  /** One request kind alone, one at a time: creates (kept for the confirm phase), or their confirms. */
+  | { cmd: "phase"; baseUrl: string; phase: "create" | "confirm"; method: "webauthn" | "pin"; count: number }
   | { cmd: "exit" };
 
 export type SseResult = {
@@ -36,4 +38,5 @@ export type Report =
   | { type: "steps-done"; scenario: Scenario }
   | { type: "soak-done"; result: StepResult }
   | { type: "sse-done"; result: SseResult }
+  | { type: "phase-done"; requests: number }
   | { type: "error"; message: string };

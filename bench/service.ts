@@ -41,7 +41,7 @@ const list = (name: string, fallback: string) =>
     .map((s) => s.trim())
     .filter(Boolean);
 
-const SCENARIOS = list("BENCH_SCENARIOS", "wallet,card,pin,history,sse,baselines,soak");
+const SCENARIOS = list("BENCH_SCENARIOS", "xacts,wallet,card,pin,history,sse,baselines,soak");
 const STEP_SECONDS = num("BENCH_STEP_SECONDS", 5);
 const SOAK_SECONDS = num("BENCH_SOAK_SECONDS", 300);
 const PAIRS = num("BENCH_PAIRS", 100);
@@ -51,6 +51,13 @@ const SSE_PAYMENTS = num("BENCH_SSE_PAYMENTS", 40);
 const PGBENCH_SECONDS = num("BENCH_PGBENCH_SECONDS", 10);
 const PGBENCH_SCALE = num("BENCH_PGBENCH_SCALE", 10);
 const ARGON2_SECONDS = num("BENCH_ARGON2_SECONDS", 5);
+/** Requests of each kind counted for transactions per request (one sender each, one at a time). */
+const XACT_REQUESTS = num("BENCH_XACT_REQUESTS", 50);
+/**
+ * Postgres (15) publishes a backend's transaction counts once it has been idle long enough
+ * (at most 10 s later); each count is read after this pause.
+ */
+const STATS_SETTLE_MS = 11_000;
 
 /** Extra node flags for the server only, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof". */
 const SERVER_NODE_ARGS = list("BENCH_SERVER_NODE_ARGS", "")
@@ -129,6 +136,7 @@ async function main(): Promise<void> {
   let pgbenchResult: (PgbenchResult & { scale: number }) | undefined;
   const readiness: Record<string, string> = {};
   let seeding: { seconds: number; note: string } | undefined;
+  let transactions: Record<string, number> | undefined;
 
   const startServer = async (): Promise<ChildProcess> => {
     const child = spawn(process.execPath, [...SERVER_NODE_ARGS, "--import", "tsx", "src/entry/node.ts"], {
@@ -173,7 +181,7 @@ async function main(): Promise<void> {
 
     // PIN last: past its ceiling it can leave the server unable to answer (see the report's notes).
     const paymentScenarios = (["wallet", "card", "history", "pin"] as const).filter((s) => SCENARIOS.includes(s));
-    if (paymentScenarios.length > 0 || SCENARIOS.includes("soak") || SCENARIOS.includes("sse")) {
+    if (paymentScenarios.length > 0 || ["soak", "sse", "xacts"].some((s) => SCENARIOS.includes(s))) {
       const seeded = await ask(load, {
         cmd: "seed",
         baseUrl,
@@ -193,6 +201,11 @@ async function main(): Promise<void> {
           "directly to the service's database (there is no HTTP top-up)",
       };
       console.error(`seeded in ${seeded.seconds.toFixed(1)} s: ${seeding.note}`);
+    }
+
+    if (SCENARIOS.includes("xacts")) {
+      transactions = await transactionsPerRequest(load, baseUrl, dbUrl, Math.min(XACT_REQUESTS, PAIRS));
+      console.error(`transactions per request: ${JSON.stringify(transactions)}`);
     }
 
     for (const scenario of paymentScenarios.filter((s) => s !== "pin")) {
@@ -385,6 +398,7 @@ async function main(): Promise<void> {
       `RSS every 10 s (MiB): ${soak.rss.map((s) => s.rss_mib.toFixed(0)).join(" ")}; growth first->last ${soak.growth_pct.toFixed(1)}%`,
     );
   }
+  if (transactions) console.log(`\nDatabase transactions per request: ${JSON.stringify(transactions)}`);
   console.log(`\nGET /readyz after each scenario: ${JSON.stringify(readiness)}`);
   const pinMax = maxSustainable(steps, "pin");
   const targets = {
@@ -417,6 +431,7 @@ async function main(): Promise<void> {
     summary,
     ceilings: { argon2, pgbench: pgbenchResult, hello_max_rps: helloMax },
     sse: sseResult,
+    transactions_per_request: transactions,
     readyz_after_each_scenario: readiness,
     soak,
     targets,
@@ -426,6 +441,48 @@ async function main(): Promise<void> {
 }
 
 /** IPC is JSON: NaN (no successful operation) arrives as null. */
+/**
+ * Database transactions per request from pg_stat_database: creates alone, then their confirms
+ * (passkey), then PIN payments, each one at a time, less what the idle server does meanwhile
+ * (the sweep, this reader's own queries), measured first over an equal pause.
+ */
+async function transactionsPerRequest(
+  load: ChildProcess,
+  baseUrl: string,
+  dbUrl: string,
+  count: number,
+): Promise<Record<string, number>> {
+  const client = new pg.Client({ connectionString: dbUrl });
+  await client.connect();
+  const settle = () => new Promise((resolve) => setTimeout(resolve, STATS_SETTLE_MS));
+  const total = async () => {
+    await settle();
+    const { rows } = await client.query<{ n: string }>(
+      "select sum(xact_commit + xact_rollback)::text as n from pg_stat_database where datname = current_database()",
+    );
+    return { n: Number(rows[0]?.n ?? Number.NaN), at: performance.now() };
+  };
+  try {
+    const idleFrom = await total();
+    const idleTo = await total();
+    const idlePerMs = (idleTo.n - idleFrom.n) / (idleTo.at - idleFrom.at);
+    const measure = async (phase: "create" | "confirm", method: "webauthn" | "pin") => {
+      const from = await total();
+      const reply = await ask(load, { cmd: "phase", baseUrl, phase, method, count });
+      if (reply.type !== "phase-done") throw new Error(`${phase}: ${JSON.stringify(reply)}`);
+      const to = await total();
+      return Number(((to.n - from.n - idlePerMs * (to.at - from.at)) / count).toFixed(1));
+    };
+    const create = await measure("create", "webauthn");
+    const confirmPasskey = await measure("confirm", "webauthn");
+    await measure("create", "pin");
+    const confirmPin = await measure("confirm", "pin");
+    return { per_create: create, per_confirm_passkey: confirmPasskey, per_confirm_pin: confirmPin };
+  } finally {
+    await client.end();
+  }
+}
+
 function normalise(r: StepResult): StepResult {
   const n = (v: number | null) => (typeof v === "number" ? v : Number.NaN);
   return { ...r, p50_ms: n(r.p50_ms), p90_ms: n(r.p90_ms), p99_ms: n(r.p99_ms), max_ms: n(r.max_ms) };

@@ -7,9 +7,33 @@ import { insertAudit, updatePayment } from "./payments.repository";
 import { toPaymentDto } from "./payments.schemas";
 
 /**
- * One state change of a locked payment: the row, its audit entry, a live event for both people
- * and the paymentChanged hooks (a request's share follows its payment), in the caller's
- * transaction (which also holds the step's ledger transfers).
+ * The payment lifecycle: from each state, the states a step may move a payment to. Every change
+ * goes through changePayment, which refuses any other move (a bug in a step, never a client's
+ * doing: clients are refused by the steps' own checks first).
+ */
+export const TRANSITIONS: Readonly<Record<PaymentStatus, readonly PaymentStatus[]>> = {
+  // Confirmed: funded from the wallet (then delivered at once) or a card charge started.
+  requires_confirmation: ["processing", "awaiting_recipient", "paying_out", "canceled", "expired"],
+  // The card charge's outcome: 3-D Secure asked, succeeded (delivered), or declined.
+  processing: ["requires_action", "awaiting_recipient", "paying_out", "failed"],
+  // 3-D Secure: completed (delivered), failed, or abandoned past its window.
+  requires_action: ["awaiting_recipient", "paying_out", "failed", "expired"],
+  // Waiting for the recipient's payout card, or returned: canceled, declined, unclaimed.
+  awaiting_recipient: ["paying_out", "canceled", "declined", "refunded"],
+  // The payout paid, or failed (the money waits in the recipient's wallet again).
+  paying_out: ["paid_out", "awaiting_recipient"],
+  paid_out: [],
+  failed: [],
+  canceled: [],
+  declined: [],
+  expired: [],
+  refunded: [],
+};
+
+/**
+ * One state change of a locked payment, allowed by TRANSITIONS: the row, its audit entry, a
+ * live event for both people and the paymentChanged hooks (a request's share follows its
+ * payment), in the caller's transaction (which also holds the step's ledger transfers).
  */
 export async function changePayment(
   deps: Pick<Deps, "clock" | "hooks">,
@@ -19,6 +43,9 @@ export async function changePayment(
   patch: PaymentPatch = {},
   audit: Audit = {},
 ): Promise<Payment> {
+  if (!TRANSITIONS[payment.status].includes(to)) {
+    throw new Error(`Payment ${payment.id} cannot go from ${payment.status} to ${to}`);
+  }
   const now = deps.clock.now();
   const updated = await updatePayment(trx, payment.id, { ...patch, status: to, updated_at: now });
   await record(deps, trx, payment.status, updated, audit, now);
