@@ -6,7 +6,7 @@ import { cardsRoutes } from "./features/cards";
 import { devicesRoutes } from "./features/devices";
 import { eventsRoutes } from "./features/events";
 import { healthRoutes } from "./features/health";
-import { paymentsRoutes } from "./features/payments";
+import { paymentsRoutes, ROUTES_KEEPING_THEIR_KEYS } from "./features/payments";
 import { pinRoutes } from "./features/pin";
 import { requestsRoutes } from "./features/requests";
 import { securityRoutes } from "./features/security";
@@ -82,7 +82,7 @@ export function buildApp(deps: Deps | BuildDeps) {
     takesJsonBody(c.req.path) ? requireJsonBody(c, next) : next(),
   );
   app.use("/v1/*", authenticated(requireAuth(createTokenVerifier(deps.config.auth, deps.clock), ensureUser)));
-  app.use("/v1/*", authenticated(idempotency()));
+  app.use("/v1/*", authenticated(idempotency(new Set(ROUTES_KEEPING_THEIR_KEYS))));
 
   app.route("/", healthRoutes);
   if (deps.config.env !== "production") app.route("/", devSessionsRoutes).route("/", usersRoutes);

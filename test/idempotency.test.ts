@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { IDEMPOTENCY_LOCK_TIMEOUT_MS } from "../src/http/idempotency";
 import { runSweep } from "../src/sweep";
 import { createHarness, type Harness } from "./harness";
+import { directThread, type Person, sender } from "./payment-helpers";
 
 let h: Harness;
 let alice: { id: string; token: string };
@@ -167,3 +168,53 @@ async function waitFor(condition: () => Promise<boolean>, attempts = 200): Promi
   }
   throw new Error("condition not met");
 }
+
+describe("Idempotency-Key kept in the verb's transaction (sending a payment)", () => {
+  const sendWith = (person: Person, key: string, thread: string, recipientId: string, amount = 125) =>
+    h.request("POST", `/v1/threads/${thread}/payments`, {
+      token: person.token,
+      body: { recipient_id: recipientId, amount_minor: amount, currency: "USD" },
+      headers: { "Idempotency-Key": key },
+    });
+
+  it("replays, refuses another body, answers 409 while in flight, and never holds a claim of its own", async () => {
+    const carol = await sender(h, "carol");
+    const dave = await sender(h, "dave", null);
+    const thread = await directThread(h, carol, dave);
+
+    const answers = await Promise.all(Array.from({ length: 8 }, () => sendWith(carol, "k-tx", thread, dave.id)));
+    const firsts = answers.filter((r) => r.status === 201 && r.headers.get("Idempotent-Replayed") === null);
+    expect(firsts).toHaveLength(1);
+    for (const res of answers.filter((r) => !firsts.includes(r))) {
+      if (res.status === 409) {
+        expect(((await res.json()) as { code: string }).code).toBe("IDEMPOTENCY_KEY_IN_USE");
+      } else {
+        expect(res.status).toBe(201);
+        expect(res.headers.get("Idempotent-Replayed")).toBe("true");
+      }
+    }
+    const first = (await firsts[0]?.json()) as { payment: { id: string } };
+    const replayed = await sendWith(carol, "k-tx", thread, dave.id);
+    expect(replayed.headers.get("Idempotent-Replayed")).toBe("true");
+    expect(((await replayed.json()) as { payment: { id: string } }).payment.id).toBe(first.payment.id);
+    const payments = await h.db.selectFrom("payments").select("id").where("sender_id", "=", carol.id).execute();
+    expect(payments).toHaveLength(1);
+
+    const other = await sendWith(carol, "k-tx", thread, dave.id, 126);
+    expect(other.status).toBe(422);
+    expect(((await other.json()) as { code: string }).code).toBe("IDEMPOTENCY_KEY_REUSED");
+
+    const kept = await h.db.selectFrom("idempotency_keys").selectAll().where("user_id", "=", carol.id).execute();
+    expect(kept.map((k) => [k.key, k.state, k.response_status])).toEqual([["k-tx", "completed", 201]]);
+  });
+
+  it("keeps nothing when the send is refused, so the same key runs once it can succeed", async () => {
+    const erin = await sender(h, "erin");
+    const frank = await sender(h, "frank", null);
+    const thread = await directThread(h, erin, frank);
+    const refused = await sendWith(erin, "k-refused", thread, erin.id);
+    expect(refused.status).toBe(422);
+    expect(await h.db.selectFrom("idempotency_keys").selectAll().where("user_id", "=", erin.id).execute()).toEqual([]);
+    expect((await sendWith(erin, "k-refused", thread, frank.id)).status).toBe(201);
+  });
+});

@@ -1,5 +1,6 @@
 import type { Deps } from "../deps";
 import type { ErrorCode } from "../errors";
+import type { Claim } from "./idempotency.repository";
 
 /** What a runtime may pass as the second argument of fetch: this request's own deps. */
 export type RequestBindings = { deps?: Deps };
@@ -10,5 +11,7 @@ export type AppEnv = {
     deps: Deps;
     userId: string;
     problemCode: ErrorCode;
+    /** Set for routes that keep their Idempotency-Key in their own transaction (keepInTransaction). */
+    idempotencyClaim?: Claim;
   };
 };

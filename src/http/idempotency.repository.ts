@@ -1,8 +1,9 @@
 import { sql } from "kysely";
 import type { IdempotencyKey } from "../../db/schema";
-import type { Db } from "../platform/db";
+import type { Db, Trx } from "../platform/db";
 
-type Claim = { userId: string; key: string; fingerprint: string; now: Date; expiresAt: Date };
+/** A request's use of a key: who, which key, a keyed hash of the request, when, and until when it is kept. */
+export type Claim = { userId: string; key: string; fingerprint: string; now: Date; expiresAt: Date };
 
 const claimValues = (claim: Claim) => ({
   fingerprint: claim.fingerprint,
@@ -25,7 +26,7 @@ export async function insertClaim(db: Db, claim: Claim): Promise<boolean> {
   return row !== undefined;
 }
 
-export function findKey(db: Db, userId: string, key: string): Promise<IdempotencyKey | undefined> {
+export function findKey(db: Db | Trx, userId: string, key: string): Promise<IdempotencyKey | undefined> {
   return db
     .selectFrom("idempotency_keys")
     .selectAll()
@@ -87,4 +88,31 @@ export async function purgeExpiredKeys(db: Db, now: Date, batchSize: number): Pr
     )
     .executeTakeFirst();
   return Number(result.numDeletedRows);
+}
+
+/** Holds the key for the rest of the transaction; false when another transaction holds it now. */
+export async function lockKey(trx: Trx, claim: Claim): Promise<boolean> {
+  const { rows } = await sql<{ locked: boolean }>`
+    select pg_try_advisory_xact_lock(hashtext(${`idempotency:${claim.userId}`}), hashtext(${claim.key})) as locked`.execute(
+    trx,
+  );
+  return rows[0]?.locked === true;
+}
+
+/** Keeps a success under its key, in the transaction that did the work (replacing an expired or dead claim). */
+export async function storeAnswer(trx: Trx, claim: Claim, answer: { status: number; body: string }): Promise<void> {
+  const values = {
+    fingerprint: claim.fingerprint,
+    state: "completed" as const,
+    response_status: answer.status,
+    response_body: answer.body,
+    response_content_type: "application/json",
+    locked_at: claim.now,
+    expires_at: claim.expiresAt,
+  };
+  await trx
+    .insertInto("idempotency_keys")
+    .values({ user_id: claim.userId, key: claim.key, created_at: claim.now, ...values })
+    .onConflict((oc) => oc.columns(["user_id", "key"]).doUpdateSet(values))
+    .execute();
 }

@@ -1,16 +1,21 @@
-import type { MiddlewareHandler } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
+import { routePath } from "hono/route";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
+import type { IdempotencyKey } from "../../db/schema";
 import type { Deps } from "../deps";
 import { AppError } from "../errors";
 import { canonicalJson } from "../platform/canonical-json";
-import type { Db } from "../platform/db";
+import { type Db, type Trx, withTransaction } from "../platform/db";
 import type { AppEnv } from "./app-env";
 import {
+  type Claim,
   completeClaim,
   findKey,
   insertClaim,
+  lockKey,
   purgeExpiredKeys,
   releaseClaim,
+  storeAnswer,
   takeOverClaim,
 } from "./idempotency.repository";
 import { IDEMPOTENCY_KEY_PATTERN } from "./router";
@@ -30,8 +35,11 @@ type ClaimRef = { userId: string; key: string; lockedAt: Date };
  * corrected retry, or one after `Retry-After`, runs for real. A release the database could not
  * take (it was down) is remembered and done before this process next looks at a claim, so a
  * retry after the outage is not blocked by its own first attempt.
+ *
+ * Routes in `keptInTransaction` ("POST /v1/threads/:id/payments") keep the key in their verb's
+ * own transaction instead (keepInTransaction): no claim or answer round trips of their own.
  */
-export function idempotency(): MiddlewareHandler<AppEnv> {
+export function idempotency(keptInTransaction: ReadonlySet<string> = new Set()): MiddlewareHandler<AppEnv> {
   const unreleased = new Map<string, ClaimRef>();
   const releaseLeftovers = async (db: Db) => {
     for (const [id, ref] of unreleased) {
@@ -49,34 +57,25 @@ export function idempotency(): MiddlewareHandler<AppEnv> {
     const { db, clock, config } = c.get("deps");
     const userId = c.get("userId");
     const now = clock.now();
-    const claim = {
+    const claim: Claim = {
       userId,
       key,
       fingerprint: await fingerprint(config.idempotencyFingerprintKey, c.req.method, c.req.path, await c.req.text()),
       now,
       expiresAt: new Date(now.getTime() + config.idempotencyKeyTtlHours * 3_600_000),
     };
+    if (keptInTransaction.has(`${c.req.method} ${routePath(c, -1)}`)) {
+      c.set("idempotencyClaim", claim);
+      return next();
+    }
 
     if (unreleased.size > 0) await releaseLeftovers(db);
     if (!(await insertClaim(db, claim))) {
       const seen = await findKey(db, userId, key);
-      const expired = !seen || seen.expires_at <= now;
-      const stale =
-        seen?.state === "in_flight" && now.getTime() - seen.locked_at.getTime() >= IDEMPOTENCY_LOCK_TIMEOUT_MS;
-      if (seen && !expired && seen.fingerprint !== claim.fingerprint) {
-        throw new AppError("IDEMPOTENCY_KEY_REUSED", {
-          detail: "This key was first used with a different method, path or body; use a new key for a new request",
-        });
-      }
-      if (seen?.state === "completed" && !expired) {
-        return c.body(seen.response_body ?? "", seen.response_status as ContentfulStatusCode, {
-          "Content-Type": seen.response_content_type ?? "application/json",
-          "Idempotent-Replayed": "true",
-        });
-      }
-      const tookOver = seen !== undefined && (expired || stale) && (await takeOverClaim(db, claim, seen));
-      if (!tookOver)
-        throw new AppError("IDEMPOTENCY_KEY_IN_USE", { detail: "Retry once the first request has finished" });
+      const answered = judgeEarlierUse(seen, claim);
+      if (answered) return replay(c, answered);
+      const tookOver = seen !== undefined && (await takeOverClaim(db, claim, seen));
+      if (!tookOver) throw inUse();
     }
 
     const ref = { userId, key, lockedAt: now };
@@ -97,6 +96,59 @@ export function idempotency(): MiddlewareHandler<AppEnv> {
       throw err;
     }
   };
+}
+
+/**
+ * A route's work and its Idempotency-Key in one transaction: the key is locked for the
+ * transaction (a concurrent request with it answers 409), an earlier success is replayed,
+ * and a new success is stored with the work's own writes, so a refusal or a failure, which
+ * rolls the work back, leaves nothing under the key. Without a key the work just runs.
+ */
+export async function keepInTransaction<T extends object, S extends 200 | 201>(
+  c: Context<AppEnv>,
+  work: (trx: Trx) => Promise<{ status: S; body: T }>,
+) {
+  const claim = c.var.idempotencyClaim;
+  type Outcome = { replayed: IdempotencyKey } | { fresh: { status: S; body: T } };
+  const outcome = await withTransaction(c.get("deps").db, async (trx): Promise<Outcome> => {
+    if (!claim) return { fresh: await work(trx) };
+    if (!(await lockKey(trx, claim))) throw inUse();
+    const answered = judgeEarlierUse(await findKey(trx, claim.userId, claim.key), claim);
+    if (answered) return { replayed: answered };
+    const fresh = await work(trx);
+    await storeAnswer(trx, claim, { status: fresh.status, body: JSON.stringify(fresh.body) });
+    return { fresh };
+  });
+  const answer = (fresh: { status: S; body: T }) => c.json(fresh.body, fresh.status);
+  // A replay is the stored text of this route's own earlier answer, so it has that answer's type.
+  if ("replayed" in outcome) return replay(c, outcome.replayed) as ReturnType<typeof answer>;
+  return answer(outcome.fresh);
+}
+
+/**
+ * What an earlier use of the key means for this request: its answer, to replay; a refusal (a
+ * different request under the same key, or one still running); or undefined when nothing stands
+ * in the way (no earlier use, one expired, or a claim whose process died).
+ */
+function judgeEarlierUse(seen: IdempotencyKey | undefined, claim: Claim): IdempotencyKey | undefined {
+  if (!seen || seen.expires_at <= claim.now) return undefined;
+  if (seen.fingerprint !== claim.fingerprint) {
+    throw new AppError("IDEMPOTENCY_KEY_REUSED", {
+      detail: "This key was first used with a different method, path or body; use a new key for a new request",
+    });
+  }
+  if (seen.state === "completed") return seen;
+  if (claim.now.getTime() - seen.locked_at.getTime() >= IDEMPOTENCY_LOCK_TIMEOUT_MS) return undefined;
+  throw inUse();
+}
+
+const inUse = () => new AppError("IDEMPOTENCY_KEY_IN_USE", { detail: "Retry once the first request has finished" });
+
+function replay(c: Context<AppEnv>, seen: IdempotencyKey): Response {
+  return c.body(seen.response_body ?? "", seen.response_status as ContentfulStatusCode, {
+    "Content-Type": seen.response_content_type ?? "application/json",
+    "Idempotent-Replayed": "true",
+  });
 }
 
 /**

@@ -1,5 +1,6 @@
 import { createRoute, type z } from "@hono/zod-openapi";
 import type { Deps } from "../../deps";
+import { keepInTransaction } from "../../http/idempotency";
 import { decodeCursor } from "../../http/pagination";
 import { bearerSecurity, createRouter, IdempotencyKeyHeader, problemResponses } from "../../http/router";
 import {
@@ -164,21 +165,33 @@ async function paymentPage(deps: Deps, userId: string, query: z.infer<typeof Pay
   return { items: result.items.map((p) => toPaymentDto(p, userId)), next_cursor: result.next_cursor };
 }
 
+/** Routes whose verb keeps the Idempotency-Key in its own transaction (see keepInTransaction). */
+export const ROUTES_KEEPING_THEIR_KEYS = [`POST ${send.path.replace(/\{(\w+)\}/g, ":$1")}`];
+
 export const paymentsRoutes = createRouter()
   .openapi(send, async (c) => {
     const body = c.req.valid("json");
     const userId = c.get("userId");
-    const result = await createPayment(c.get("deps"), {
-      senderId: userId,
-      threadId: c.req.valid("param").id,
-      recipientId: body.recipient_id,
-      amountMinor: BigInt(body.amount_minor),
-      currency: body.currency,
-      memo: body.memo,
-      idempotencyKey: c.req.header("Idempotency-Key"),
+    // One transaction: the Idempotency-Key, the checks, the payment, its message and its challenge.
+    return keepInTransaction(c, async (trx) => {
+      const result = await createPayment(
+        { ...c.get("deps"), db: trx },
+        {
+          senderId: userId,
+          threadId: c.req.valid("param").id,
+          recipientId: body.recipient_id,
+          amountMinor: BigInt(body.amount_minor),
+          currency: body.currency,
+          memo: body.memo,
+          idempotencyKey: c.req.header("Idempotency-Key"),
+        },
+      );
+      const confirmation = result.confirmation ? toConfirmationChallengeDto(result.confirmation) : null;
+      return {
+        status: result.created ? 201 : 200,
+        body: { payment: toPaymentDto(result.payment, userId), confirmation },
+      };
     });
-    const confirmation = result.confirmation ? toConfirmationChallengeDto(result.confirmation) : null;
-    return c.json({ payment: toPaymentDto(result.payment, userId), confirmation }, result.created ? 201 : 200);
   })
   .openapi(threadPayments, async (c) =>
     c.json(
