@@ -218,7 +218,7 @@ export async function applyIntent(
 }
 
 /** Unconfirmed past its window: expired, nothing moved. */
-export async function expireUnconfirmed(deps: Deps, paymentId: string): Promise<void> {
+export async function expireUnconfirmed(deps: Pick<Deps, "clock" | "db" | "hooks">, paymentId: string): Promise<void> {
   await withTransaction(deps.db, async (trx) => {
     const payment = await lockPayment(trx, paymentId);
     if (payment?.status === "requires_confirmation" && payment.confirm_by <= deps.clock.now()) {

@@ -152,7 +152,12 @@ async function checkPayable(deps: Deps, input: CreatePaymentInput): Promise<void
 }
 
 /** A default debit card, or enough in the wallet that is not waiting to be claimed (which could still go back). */
-async function canFund(deps: Deps, userId: string, amountMinor: bigint, currency: string): Promise<boolean> {
+async function canFund(
+  deps: Pick<Deps, "db">,
+  userId: string,
+  amountMinor: bigint,
+  currency: string,
+): Promise<boolean> {
   if (await findDefaultCard(deps.db, userId)) return true;
   return (await spendableWallet(deps.db, userId, currency)) >= amountMinor;
 }

@@ -135,7 +135,7 @@ export async function startPayout(deps: Deps, paymentId: string): Promise<void> 
 
 /** This attempt's payout at Stripe, if it was made (found by its metadata, not by an idempotency key that may have expired). */
 async function findAttemptPayout(
-  deps: Deps,
+  deps: Pick<Deps, "stripe">,
   accountId: string,
   paymentId: string,
   attempt: number,
@@ -158,7 +158,13 @@ async function recordPayout(deps: Deps, trx: Trx, payment: Payment, payout: Stri
  * A payout that went out for an attempt the payment no longer has: the money may have left
  * twice. Nothing here can take it back, so it is logged for a person to reconcile.
  */
-function reportStrayPayout(deps: Deps, paymentId: string, attempt: number, payoutId: string, what: string): void {
+function reportStrayPayout(
+  deps: Pick<Deps, "logger">,
+  paymentId: string,
+  attempt: number,
+  payoutId: string,
+  what: string,
+): void {
   deps.logger.error({ payment_id: paymentId, attempt, payout_id: payoutId }, `payout ${what}: reconcile by hand`);
 }
 
@@ -226,7 +232,10 @@ async function returnPayoutToWallet(deps: Deps, trx: Trx, payment: Payment, reas
  * attempts, so Stripe agrees with the ledger (the money is in their wallet again, and the next
  * attempt transfers anew). What Stripe does not take now, the sweep retries.
  */
-export async function reversePayoutTransfers(deps: Deps, paymentId: string): Promise<void> {
+export async function reversePayoutTransfers(
+  deps: Pick<Deps, "clock" | "db" | "logger" | "stripe">,
+  paymentId: string,
+): Promise<void> {
   for (const transferId of await pendingReversals(deps.db, paymentId)) await reverseTransfer(deps, transferId);
 }
 
@@ -234,7 +243,10 @@ export async function reversePayoutTransfers(deps: Deps, paymentId: string): Pro
 const REVERSAL_FAILURES_BEFORE_ALERT = 3;
 
 /** One transfer, reversed in full exactly once (an idempotency key, and a look first in case it already is). */
-async function reverseTransfer(deps: Deps, transferId: string): Promise<void> {
+async function reverseTransfer(
+  deps: Pick<Deps, "clock" | "db" | "logger" | "stripe">,
+  transferId: string,
+): Promise<void> {
   try {
     const transfer = await callStripe(() => deps.stripe.sdk.transfers.retrieve(transferId));
     const reversal = transfer.reversed

@@ -13,7 +13,7 @@ const DAY_MS = 86_400_000;
  * day after a PIN reset. A refusal names the limit and when enough of it frees up.
  */
 export async function checkSendingLimits(
-  deps: Deps,
+  deps: Pick<Deps, "clock" | "config">,
   db: Db | Trx,
   input: { senderId: string; amountMinor: bigint; currency: string; excludePaymentId?: string },
 ): Promise<void> {

@@ -153,7 +153,7 @@ const decline = createRoute({
 });
 
 /** A page of the person's payments as they see them. */
-async function paymentPage(deps: Deps, userId: string, query: z.infer<typeof PaymentsQuery>) {
+async function paymentPage(deps: Pick<Deps, "db">, userId: string, query: z.infer<typeof PaymentsQuery>) {
   const result = await listPaymentsFor(deps, {
     userId,
     direction: query.direction,

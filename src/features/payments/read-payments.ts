@@ -9,7 +9,7 @@ import { findPaymentForParty, listAudit, listPayments } from "./payments.reposit
 
 /** The person's payments, newest first; only ones they sent or received, optionally in one thread they are in. */
 export async function listPaymentsFor(
-  deps: Deps,
+  deps: Pick<Deps, "db">,
   input: {
     userId: string;
     direction: "sent" | "received" | undefined;
@@ -25,14 +25,17 @@ export async function listPaymentsFor(
 }
 
 /** One payment, for its sender or recipient only (anyone else: not found). */
-export async function getPayment(deps: Deps, input: { userId: string; paymentId: string }): Promise<Payment> {
+export async function getPayment(
+  deps: Pick<Deps, "db">,
+  input: { userId: string; paymentId: string },
+): Promise<Payment> {
   const payment = await findPaymentForParty(deps.db, input.paymentId, input.userId);
   if (!payment) throw notFound(input.paymentId);
   return payment;
 }
 
 /** A receipt: the payment, both people's names, and every state it went through with when. */
-export async function getReceipt(deps: Deps, input: { userId: string; paymentId: string }) {
+export async function getReceipt(deps: Pick<Deps, "db">, input: { userId: string; paymentId: string }) {
   const payment = await getPayment(deps, input);
   const [people, audit] = await Promise.all([
     displayNamesOf(deps.db, [payment.sender_id, payment.recipient_id]),
@@ -51,7 +54,11 @@ export async function getReceipt(deps: Deps, input: { userId: string; paymentId:
  * The PaymentIntent's client secret for a sender who must finish 3-D Secure: read from Stripe
  * each time it is needed, so it is never stored or sent in events.
  */
-export async function clientSecretFor(deps: Deps, payment: Payment, viewerId: string): Promise<string | null> {
+export async function clientSecretFor(
+  deps: Pick<Deps, "stripe">,
+  payment: Payment,
+  viewerId: string,
+): Promise<string | null> {
   if (payment.status !== "requires_action" || viewerId !== payment.sender_id || !payment.payment_intent_id) return null;
   const intentId = payment.payment_intent_id;
   const intent = await callStripe(() => deps.stripe.sdk.paymentIntents.retrieve(intentId));

@@ -85,7 +85,7 @@ async function endPayment(
 }
 
 /** Refunds the card charge; the idempotency key is the payment's, so the sweep may retry it. */
-export async function refundAtStripe(deps: Deps, paymentId: string): Promise<void> {
+export async function refundAtStripe(deps: Pick<Deps, "clock" | "db" | "stripe">, paymentId: string): Promise<void> {
   const payment = await findPayment(deps.db, paymentId);
   if (payment?.refund_state !== "pending" || !payment.payment_intent_id) return;
   const intentId = payment.payment_intent_id;
@@ -109,7 +109,7 @@ export async function refundAtStripe(deps: Deps, paymentId: string): Promise<voi
 
 /** Stripe's charge.refunded: the refund of a returned card payment went through. */
 export async function markRefunded(
-  deps: Deps,
+  deps: Pick<Deps, "clock">,
   trx: Trx,
   paymentIntentId: string,
   refundId: string | null,

@@ -28,7 +28,7 @@ export function payoutChanged(deps: Deps, payout: Stripe.Payout): WebhookEffect 
 }
 
 /** A charge was refunded in full: the refund of a returned card payment went through. */
-export function chargeRefunded(deps: Deps, charge: Stripe.Charge): WebhookEffect | undefined {
+export function chargeRefunded(deps: Pick<Deps, "clock">, charge: Stripe.Charge): WebhookEffect | undefined {
   const intentId = typeof charge.payment_intent === "string" ? charge.payment_intent : charge.payment_intent?.id;
   if (!intentId || charge.amount_refunded < charge.amount) return undefined;
   return async (trx) => {
