@@ -36,17 +36,19 @@ export async function checkSendingLimits(
       `At most ${formatAmount(BigInt(limits.maxMinor), input.currency)} per payment${why}`,
     );
   }
-  for (const [name, windowMs, limit] of [
+  const windows = [
     ["daily", DAY_MS, limits.dailyLimitMinor],
     ["weekly", 7 * DAY_MS, limits.weeklyLimitMinor],
-  ] as const) {
-    const used = await sentSince(
-      db,
-      input.senderId,
-      input.currency,
-      new Date(now.getTime() - windowMs),
-      input.excludePaymentId,
-    );
+  ] as const;
+  const sent = await sentSince(
+    db,
+    input.senderId,
+    input.currency,
+    windows.map(([, windowMs]) => new Date(now.getTime() - windowMs)),
+    input.excludePaymentId,
+  );
+  for (const [i, [name, windowMs, limit]] of windows.entries()) {
+    const used = sent[i] ?? { total: 0n, oldest: null };
     if (used.total + input.amountMinor > BigInt(limit)) {
       const resetsAt = used.oldest ? new Date(used.oldest.getTime() + windowMs) : now;
       const left = BigInt(limit) - used.total;

@@ -95,27 +95,36 @@ export const COUNTED_STATUSES: readonly PaymentStatus[] = [
   "paid_out",
 ];
 
-/** What the sender has committed since a moment, and when the oldest of it leaves the window. */
+/**
+ * What the sender has committed since each moment, and when the oldest of it leaves that window:
+ * one query for all the limits' rolling windows, each a filtered sum over the widest.
+ */
 export async function sentSince(
   db: Db | Trx,
   senderId: string,
   currency: string,
-  since: Date,
+  since: readonly Date[],
   excludeId: string | undefined,
-): Promise<{ total: bigint; oldest: Date | null }> {
-  const row = await db
+): Promise<{ total: bigint; oldest: Date | null }[]> {
+  const widest = new Date(Math.min(...since.map((d) => d.getTime())));
+  const row: Record<string, unknown> = await db
     .selectFrom("payments")
-    .select([
-      sql<string>`coalesce(sum(amount_minor), 0)::text`.as("total"),
-      sql<Date | null>`min(created_at)`.as("oldest"),
-    ])
+    .select(
+      since.flatMap((from, i) => [
+        sql<string>`coalesce(sum(amount_minor) filter (where created_at > ${from}), 0)::text`.as(`total_${i}`),
+        sql<Date | null>`min(created_at) filter (where created_at > ${from})`.as(`oldest_${i}`),
+      ]),
+    )
     .where("sender_id", "=", senderId)
     .where("currency", "=", currency)
     .where("status", "in", COUNTED_STATUSES)
-    .where("created_at", ">", since)
+    .where("created_at", ">", widest)
     .$if(excludeId !== undefined, (q) => q.where("id", "<>", excludeId as string))
     .executeTakeFirstOrThrow();
-  return { total: BigInt(row.total), oldest: row.oldest };
+  return since.map((_, i) => ({
+    total: BigInt(row[`total_${i}`] as string),
+    oldest: (row[`oldest_${i}`] as Date | null) ?? null,
+  }));
 }
 
 export async function countAwaitingConfirmation(db: Db | Trx, senderId: string): Promise<number> {
