@@ -8,6 +8,7 @@ import { pinConfirmationMethod } from "./features/pin";
 import { syncShareWithPayment } from "./features/requests";
 import type { Clock } from "./platform/clock";
 import type { Db } from "./platform/db";
+import type { Election } from "./platform/election";
 import type { EventNotifier } from "./platform/event-notifier";
 import type { Logger } from "./platform/logger";
 import type { PinHasher } from "./platform/pin-hasher";
@@ -61,6 +62,8 @@ export type RuntimePieces = {
   stripe: StripeClient;
   /** What wakes this process's event streams (LISTEN on Node, polling on Workers). */
   notifier: EventNotifier;
+  /** Who runs the sweep now, among every process on the database. */
+  election: Election;
   webClient?: WebClientLoader;
   security?: SecurityHooks;
 };

@@ -2,6 +2,7 @@ import type { Payment, SecurityChallenge } from "../db/schema";
 import type { Config } from "./config";
 import type { Clock } from "./platform/clock";
 import type { Db, Trx } from "./platform/db";
+import type { Election } from "./platform/election";
 import type { EventNotifier } from "./platform/event-notifier";
 import type { Logger } from "./platform/logger";
 import type { PinHasher } from "./platform/pin-hasher";
@@ -28,6 +29,8 @@ export type Deps = {
   events: EventStreams;
   /** How features react to each other's changes, registered in compose.ts. */
   hooks: ChangeHooks;
+  /** Work one process at a time does on a shared database (the sweep), whichever process runs it. */
+  election: Election;
   /** The reference web client served at /, where the runtime can compile it (absent: not served). */
   webClient?: WebClientLoader;
 };

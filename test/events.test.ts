@@ -270,7 +270,7 @@ describe("GET /v1/events", () => {
     await publish([pat.id], "test.recent", {});
     h.clock.advance(6 * DAY_MS + 60_000);
 
-    expect((await runSweep(h.deps)).eventsPurged).toBeGreaterThanOrEqual(1);
+    expect((await runSweep(h.deps))?.eventsPurged).toBeGreaterThanOrEqual(1);
     const kept = await h.db.selectFrom("user_events").select("type").where("user_id", "=", pat.id).execute();
     expect(kept.map((row) => row.type)).toEqual(["test.recent"]);
   });

@@ -7,6 +7,7 @@ import { type Config, parseConfig } from "../src/config";
 import type { Deps } from "../src/deps";
 import { createLedger, type Ledger } from "../src/features/ledger/ledger";
 import { createDb, type Db } from "../src/platform/db";
+import { createPgElection } from "../src/platform/election";
 import { createPgEventNotifier, type PgEventNotifier } from "../src/platform/event-notifier-pg";
 import { createLogger } from "../src/platform/logger";
 import { createNodePinHasherFromConfig } from "../src/platform/node-pin-hasher";
@@ -104,6 +105,7 @@ export async function createHarness(env: Record<string, string> = {}, options: H
     pinHasher: createNodePinHasherFromConfig(config),
     stripe: createStripeClient(config, emulator),
     notifier,
+    election: createPgElection(database.url),
     // Compiled only when a test asks for the page (the browser tests).
     webClient: createEsbuildWebClient(),
   });

@@ -5,6 +5,7 @@ import { createDeps } from "../compose";
 import type { Deps } from "../deps";
 import { answerClientErrorsAsProblems } from "../platform/client-errors";
 import { systemClock } from "../platform/clock";
+import { createPgElection } from "../platform/election";
 import { createPgEventNotifier } from "../platform/event-notifier-pg";
 import { createNodePinHasherFromConfig } from "../platform/node-pin-hasher";
 import { explainListenError, whenListening } from "../platform/ports";
@@ -69,6 +70,7 @@ async function main(): Promise<void> {
       pinHasher: createNodePinHasherFromConfig(config),
       stripe,
       notifier,
+      election: createPgElection(runtime.databaseUrl),
       webClient,
     });
     const app = buildApp(deps);
@@ -97,8 +99,14 @@ function serveUntilSignalled(running: {
 }): void {
   const { deps, server, notifier, emulator, runtime } = running;
   const { config, logger } = deps;
+  // Every process runs the sweep on its timer; the election lets one of them sweep at a time.
   const sweeper = setInterval(() => {
-    runSweep(deps).catch((err: unknown) => logger.error({ err }, "sweep failed"));
+    runSweep(deps).then(
+      (swept) => {
+        if (!swept) logger.debug("sweep skipped: another process is sweeping");
+      },
+      (err: unknown) => logger.error({ err }, "sweep failed"),
+    );
   }, SWEEP_INTERVAL_MS);
 
   let stopping = false;

@@ -10,6 +10,7 @@ import type { AppEnv, RequestBindings } from "../http/app-env";
 import { problem } from "../http/problem";
 import { systemClock } from "../platform/clock";
 import { createDb, WORKER_APPLICATION_NAME } from "../platform/db";
+import { createPgElection } from "../platform/election";
 import { createPollingEventNotifier } from "../platform/event-notifier-polling";
 import { newId } from "../platform/ids";
 import { createLogger } from "../platform/logger";
@@ -35,14 +36,17 @@ type ExecutionContext = { waitUntil(promise: Promise<unknown>): void };
  */
 type Isolate = {
   app: ReturnType<typeof buildApp>;
-  shared: Omit<Deps, "db" | "pinHasher" | "events" | "hooks">;
+  shared: Omit<Deps, "db" | "pinHasher" | "events" | "hooks" | "election">;
   databaseUrl: string;
   /** One hash at a time per request: WebAssembly runs on the request's own thread. */
   pinHashing: PinHasherOptions;
   argon2id: Argon2id;
 };
 
-/** Workers allow six open connections per request; Hyperdrive's own examples stay at five. */
+/**
+ * Workers allow six open connections per request; Hyperdrive's own examples stay at five. A cron
+ * run's sweep holds one more, for its election: six at most.
+ */
 const POOL_MAX = 5;
 
 /** Opened by the isolate's first request; the environment does not change for its lifetime. */
@@ -111,6 +115,7 @@ function openDeps(isolate: Isolate): { deps: Deps; close: () => Promise<void> } 
     db,
     pinHasher: createPinHasher(isolate.pinHashing, isolate.argon2id),
     notifier: createPollingEventNotifier(config.events.pollMs),
+    election: createPgElection(isolate.databaseUrl),
   });
   return { deps, close: () => db.destroy() };
 }
@@ -191,7 +196,8 @@ export default {
     const { deps, close } = openDeps(current);
     try {
       const result = await runSweep(deps);
-      deps.logger.info({ sweep: result }, "sweep done");
+      if (result) deps.logger.info({ sweep: result }, "sweep done");
+      else deps.logger.info("sweep skipped: another run is sweeping");
     } finally {
       await close();
     }
