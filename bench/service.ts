@@ -5,12 +5,8 @@ import path from "node:path";
 import { hash as argon2Hash, argon2id, verify as argon2Verify } from "argon2";
 import pg from "pg";
 import { parseConfig } from "../src/config";
-import { ensureAccount, PLATFORM_OWNER } from "../src/features/ledger/accounts";
-import { createLedger } from "../src/features/ledger/ledger";
-import { systemClock } from "../src/platform/clock";
-import { createDb } from "../src/platform/db";
-import { newId } from "../src/platform/ids";
 import { freePort } from "../test/free-port";
+import { fundWallets } from "../test/fund-wallets";
 import { latencyChart } from "./chart";
 import {
   machine,
@@ -526,34 +522,6 @@ function everyTenSeconds(samples: RssSample[]): RssSample[] {
   const out: RssSample[] = [];
   for (const s of samples) if (!out.length || s.at - (out.at(-1)?.at ?? 0) >= 10_000) out.push(s);
   return out;
-}
-
-async function fundWallets(url: string, userIds: string[]): Promise<void> {
-  const db = createDb(url, 2);
-  try {
-    const now = systemClock.now();
-    const funding = (
-      await ensureAccount(db, { ownerId: PLATFORM_OWNER, purpose: "card_funding", currency: "USD" }, now)
-    ).id;
-    const ledger = createLedger({ db, clock: systemClock }, undefined);
-    const transfers = [];
-    for (const id of userIds) {
-      const wallet = (await ensureAccount(db, { ownerId: id, purpose: "wallet", currency: "USD" }, now)).id;
-      transfers.push({
-        id: newId("ltx"),
-        type: "posted" as const,
-        debitAccountId: funding,
-        creditAccountId: wallet,
-        amountMinor: 10n ** 9n,
-        currency: "USD",
-      });
-    }
-    const results = await ledger.createTransfers(transfers);
-    const failed = results.filter((r) => r.result !== "created");
-    if (failed.length) throw new Error(`funding failed: ${JSON.stringify(failed[0])}`);
-  } finally {
-    await db.destroy();
-  }
 }
 
 async function argon2Ceiling(
