@@ -6,9 +6,9 @@ import { cardsRoutes } from "./features/cards";
 import { devicesRoutes } from "./features/devices";
 import { eventsRoutes } from "./features/events";
 import { healthRoutes } from "./features/health";
-import { paymentsRoutes, ROUTES_KEEPING_THEIR_KEYS } from "./features/payments";
+import { PAYMENT_ROUTES_KEEPING_KEYS, paymentsRoutes } from "./features/payments";
 import { pinRoutes } from "./features/pin";
-import { requestsRoutes } from "./features/requests";
+import { REQUEST_ROUTES_KEEPING_KEYS, requestsRoutes } from "./features/requests";
 import { securityRoutes } from "./features/security";
 import { stripeWebhooksRoutes } from "./features/stripe-webhooks";
 import { threadsRoutes } from "./features/threads";
@@ -82,7 +82,10 @@ export function buildApp(deps: Deps | BuildDeps) {
     takesJsonBody(c.req.path) ? requireJsonBody(c, next) : next(),
   );
   app.use("/v1/*", authenticated(requireAuth(createTokenVerifier(deps.config.auth, deps.clock), ensureUser)));
-  app.use("/v1/*", authenticated(idempotency(new Set(ROUTES_KEEPING_THEIR_KEYS))));
+  app.use(
+    "/v1/*",
+    authenticated(idempotency(new Set([...PAYMENT_ROUTES_KEEPING_KEYS, ...REQUEST_ROUTES_KEEPING_KEYS]))),
+  );
 
   app.route("/", healthRoutes);
   if (deps.config.env !== "production") app.route("/", devSessionsRoutes).route("/", usersRoutes);

@@ -98,6 +98,11 @@ export function idempotency(keptInTransaction: ReadonlySet<string> = new Set()):
   };
 }
 
+/** How the middleware names a route whose verb keeps its key (keepInTransaction): `POST /v1/threads/:id/payments`. */
+export function routeKeepingItsKey(route: { method: string; path: string }): string {
+  return `${route.method.toUpperCase()} ${route.path.replace(/\{(\w+)\}/g, ":$1")}`;
+}
+
 /**
  * A route's work and its Idempotency-Key in one transaction: the key is locked for the
  * transaction (a concurrent request with it answers 409), an earlier success is replayed,

@@ -9,7 +9,7 @@ export { createPayment } from "./create-payment";
 export { deliverWaitingPayments } from "./deliver-payment";
 export { formatAmount } from "./format-amount";
 export { containsCardNumber } from "./memo";
-export { paymentsRoutes, ROUTES_KEEPING_THEIR_KEYS } from "./payments.routes";
+export { PAYMENT_ROUTES_KEEPING_KEYS, paymentsRoutes } from "./payments.routes";
 export {
   amountMinor,
   memo,

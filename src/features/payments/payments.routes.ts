@@ -1,6 +1,6 @@
 import { createRoute, type z } from "@hono/zod-openapi";
 import type { Deps } from "../../deps";
-import { keepInTransaction } from "../../http/idempotency";
+import { keepInTransaction, routeKeepingItsKey } from "../../http/idempotency";
 import { decodeCursor } from "../../http/pagination";
 import { bearerSecurity, createRouter, IdempotencyKeyHeader, problemResponses } from "../../http/router";
 import {
@@ -166,7 +166,7 @@ async function paymentPage(deps: Pick<Deps, "db">, userId: string, query: z.infe
 }
 
 /** Routes whose verb keeps the Idempotency-Key in its own transaction (see keepInTransaction). */
-export const ROUTES_KEEPING_THEIR_KEYS = [`POST ${send.path.replace(/\{(\w+)\}/g, ":$1")}`];
+export const PAYMENT_ROUTES_KEEPING_KEYS = [routeKeepingItsKey(send)];
 
 export const paymentsRoutes = createRouter()
   .openapi(send, async (c) => {

@@ -4,5 +4,5 @@
  * in this folder is internal to it.
  */
 export { syncShareWithPayment } from "./request-state";
-export { requestsRoutes } from "./requests.routes";
+export { REQUEST_ROUTES_KEEPING_KEYS, requestsRoutes } from "./requests.routes";
 export { sweepRequests } from "./sweep-requests";

@@ -1,4 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
+import { keepInTransaction, routeKeepingItsKey } from "../../http/idempotency";
 import { bearerSecurity, createRouter, IdempotencyKeyHeader, problemResponses } from "../../http/router";
 import { ConfirmationChallenge, toConfirmationChallengeDto } from "../confirmation";
 import { Payment, RequiredIdempotencyKeyHeader, ThreadPaymentParams, toPaymentDto } from "../payments";
@@ -78,6 +79,9 @@ const cancel = createRoute({
   responses: { 200: { description: "The request", content: json(Request) }, ...problemResponses(404, 409) },
 });
 
+/** Routes whose verb keeps the Idempotency-Key in its own transaction (see keepInTransaction). */
+export const REQUEST_ROUTES_KEEPING_KEYS = [routeKeepingItsKey(pay)];
+
 export const requestsRoutes = createRouter()
   .openapi(create, async (c) => {
     const body = c.req.valid("json");
@@ -102,13 +106,18 @@ export const requestsRoutes = createRouter()
   })
   .openapi(pay, async (c) => {
     const userId = c.get("userId");
-    const result = await payRequest(c.get("deps"), {
-      userId,
-      requestId: c.req.valid("param").id,
-      idempotencyKey: c.req.header("Idempotency-Key"),
+    // One transaction: the Idempotency-Key, the share, the payment, its message and its challenge.
+    return keepInTransaction(c, async (trx) => {
+      const result = await payRequest(
+        { ...c.get("deps"), db: trx },
+        { userId, requestId: c.req.valid("param").id, idempotencyKey: c.req.header("Idempotency-Key") },
+      );
+      const confirmation = result.confirmation ? toConfirmationChallengeDto(result.confirmation) : null;
+      return {
+        status: result.created ? 201 : 200,
+        body: { payment: toPaymentDto(result.payment, userId), confirmation },
+      };
     });
-    const confirmation = result.confirmation ? toConfirmationChallengeDto(result.confirmation) : null;
-    return c.json({ payment: toPaymentDto(result.payment, userId), confirmation }, result.created ? 201 : 200);
   })
   .openapi(decline, async (c) => {
     const request = await declineRequest(c.get("deps"), {
