@@ -13,7 +13,8 @@ const SUPERUSER = "postgres";
 const OS_USER_WHEN_ROOT = "postgres";
 
 type Binaries = { initdb: string; pg_ctl: string };
-type Owner = { uid: number; gid: number } | Record<string, never>;
+/** Who Postgres runs as: an unprivileged user when we are root, else ourselves (empty). */
+export type Owner = { uid: number; gid: number } | Record<string, never>;
 
 export type EmbeddedPostgresOptions = {
   /** Cluster directory; created and initialised on first start, reused afterwards. */
@@ -197,7 +198,7 @@ async function loadBinaries(): Promise<Binaries> {
 }
 
 /** Postgres refuses to run as root; when we are root, run it as an unprivileged user, created if missing. */
-async function unprivilegedOwner(): Promise<Owner> {
+export async function unprivilegedOwner(): Promise<Owner> {
   if (process.getuid?.() !== 0) return {};
   const lookup = async () => {
     const [uid, gid] = await Promise.all([
