@@ -6,6 +6,7 @@ import type { Deps } from "../deps";
 import { AppError } from "../errors";
 import { canonicalJson } from "../platform/canonical-json";
 import { type Db, type Trx, withTransaction } from "../platform/db";
+import { isDatabaseUnavailable } from "../platform/transient";
 import type { AppEnv } from "./app-env";
 import {
   type Claim,
@@ -70,15 +71,24 @@ export function idempotency(keptInTransaction: ReadonlySet<string> = new Set()):
     }
 
     if (unreleased.size > 0) await releaseLeftovers(db);
-    if (!(await insertClaim(db, claim))) {
+    const ref = { userId, key, lockedAt: now };
+    const releaseLater = () => {
+      if (unreleased.size < UNRELEASED_MAX) unreleased.set(`${userId}\n${key}`, ref);
+    };
+    const remember = (err: unknown): never => {
+      // The claim's own write may have committed with its answer lost (the server went away):
+      // released later like any other, by when it was locked, so it cannot block its retries.
+      if (isDatabaseUnavailable(err)) releaseLater();
+      throw err;
+    };
+    if (!(await insertClaim(db, claim).catch(remember))) {
       const seen = await findKey(db, userId, key);
       const answered = judgeEarlierUse(seen, claim);
       if (answered) return replay(c, answered);
-      const tookOver = seen !== undefined && (await takeOverClaim(db, claim, seen));
+      const tookOver = seen !== undefined && (await takeOverClaim(db, claim, seen).catch(remember));
       if (!tookOver) throw inUse();
     }
 
-    const ref = { userId, key, lockedAt: now };
     try {
       await next();
       if (!c.res.ok) {
@@ -92,7 +102,7 @@ export function idempotency(keptInTransaction: ReadonlySet<string> = new Set()):
       });
     } catch (err) {
       // The answer is an error either way; its claim must not outlive it.
-      if (unreleased.size < UNRELEASED_MAX) unreleased.set(`${userId}\n${key}`, ref);
+      releaseLater();
       throw err;
     }
   };
