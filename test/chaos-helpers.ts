@@ -387,6 +387,44 @@ export async function takeOverParkedClaims(
 export type Expected = { amount: bigint; pair: Pair };
 
 /**
+ * The wallet workload both chaos tests run and what it was told: payments created (with their
+ * amounts), those confirmed, confirmations parked behind a claim still in flight (taken over
+ * later, see takeOverParkedClaims), and violations.
+ */
+export function createWorkload(call: Call, violations: string[]) {
+  const expected = new Map<string, Expected>();
+  const confirmed = new Set<string>();
+  const parked: Confirmation[] = [];
+  const settle = (c: Confirmation, answer: Answer) => {
+    if (answer.status === 200) confirmed.add(c.paymentId);
+    else if (answer.code === "IDEMPOTENCY_KEY_IN_USE") parked.push(c);
+    else violations.push(`${c.key}: ${answer.status} ${answer.code}`);
+  };
+  /**
+   * Every pair makes `paymentsEach` payments (create, then confirm with the PIN), the pairs at
+   * once; `afterConfirmation` hears the running count of confirmations answered, to time a fault.
+   */
+  const payAll = async (pairs: Pair[], paymentsEach: number, afterConfirmation: (count: number) => void) => {
+    let answered = 0;
+    const pay = async (pair: Pair, w: number) => {
+      for (let i = 0; i < paymentsEach; i++) {
+        const amount = 100 + w * paymentsEach + i;
+        const c = await createPayment(call, pair, `pay-${w}-${i}`, amount);
+        if (typeof c === "string") {
+          violations.push(c);
+          continue;
+        }
+        expected.set(c.paymentId, { amount: BigInt(amount), pair });
+        settle(c, await confirmThrough(call, c));
+        afterConfirmation(++answered);
+      }
+    };
+    await Promise.all(pairs.map((pair, w) => pay(pair, w)));
+  };
+  return { expected, confirmed, parked, settle, payAll };
+}
+
+/**
  * The sweep, past every confirmation window, then the checks on what the client was told: every
  * acknowledged payment exists exactly once, with its amount, delivered to a wallet, nothing else
  * was made and nothing waits past its deadline; the ledger balances, no wallet is negative, and

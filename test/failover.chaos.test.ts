@@ -9,18 +9,14 @@ import { createDb } from "../src/platform/db";
 import { unprivilegedOwner } from "../src/platform/embedded-postgres";
 import { migrateToLatest } from "../src/platform/migrate";
 import {
-  type Answer,
   type Api,
   apiProxySection,
-  type Confirmation,
   confirmThrough,
   createClient,
-  createPayment,
-  type Expected,
+  createWorkload,
   HAPROXY_DEFAULTS,
   HAPROXY_PATH,
   newPair,
-  type Pair,
   type Running,
   serverStates,
   startApis,
@@ -36,6 +32,7 @@ import { freePort } from "./free-port";
 import { fundWallets } from "./fund-wallets";
 import { type HaCluster, type HaNode, haMissing, startHaCluster } from "./ha-cluster";
 import { createHarness, type Harness } from "./harness";
+import { describeMissingTools } from "./missing-tools";
 
 /**
  * `npm run chaos:failover`: the same wallet workload as the processes test, through haproxy to two
@@ -166,8 +163,7 @@ describe.skipIf(missing.length > 0)("API processes on Patroni's primary and sync
       databaseUrl,
       pairs.map((p) => p.sender.id),
     );
-    const expected = new Map<string, Expected>();
-    const confirmed = new Set<string>();
+    const { expected, confirmed, parked, settle, payAll } = createWorkload(call, violations);
 
     let crashedAt: number | undefined;
     let promotedAt: number | undefined;
@@ -193,29 +189,10 @@ describe.skipIf(missing.length > 0)("API processes on Patroni's primary and sync
     };
     let rejoining: Promise<void> | undefined;
 
-    let confirmedSoFar = 0;
-    const parked: Confirmation[] = [];
-    const settle = (c: Confirmation, answer: Answer) => {
-      if (answer.status === 200) confirmed.add(c.paymentId);
-      else if (answer.code === "IDEMPOTENCY_KEY_IN_USE") parked.push(c);
-      else violations.push(`${c.key}: ${answer.status} ${answer.code}`);
-    };
-    const pay = async (pair: Pair, w: number) => {
-      for (let i = 0; i < PAYMENTS_EACH; i++) {
-        const amount = 100 + w * PAYMENTS_EACH + i;
-        const c = await createPayment(call, pair, `pay-${w}-${i}`, amount);
-        if (typeof c === "string") {
-          violations.push(c);
-          continue;
-        }
-        expected.set(c.paymentId, { amount: BigInt(amount), pair });
-        settle(c, await confirmThrough(call, c));
-        confirmedSoFar++;
-        if (confirmedSoFar === CRASH_AFTER) crashing = crash();
-        if (confirmedSoFar === REJOIN_AFTER) rejoining = rejoin();
-      }
-    };
-    await Promise.all(pairs.map((pair, w) => pay(pair, w)));
+    await payAll(pairs, PAYMENTS_EACH, (confirmedSoFar) => {
+      if (confirmedSoFar === CRASH_AFTER) crashing = crash();
+      if (confirmedSoFar === REJOIN_AFTER) rejoining = rejoin();
+    });
     await crashing;
     await rejoining;
     const workloadMs = Date.now() - started;
@@ -297,16 +274,8 @@ describe.skipIf(missing.length > 0)("API processes on Patroni's primary and sync
 });
 
 if (missing.length > 0) {
-  const reason = `missing ${missing.join(", ")} (apt-get install postgresql-15 patroni etcd-server haproxy)`;
-  describe("API processes on Patroni's primary and synchronous standby", () => {
-    // Outside CI missing packages skip the test, saying why; in CI it is a failure.
-    if (process.env.CI) {
-      it("needs Patroni, etcd, Postgres 15 and haproxy in CI", () => {
-        throw new Error(`${reason}: .ci/run installs them with apt-get`);
-      });
-    } else {
-      console.warn(`Failover test skipped: ${reason}`);
-      it.skip(`is skipped: ${reason}`, () => {});
-    }
-  });
+  describeMissingTools(
+    "API processes on Patroni's primary and synchronous standby",
+    `missing ${missing.join(", ")} (apt-get install postgresql-15 patroni etcd-server haproxy)`,
+  );
 }

@@ -8,19 +8,16 @@ import { createDb, type Db, lockPerson } from "../src/platform/db";
 import { type EmbeddedPostgres, startEmbeddedPostgres } from "../src/platform/embedded-postgres";
 import { migrateToLatest } from "../src/platform/migrate";
 import {
-  type Answer,
   type Api,
   apiProxySection,
-  type Confirmation,
   confirmThrough,
   createClient,
   createPayment,
-  type Expected,
+  createWorkload,
   HAPROXY_DEFAULTS,
   HAPROXY_PATH,
   killGroup,
   newPair,
-  type Pair,
   pause,
   type Running,
   requestInit,
@@ -37,6 +34,7 @@ import {
 import { freePort } from "./free-port";
 import { fundWallets } from "./fund-wallets";
 import { createHarness, type Harness } from "./harness";
+import { describeMissingTools } from "./missing-tools";
 
 /**
  * `npm run chaos:processes`: two API processes of the real entry behind haproxy, one Postgres.
@@ -165,14 +163,8 @@ describe.skipIf(!haproxyFound)("several API processes behind haproxy", () => {
     const cut = await createPayment(call, cutPair, "pay-cut", 99);
     if (typeof cut === "string") throw new Error(cut);
 
-    const expected = new Map<string, Expected>([[cut.paymentId, { amount: 99n, pair: cutPair }]]);
-    const confirmed = new Set<string>();
-    const parked: Confirmation[] = [];
-    const settle = (c: Confirmation, answer: Answer) => {
-      if (answer.status === 200) confirmed.add(c.paymentId);
-      else if (answer.code === "IDEMPOTENCY_KEY_IN_USE") parked.push(c);
-      else violations.push(`${c.key}: ${answer.status} ${answer.code}`);
-    };
+    const { expected, confirmed, parked, settle, payAll } = createWorkload(call, violations);
+    expected.set(cut.paymentId, { amount: 99n, pair: cutPair });
 
     /**
      * Kills one process with SIGKILL while it is surely inside a confirmation: the test holds the
@@ -212,22 +204,10 @@ describe.skipIf(!haproxyFound)("several API processes behind haproxy", () => {
       settle(cut, await confirmThrough(call, cut));
     };
 
-    let confirmedSoFar = 0;
     let killing: Promise<void> | undefined;
-    const pay = async (pair: Pair, w: number) => {
-      for (let i = 0; i < PAYMENTS_EACH; i++) {
-        const amount = 100 + w * PAYMENTS_EACH + i;
-        const c = await createPayment(call, pair, `pay-${w}-${i}`, amount);
-        if (typeof c === "string") {
-          violations.push(c);
-          continue;
-        }
-        expected.set(c.paymentId, { amount: BigInt(amount), pair });
-        settle(c, await confirmThrough(call, c));
-        if (++confirmedSoFar === KILL_AFTER) killing = killInsideConfirmation();
-      }
-    };
-    await Promise.all(pairs.map((pair, w) => pay(pair, w)));
+    await payAll(pairs, PAYMENTS_EACH, (confirmedSoFar) => {
+      if (confirmedSoFar === KILL_AFTER) killing = killInsideConfirmation();
+    });
     await killing;
     const workloadMs = Date.now() - started;
     if (killedAt === undefined) throw new Error("the workload never reached the kill");
@@ -270,16 +250,8 @@ describe.skipIf(!haproxyFound)("several API processes behind haproxy", () => {
 });
 
 if (!haproxyFound) {
-  const reason = `no haproxy at ${HAPROXY_PATH} (apt-get install haproxy, or set HAPROXY_PATH)`;
-  describe("several API processes behind haproxy", () => {
-    // Outside CI a missing haproxy skips the test, saying why; in CI it is a failure.
-    if (process.env.CI) {
-      it("needs haproxy in CI", () => {
-        throw new Error(`${reason}: .ci/run installs it with apt-get`);
-      });
-    } else {
-      console.warn(`Process tests skipped: ${reason}`);
-      it.skip(`is skipped: ${reason}`, () => {});
-    }
-  });
+  describeMissingTools(
+    "several API processes behind haproxy",
+    `no haproxy at ${HAPROXY_PATH} (apt-get install haproxy, or set HAPROXY_PATH)`,
+  );
 }

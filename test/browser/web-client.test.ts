@@ -1,5 +1,6 @@
 import type { Locator, Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describeMissingTools } from "../missing-tools";
 import {
   apart,
   type BrowserWorld,
@@ -48,18 +49,10 @@ async function enrollAndSetPin(page: Page, card: RegExp, cardAdded: string, pin:
 }
 
 if (!chromiumFound) {
-  const reason = `no Chromium at ${CHROMIUM_PATH} (apt-get install chromium, or set CHROMIUM_PATH)`;
-  describe("web client in Chromium", () => {
-    // Outside CI a missing browser skips the suite, saying why; in CI it is a failure.
-    if (process.env.CI) {
-      it("needs Chromium in CI", () => {
-        throw new Error(`${reason}: .ci/run installs it with apt-get`);
-      });
-    } else {
-      console.warn(`Browser tests skipped: ${reason}`);
-      it.skip(`is skipped: ${reason}`, () => {});
-    }
-  });
+  describeMissingTools(
+    "web client in Chromium",
+    `no Chromium at ${CHROMIUM_PATH} (apt-get install chromium, or set CHROMIUM_PATH)`,
+  );
 }
 
 describe.skipIf(!chromiumFound)("web client in Chromium: Alice and Bob", () => {
