@@ -27,7 +27,7 @@ export function idParams(prefix: string) {
  * A person's id is the chat product's token subject: 1-64 letters, digits and `_ . : @ -`,
  * starting with a letter or digit. Ids the service uses for itself are not people.
  */
-export const PERSON_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.:@-]{0,63}$/;
+const PERSON_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.:@-]{0,63}$/;
 const RESERVED_PERSON_IDS: ReadonlySet<string> = new Set(["platform"]);
 
 export function isPersonId(value: string): boolean {

@@ -48,7 +48,7 @@ export const requireJsonBody: MiddlewareHandler<AppEnv> = async (c, next) => {
 };
 
 /** Deeper than any body of ours; bounds the recursion of everything that walks a body later. */
-export const JSON_DEPTH_MAX = 32;
+const JSON_DEPTH_MAX = 32;
 const UNPAIRED_SURROGATE = /\p{Cs}/u;
 /** Postgres cannot store NUL in text, and an unpaired surrogate is not Unicode. */
 const isUnstorable = (text: string) => text.includes("\0") || UNPAIRED_SURROGATE.test(text);
