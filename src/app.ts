@@ -2,13 +2,16 @@ import type { MiddlewareHandler } from "hono";
 import { requestId } from "hono/request-id";
 import type { BuildDeps, Deps } from "./deps";
 import type { ErrorCode } from "./errors";
+import { BANK_WEBHOOK_PATH, banksRoutes } from "./features/banks";
 import { cardsRoutes } from "./features/cards";
 import { devicesRoutes } from "./features/devices";
 import { eventsRoutes } from "./features/events";
 import { healthRoutes } from "./features/health";
 import { PAYMENT_ROUTES_KEEPING_KEYS, paymentsRoutes } from "./features/payments";
 import { pinRoutes } from "./features/pin";
+import { PRIVACY_ROUTES_KEEPING_NO_KEYS, privacyRoutes } from "./features/privacy";
 import { REQUEST_ROUTES_KEEPING_KEYS, requestsRoutes } from "./features/requests";
+import { reviewRoutes, riskRoutes } from "./features/risk";
 import { securityRoutes } from "./features/security";
 import { stripeWebhooksRoutes } from "./features/stripe-webhooks";
 import { threadsRoutes } from "./features/threads";
@@ -31,8 +34,9 @@ const REQUEST_ID_MAX_LENGTH = 128;
 const STRIPE_WEBHOOK_PATH = "/v1/stripe/webhook";
 /** Stripe's events can carry whole objects; they get more room than the API's 16 KiB. */
 const STRIPE_WEBHOOK_BODY_LIMIT_BYTES = 256 * 1024;
-/** Routes under /v1 that need no bearer token: development sign-in, and Stripe (signed instead). */
-const isPublic = (path: string) => path.startsWith("/v1/dev/") || path === STRIPE_WEBHOOK_PATH;
+/** Routes under /v1 that need no bearer token: development sign-in, and Stripe and the banks (signed instead). */
+const isPublic = (path: string) =>
+  path.startsWith("/v1/dev/") || path === STRIPE_WEBHOOK_PATH || BANK_WEBHOOK_PATH.test(path);
 /** The emulator proxy carries Stripe's form-encoded bodies through unchanged. */
 const takesJsonBody = (path: string) => !path.startsWith(`${EMULATOR_PROXY_PATH}/`);
 const METHODS_WITH_BODY = new Set(["POST", "PUT", "PATCH"]);
@@ -82,10 +86,13 @@ export function buildApp(deps: Deps | BuildDeps) {
     takesJsonBody(c.req.path) ? requireJsonBody(c, next) : next(),
   );
   app.use("/v1/*", authenticated(requireAuth(createTokenVerifier(deps.config.auth, deps.clock), ensureUser)));
-  app.use(
-    "/v1/*",
-    authenticated(idempotency(new Set([...PAYMENT_ROUTES_KEEPING_KEYS, ...REQUEST_ROUTES_KEEPING_KEYS]))),
-  );
+  // Routes that keep their key in their own transaction, and the export's download, which keeps none.
+  const keysLeftToRoutes = [
+    ...PAYMENT_ROUTES_KEEPING_KEYS,
+    ...REQUEST_ROUTES_KEEPING_KEYS,
+    ...PRIVACY_ROUTES_KEEPING_NO_KEYS,
+  ];
+  app.use("/v1/*", authenticated(idempotency(new Set(keysLeftToRoutes))));
 
   app.route("/", healthRoutes);
   if (deps.config.env !== "production") app.route("/", devSessionsRoutes).route("/", usersRoutes);
@@ -98,6 +105,10 @@ export function buildApp(deps: Deps | BuildDeps) {
   app.route("/", stripeWebhooksRoutes);
   app.route("/", paymentsRoutes);
   app.route("/", requestsRoutes);
+  app.route("/", banksRoutes);
+  app.route("/", privacyRoutes);
+  app.route("/", riskRoutes);
+  app.route("/", reviewRoutes);
   if (deps.stripe.mode === "emulator" && deps.config.env !== "production") app.route("/", stripeEmulatorProxyRoutes);
   if (deps.webClient) app.route("/", webClientRoutes(deps.webClient));
   registerDocs(app, middlewareProblems);

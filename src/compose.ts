@@ -1,11 +1,14 @@
 import type { Config } from "./config";
-import type { ChangeHooks, Deps, SecurityHooks } from "./deps";
+import type { ChangeHooks, Deps, PrivacyGuards, SecurityHooks } from "./deps";
+import { endLinksOfClosingAccount } from "./features/banks";
 import { cardResetProof } from "./features/cards";
 import { passkeyMethod } from "./features/devices";
 import { createEventStreams } from "./features/events";
 import { deliverWaitingPayments } from "./features/payments";
 import { pinConfirmationMethod } from "./features/pin";
+import { requireConsent, requireContactAllowed } from "./features/privacy";
 import { syncShareWithPayment } from "./features/requests";
+import { paymentRisk, stepUpPolicy } from "./features/risk";
 import type { Clock } from "./platform/clock";
 import type { Db } from "./platform/db";
 import type { Election } from "./platform/election";
@@ -20,15 +23,19 @@ import type { WebClientLoader } from "./web/web-client";
  * Worker, the tests and the benchmarks all build their Deps here, from what their runtime has.
  */
 
+/** The strong confirmation method: what a risk step-up accepts. */
+const PASSKEY_CONFIRMATION = "webauthn";
+
 /**
  * The confirmation methods (biometric first, then the PIN), the policy (any method the person
- * has set up), and the PIN-reset proofs (a passkey, or possession of an enrolled card); a
- * caller may replace any of them. A new method is a module implementing ChallengeMethod, listed here.
+ * has set up, only the passkey when the risk decision asks for a step-up), and the PIN-reset
+ * proofs (a passkey, or possession of an enrolled card); a caller may replace any of them. A
+ * new method is a module implementing ChallengeMethod, listed here.
  */
 export function createSecurityHooks(choices: Partial<SecurityHooks> = {}): SecurityHooks {
   const hooks: SecurityHooks = {
-    confirmationMethods: [passkeyMethod("webauthn"), pinConfirmationMethod],
-    confirmationPolicy: async (_deps, input) => input.available,
+    confirmationMethods: [passkeyMethod(PASSKEY_CONFIRMATION), pinConfirmationMethod],
+    confirmationPolicy: stepUpPolicy([PASSKEY_CONFIRMATION]),
     resetProofs: [passkeyMethod("passkey"), cardResetProof],
     ...choices,
   };
@@ -45,12 +52,19 @@ export function createSecurityHooks(choices: Partial<SecurityHooks> = {}): Secur
 
 /**
  * Who reacts to what: a request's share follows the payment made for it, and money waiting for
- * a person is paid out once their payout card is ready.
+ * a person is paid out once their payout card is ready. Closing an account ends the person's
+ * bank links (the banks told, everything the links hold deleted); a feature that keeps
+ * something for a person beyond the data map's rows (a hold to cancel) lists its verb in
+ * accountClosing.
  */
 const changeHooks: ChangeHooks = {
   paymentChanged: [syncShareWithPayment],
   payoutReady: [deliverWaitingPayments],
+  accountClosing: [endLinksOfClosingAccount],
 };
+
+/** Who may reach a person and what they agreed to: the privacy feature's guards, asked by threads, requests and payments. */
+const privacyGuards: PrivacyGuards = { requireContactAllowed, requireConsent };
 
 /** What a runtime brings; the rest of Deps is built from it the same way everywhere. */
 export type RuntimePieces = {
@@ -75,5 +89,7 @@ export function createDeps(pieces: RuntimePieces): Deps {
     security: security ?? createSecurityHooks(),
     events: createEventStreams(notifier, pieces.config.events),
     hooks: changeHooks,
+    privacy: privacyGuards,
+    risk: paymentRisk,
   };
 }

@@ -1,7 +1,13 @@
 import { z } from "zod";
 
 /** Secrets the local demo generates on first start; production must supply them. */
-export const GENERATED_SECRET_NAMES = ["JWT_SECRET", "PIN_PEPPER", "STRIPE_WEBHOOK_SECRET"] as const;
+export const GENERATED_SECRET_NAMES = [
+  "JWT_SECRET",
+  "PIN_PEPPER",
+  "STRIPE_WEBHOOK_SECRET",
+  "BANK_TOKEN_KEYS",
+  "BANK_EMULATOR_SECRET",
+] as const;
 
 export const DEFAULT_DATA_DIR = "./.data";
 const MIN_SECRET_LENGTH = 32;
@@ -16,6 +22,20 @@ const optionalUrl = z
   .url({ protocol: /^https?$/ })
   .optional()
   .or(z.literal("").transform(() => undefined));
+
+/** A bank partner the service links to (BANK_PARTNERS is a JSON array of these). */
+const bankPartner = z.strictObject({
+  id: z.string().regex(/^[a-z0-9-]{2,32}$/, "must be 2-32 lower-case letters, digits or -"),
+  name: z.string().min(1).max(64),
+  api_base_url: z.url({ protocol: /^https?$/ }),
+  authorization_endpoint: z.url({ protocol: /^https?$/ }),
+  token_endpoint: z.url({ protocol: /^https?$/ }),
+  revocation_endpoint: z.url({ protocol: /^https?$/ }),
+  client_id: z.string().min(1).max(255),
+  client_secret: secret,
+  webhook_secret: secret,
+});
+export type BankPartnerConfig = z.infer<typeof bankPartner>;
 
 const variables = z.object({
   NODE_ENV: z.enum(["development", "test", "production"]).default("development"),
@@ -101,6 +121,17 @@ const variables = z.object({
   PAYMENT_CONFIRM_WINDOW_MINUTES: z.coerce.number().int().min(1).max(1440).default(15),
   PAYMENT_CLAIM_WINDOW_DAYS: z.coerce.number().int().min(1).max(90).default(7),
   PAYMENT_REQUEST_EXPIRY_DAYS: z.coerce.number().int().min(1).max(90).default(7),
+  RISK_DELAY_MINUTES: z.coerce.number().int().min(1).max(10_080).default(60),
+  RISK_REPORTS_TO_LIMIT: z.coerce.number().int().min(1).max(100).default(3),
+  RISK_OPERATOR_ROLE: z
+    .string()
+    .regex(/^[A-Za-z0-9_.:-]{1,64}$/, "a role name: 1-64 letters, digits or _.:-")
+    .default("risk_operator"),
+  PRIVACY_TERMS_VERSION: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]{1,32}$/, "must be 1-32 letters, digits or ._-")
+    .default("1"),
+  CLOSED_ACCOUNT_RETENTION_YEARS: z.coerce.number().int().min(1).max(30).default(5),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).max(120_000).default(10_000),
   // Fractions of a second are accepted so tests can watch keep-alives without waiting long.
   EVENTS_KEEPALIVE_SECONDS: z.coerce.number().min(0.05).max(300).default(15),
@@ -108,6 +139,31 @@ const variables = z.object({
   EVENTS_MAX_STREAMS: z.coerce.number().int().min(1).max(1_000_000).default(10_000),
   EVENTS_RETENTION_DAYS: z.coerce.number().int().min(1).max(365).default(7),
   EVENTS_POLL_SECONDS: z.coerce.number().min(0.05).max(60).default(1),
+  BANK_PARTNERS: z
+    .string()
+    .transform((text, ctx) => {
+      try {
+        return JSON.parse(text) as unknown;
+      } catch {
+        ctx.addIssue({ code: "custom", message: "must be a JSON array of bank partners" });
+        return z.NEVER;
+      }
+    })
+    .pipe(z.array(bankPartner).max(20))
+    .optional(),
+  BANK_TOKEN_KEYS: z
+    .string()
+    .transform((list) => list.split(",").map((key) => key.trim()))
+    .pipe(z.array(secret).min(1).max(10))
+    .optional(),
+  BANK_EMULATOR_SECRET: secret.optional(),
+  BANK_EMULATOR_PORT: port.default(12_112),
+  BANK_REDIRECT_URL: optionalUrl,
+  BANK_CONSENT_DAYS: z.coerce.number().int().min(1).max(365).default(90),
+  BANK_RETENTION_DAYS: z.coerce.number().int().min(1).max(365).default(30),
+  BANK_STEP_UP_IDLE_MINUTES: z.coerce.number().int().min(1).max(60).default(5),
+  BANK_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5_000),
+  BANK_WEBHOOK_TOLERANCE_SECONDS: z.coerce.number().int().min(30).max(3_600).default(300),
 });
 
 /** Every variable the configuration reads. */
@@ -140,6 +196,9 @@ const schema = variables.superRefine((env, ctx) => {
         message: `${origin} is not on WEBAUTHN_RP_ID ${env.WEBAUTHN_RP_ID} (browsers would refuse every passkey)`,
       });
     }
+  }
+  if (env.BANK_PARTNERS?.length && !env.BANK_TOKEN_KEYS) {
+    ctx.addIssue({ code: "custom", path: ["BANK_TOKEN_KEYS"], message: "set it to encrypt bank tokens" });
   }
   if (env.NODE_ENV !== "production") return;
   for (const name of ["DATABASE_URL", "PIN_PEPPER", "STRIPE_WEBHOOK_SECRET", "STRIPE_SECRET_KEY"] as const) {
@@ -212,10 +271,31 @@ export type Config = {
     claimWindowMs: number;
     requestExpiryMs: number;
   };
+  /** The terms version people must agree to, and how long a closed account's pseudonymised records are kept. */
+  privacy: { termsVersion: string; retentionYears: number };
+  /**
+   * Risk: how long a delayed payment waits (the sender may cancel meanwhile), how many people's
+   * credible reports limit a person, and the role (in the token's `roles` claim) of operators.
+   */
+  risk: { delayMs: number; reportsToLimit: number; operatorRole: string };
   shutdownTimeoutMs: number;
   /** Live events: stream limits are per process; retention bounds how far back Last-Event-ID can resume. */
   /** pollMs: how often a stream rereads its events where no LISTEN connection is held (Workers). */
   events: { keepAliveMs: number; maxStreamsPerUser: number; maxStreams: number; retentionMs: number; pollMs: number };
+  banks: {
+    /** Empty: outside production, `npm start` links to its own bank emulator instead. */
+    partners: BankPartnerConfig[];
+    /** The first encrypts bank tokens; every one decrypts (rotate by putting a new key first). */
+    tokenKeys: string[];
+    emulator: { secret: string | undefined; port: number };
+    /** Where the bank sends the person back after they approve (the web client). */
+    redirectUrl: string;
+    consentMs: number;
+    retentionMs: number;
+    stepUpIdleMs: number;
+    timeoutMs: number;
+    webhookToleranceMs: number;
+  };
 };
 
 /** One invalid variable: its name (path) and what is wrong with it; never its value. */
@@ -309,6 +389,12 @@ export function parseConfig(source: Record<string, string | undefined>): Config 
       claimWindowMs: env.PAYMENT_CLAIM_WINDOW_DAYS * 86_400_000,
       requestExpiryMs: env.PAYMENT_REQUEST_EXPIRY_DAYS * 86_400_000,
     },
+    privacy: { termsVersion: env.PRIVACY_TERMS_VERSION, retentionYears: env.CLOSED_ACCOUNT_RETENTION_YEARS },
+    risk: {
+      delayMs: env.RISK_DELAY_MINUTES * 60_000,
+      reportsToLimit: env.RISK_REPORTS_TO_LIMIT,
+      operatorRole: env.RISK_OPERATOR_ROLE,
+    },
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
     events: {
       keepAliveMs: Math.round(env.EVENTS_KEEPALIVE_SECONDS * 1000),
@@ -316,6 +402,17 @@ export function parseConfig(source: Record<string, string | undefined>): Config 
       maxStreams: env.EVENTS_MAX_STREAMS,
       retentionMs: env.EVENTS_RETENTION_DAYS * 86_400_000,
       pollMs: Math.round(env.EVENTS_POLL_SECONDS * 1000),
+    },
+    banks: {
+      partners: env.BANK_PARTNERS ?? [],
+      tokenKeys: env.BANK_TOKEN_KEYS ?? [],
+      emulator: { secret: env.BANK_EMULATOR_SECRET, port: env.BANK_EMULATOR_PORT },
+      redirectUrl: env.BANK_REDIRECT_URL ?? `${webauthnOrigins(env)[0]}/`,
+      consentMs: env.BANK_CONSENT_DAYS * 86_400_000,
+      retentionMs: env.BANK_RETENTION_DAYS * 86_400_000,
+      stepUpIdleMs: env.BANK_STEP_UP_IDLE_MINUTES * 60_000,
+      timeoutMs: env.BANK_TIMEOUT_MS,
+      webhookToleranceMs: env.BANK_WEBHOOK_TOLERANCE_SECONDS * 1000,
     },
   };
 }

@@ -1,4 +1,4 @@
-import type { Payment, SecurityChallenge } from "../db/schema";
+import type { Payment, RiskOutcome, RiskWarning, SecurityChallenge } from "../db/schema";
 import type { Config } from "./config";
 import type { Clock } from "./platform/clock";
 import type { Db, Trx } from "./platform/db";
@@ -29,6 +29,10 @@ export type Deps = {
   events: EventStreams;
   /** How features react to each other's changes, registered in compose.ts. */
   hooks: ChangeHooks;
+  /** The risk decision every payment gets at create and at confirm; filled in compose.ts. */
+  risk: PaymentRisk;
+  /** What each person allows (who may reach them, what they agreed to), asked before acting; filled in compose.ts. */
+  privacy: PrivacyGuards;
   /** Work one process at a time does on a shared database (the sweep), whichever process runs it. */
   election: Election;
   /** The reference web client served at /, where the runtime can compile it (absent: not served). */
@@ -120,6 +124,65 @@ export type ChangeHooks = {
    * failure is the caller's to log: the change it reacts to stands.
    */
   payoutReady: readonly ((deps: Deps, userId: string) => Promise<void>)[];
+  /**
+   * A person is closing their account: each listener runs inside the closing transaction, after
+   * the checks that no money is in flight and before the person's id is replaced, to end what
+   * it keeps for them (revoke a bank link, cancel a hold). Throwing an AppError refuses the
+   * closure with that error, and the whole closure rolls back.
+   */
+  accountClosing: readonly ((deps: Deps, trx: Trx, userId: string) => Promise<void>)[];
+};
+
+/** What a person may be reached with: a thread started with them, or a request for money. */
+export type ContactKind = "thread" | "request";
+
+/**
+ * The choices a person makes about their own data and reach, asked by the features that act
+ * on them (threads, requests, payments), which come earlier in the order than the feature that
+ * keeps the choices; each refuses with an AppError.
+ */
+export type PrivacyGuards = {
+  /** Refuses (CONTACT_NOT_ALLOWED) when `toId` does not accept this from `fromId`. */
+  requireContactAllowed(db: Db | Trx, input: { fromId: string; toId: string; kind: ContactKind }): Promise<void>;
+  /** Refuses (CONSENT_REQUIRED) unless the person stands by their agreement to this purpose (e.g. "payments"). */
+  requireConsent(deps: Pick<Deps, "db" | "config">, userId: string, purpose: string): Promise<void>;
+};
+
+/** What a risk decision is about: a payment as it is being created or confirmed. */
+export type PaymentFacts = {
+  id: string;
+  threadId: string;
+  senderId: string;
+  recipientId: string;
+  amountMinor: bigint;
+  currency: string;
+  memo: string | null;
+  requestId: string | null;
+};
+
+/** A decision: the strictest outcome of the rules that matched, why, and what the sender must acknowledge. */
+export type RiskVerdict = {
+  outcome: RiskOutcome;
+  /** Every rule that matched, in the rule set's order. */
+  reasons: { code: string; outcome: RiskOutcome; message: string }[];
+  /** The matched warn rules: plain sentences the sender acknowledges before confirming. */
+  warnings: RiskWarning[];
+  /** The one reason a blocked payment is refused with (the first block rule that matched). */
+  blockedBecause: string | null;
+  rulesVersion: number;
+};
+
+/**
+ * The payment flow's risk decision, asked at create and again at confirm inside the payment's
+ * transaction (payments come earlier in the order than the feature deciding, which reads
+ * payments to decide). `decide` only reads; `record` stores the decision with its reasons.
+ */
+export type PaymentRisk = {
+  decide(deps: Pick<Deps, "clock" | "config">, trx: Trx, payment: PaymentFacts): Promise<RiskVerdict>;
+  record(
+    trx: Trx,
+    input: { paymentId: string; stage: "create" | "confirm"; verdict: RiskVerdict; at: Date },
+  ): Promise<void>;
 };
 
 /**

@@ -59,10 +59,19 @@ export async function sendOk(
   return (await res.json()) as Created;
 }
 
+/** The codes of the risk warnings a payment's sender read when it was created: what confirming acknowledges. */
+export const warningsOf = (created: Created): string[] => created.payment.risk?.warnings.map((w) => w.code) ?? [];
+
+/** Confirms with the PIN, acknowledging the payment's risk warnings as a person who read them would. */
 export async function confirmWithPin(h: Harness, from: Person, created: Created, pin = PIN): Promise<Response> {
   return h.request("POST", `/v1/payments/${created.payment.id}/confirm`, {
     token: from.token,
-    body: { challenge_id: created.confirmation?.challenge_id, method: "pin", response: { pin } },
+    body: {
+      challenge_id: created.confirmation?.challenge_id,
+      method: "pin",
+      response: { pin },
+      acknowledged_warnings: warningsOf(created),
+    },
   });
 }
 
@@ -76,8 +85,9 @@ export async function paymentOf(h: Harness, person: Person, id: string): Promise
 }
 
 /**
- * After every test: the ledger balances, and every charged payment is delivered, waiting
- * within its claim window, or returned (its refund done).
+ * After every test: the ledger balances, and every charged payment is delivered, held by the
+ * risk decision (its charge's hold still pending), waiting within its claim window, or
+ * returned (its refund done).
  */
 export async function expectMoneyAccountedFor(h: Harness): Promise<void> {
   await settle(h);
@@ -92,6 +102,7 @@ export async function expectMoneyAccountedFor(h: Harness): Promise<void> {
   for (const p of charged) {
     const ok =
       p.status === "paid_out" ||
+      p.status === "held" ||
       p.status === "paying_out" ||
       (p.status === "awaiting_recipient" && (p.claim_by ?? now) > now) ||
       (["canceled", "declined", "refunded"].includes(p.status) && p.refund_state === "succeeded");

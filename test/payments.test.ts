@@ -18,7 +18,9 @@ import {
   sender,
   sendOk,
   settle,
+  warningsOf,
 } from "./payment-helpers";
+import { setTier } from "./risk-helpers";
 import { newAuthenticator, registerPasskey, setPin } from "./security-helpers";
 
 let h: Harness;
@@ -280,7 +282,12 @@ describe("sending in a thread", () => {
     );
     const res = await h.request("POST", `/v1/payments/${created.payment.id}/confirm`, {
       token: alice.token,
-      body: { challenge_id: created.confirmation?.challenge_id, method: "webauthn", response: { credential } },
+      body: {
+        challenge_id: created.confirmation?.challenge_id,
+        method: "webauthn",
+        response: { credential },
+        acknowledged_warnings: warningsOf(created),
+      },
     });
     expect(res.status, await res.clone().text()).toBe(200);
     expect(await res.json()).toMatchObject({ status: "awaiting_recipient" });
@@ -602,6 +609,8 @@ describe("bad input changes nothing", () => {
 describe("limits", () => {
   it("applies lower limits to a new account and says when the 24-hour limit frees up", async () => {
     const alice = await sender(h, handle("alice"));
+    // Verified: unverified people confirm payments this large with a passkey (a risk rule), not a PIN.
+    await setTier(h, alice, "verified");
     const bob = { ...(await h.signIn(handle("bob"))), handle: "bob" };
     const thread = await directThread(h, alice, bob);
     const tooBig = await send(h, alice, thread, { recipient_id: bob.id, amount_minor: 50_001, currency: "USD" });

@@ -36,7 +36,7 @@ type ExecutionContext = { waitUntil(promise: Promise<unknown>): void };
  */
 type Isolate = {
   app: ReturnType<typeof buildApp>;
-  shared: Omit<Deps, "db" | "pinHasher" | "events" | "hooks" | "election">;
+  shared: Omit<Deps, "db" | "pinHasher" | "events" | "hooks" | "election" | "risk" | "privacy">;
   databaseUrl: string;
   /** One hash at a time per request: WebAssembly runs on the request's own thread. */
   pinHashing: PinHasherOptions;

@@ -10,8 +10,12 @@ export type AppEnv = {
     requestId: string;
     deps: Deps;
     userId: string;
+    /** The roles the bearer token grants (its `roles` claim). */
+    roles: readonly string[];
     problemCode: ErrorCode;
     /** Set for routes that keep their Idempotency-Key in their own transaction (keepInTransaction). */
     idempotencyClaim?: Claim;
+    /** Set by the route that closed the person's account: the auth middleware forgets it has recorded them. */
+    accountClosed?: boolean;
   };
 };

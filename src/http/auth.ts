@@ -12,7 +12,9 @@ const ASYMMETRIC_ALGORITHMS = ["RS256", "PS256", "ES256", "EdDSA"];
 const BEARER = /^Bearer ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*)$/;
 const KNOWN_USERS_MAX = 10_000;
 
-export type VerifiedToken = { sub: string; name: string | undefined };
+/** `roles`: the token's `roles` claim (strings only; anything else is no role), e.g. an operator's. */
+export type VerifiedToken = { sub: string; name: string | undefined; roles: readonly string[] };
+const ROLES_MAX = 32;
 export type TokenVerifier = (token: string) => Promise<VerifiedToken>;
 /** Records the person a verified token names, the first time they are seen (the users feature's ensureUser). */
 export type RecordPerson = (
@@ -57,14 +59,23 @@ export function createTokenVerifier(auth: Config["auth"], clock: Clock): TokenVe
     if (typeof payload.sub !== "string" || !isPersonId(payload.sub)) {
       throw unauthenticated("The bearer token's subject is not a person's id (1-64 letters, digits or _.:@-)");
     }
-    return { sub: payload.sub, name: typeof payload.name === "string" ? payload.name : undefined };
+    const roles = Array.isArray(payload.roles)
+      ? payload.roles.filter((role): role is string => typeof role === "string").slice(0, ROLES_MAX)
+      : [];
+    return { sub: payload.sub, name: typeof payload.name === "string" ? payload.name : undefined, roles };
   };
 }
 
-/** Signs a session token the same way the chat product would (HS256 with the shared secret). */
-export function signSessionToken(secret: string, userId: string, now: Date, ttlSeconds: number): Promise<string> {
+/** Signs a session token the same way the chat product would (HS256 with the shared secret), with any extra claims (`roles`). */
+export function signSessionToken(
+  secret: string,
+  userId: string,
+  now: Date,
+  ttlSeconds: number,
+  claims: { roles?: string[] } = {},
+): Promise<string> {
   const issuedAt = Math.floor(now.getTime() / 1000);
-  return new SignJWT({})
+  return new SignJWT(claims)
     .setProtectedHeader({ alg: SYMMETRIC_ALGORITHM, typ: "JWT" })
     .setSubject(userId)
     .setIssuedAt(issuedAt)
@@ -81,13 +92,16 @@ export function requireAuth(verify: TokenVerifier, recordPerson: RecordPerson): 
   return async (c, next) => {
     const match = BEARER.exec(c.req.header("Authorization") ?? "");
     if (!match?.[1]) throw unauthenticated("Send Authorization: Bearer <token>");
-    const { sub, name } = await verify(match[1]);
+    const { sub, name, roles } = await verify(match[1]);
     if (!knownUsers.has(sub)) {
       await recordPerson(c.get("deps"), { id: sub, displayName: name });
       if (knownUsers.size >= KNOWN_USERS_MAX) knownUsers.clear();
       knownUsers.add(sub);
     }
     c.set("userId", sub);
+    c.set("roles", roles);
     await next();
+    // Their id is gone from the database: a later request with it records a new person.
+    if (c.var.accountClosed) knownUsers.delete(sub);
   };
 }

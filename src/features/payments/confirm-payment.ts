@@ -14,6 +14,7 @@ import { spendableWallet } from "./create-payment";
 import { routeToRecipient, startPayout } from "./deliver-payment";
 import { checkSendingLimits } from "./limits";
 import { mustMove, platformAccount, reference, transferIds, walletOf } from "./payment-money";
+import { decideAtConfirm, hold, isHeldOutcome, type RiskPatch } from "./payment-risk";
 import { changePayment } from "./payment-state";
 import { findPayment, findPaymentForParty, lockPayment } from "./payments.repository";
 
@@ -26,7 +27,15 @@ import { findPayment, findPaymentForParty, lockPayment } from "./payments.reposi
  */
 export async function confirmPayment(
   deps: Deps,
-  input: { userId: string; paymentId: string; challengeId: string; method: string; response: unknown },
+  input: {
+    userId: string;
+    paymentId: string;
+    challengeId: string;
+    method: string;
+    response: unknown;
+    /** The codes of the risk warnings the sender has read and acknowledged. */
+    acknowledged: readonly string[];
+  },
 ): Promise<Payment> {
   const payment = await findPaymentForParty(deps.db, input.paymentId, input.userId);
   if (payment?.sender_id !== input.userId) throw notFound(input.paymentId);
@@ -59,27 +68,33 @@ export async function confirmPayment(
       currency: locked.currency,
       excludePaymentId: locked.id,
     });
+    const risk = await decideAtConfirm(deps, trx, locked, input);
+    if (risk.refusal) return { payment: risk.payment, next: "refused" as const, refusal: risk.refusal };
     await checked.useUp(trx);
     await revealPaymentMessage(trx, locked.id, deps.clock.now());
-    return fund(deps, trx, locked, input.method);
+    return fund(deps, trx, locked, input.method, risk.patch);
   });
+  // A refusal the risk decision made is kept (the decision, a block's cancellation), then answered.
+  if (outcome.next === "refused") throw outcome.refusal;
   if (outcome.next === "charge") return chargeCard(deps, outcome.payment.id);
   if (outcome.next === "payout") await afterCommit(deps, "payout", () => startPayout(deps, outcome.payment.id));
   return outcome.payment;
 }
 
-async function fund(deps: Deps, trx: Trx, payment: Payment, method: string) {
+async function fund(deps: Deps, trx: Trx, payment: Payment, method: string, risk: RiskPatch) {
   const now = deps.clock.now();
   const ids = transferIds(payment);
   const senderWallet = await walletOf(trx, payment.sender_id, payment.currency, now);
   const recipientWallet = await walletOf(trx, payment.recipient_id, payment.currency, now);
+  const held = isHeldOutcome(risk.risk_outcome);
   if ((await spendableWallet(trx, payment.sender_id, payment.currency)) >= payment.amount_minor) {
     const [moved] = await postTransfers(
       trx,
       [
         {
-          id: ids.walletToWallet,
-          type: "posted",
+          // Held: the money leaves the sender's wallet but is only pending in the recipient's.
+          id: held ? ids.riskHold : ids.walletToWallet,
+          type: held ? "pending" : "posted",
           debitAccountId: senderWallet,
           creditAccountId: recipientWallet,
           amountMinor: payment.amount_minor,
@@ -89,8 +104,12 @@ async function fund(deps: Deps, trx: Trx, payment: Payment, method: string) {
       ],
       now,
     );
+    if ((moved?.result === "created" || moved?.result === "exists") && held) {
+      const holding = await hold(deps, trx, payment, { ...risk, funding: "wallet" }, { method });
+      return { payment: holding, next: "none" as const };
+    }
     if (moved?.result === "created" || moved?.result === "exists") {
-      const routed = await routeToRecipient(deps, trx, payment, payment.sender_id, { funding: "wallet" });
+      const routed = await routeToRecipient(deps, trx, payment, payment.sender_id, { ...risk, funding: "wallet" });
       return { payment: routed, next: routed.status === "paying_out" ? ("payout" as const) : ("none" as const) };
     }
   }
@@ -112,7 +131,7 @@ async function fund(deps: Deps, trx: Trx, payment: Payment, method: string) {
     trx,
     payment,
     "processing",
-    { funding: "card", card_id: card.id },
+    { ...risk, funding: "card", card_id: card.id },
     { actorId: payment.sender_id, detail: { method } },
   );
   return { payment: processing, next: "charge" as const };
@@ -183,6 +202,11 @@ export async function applyIntent(
     const ids = transferIds(payment);
     const now = deps.clock.now();
     const status = intent?.status;
+    if (status === "succeeded" && isHeldOutcome(payment.risk_outcome)) {
+      // Charged, and held: the card hold stays pending until the payment is released or canceled.
+      const holding = await hold(deps, t, payment, { payment_intent_id: intent?.id ?? null }, {});
+      return { payment: holding, payout: false };
+    }
     if (status === "succeeded") {
       await mustMove(t, now, [
         { id: ids.cardHoldPost, type: "post_pending", pendingId: ids.cardHold, ...reference(payment) },

@@ -57,8 +57,21 @@ export async function createPayment(
 
     await checkPayable(within, input);
     const now = deps.clock.now();
+    const id = newId("pay");
+    const verdict = await deps.risk.decide(deps, trx, {
+      id,
+      threadId: input.threadId,
+      senderId: input.senderId,
+      recipientId: input.recipientId,
+      amountMinor: input.amountMinor,
+      currency: input.currency,
+      memo: input.memo || null,
+      requestId: input.requestId ?? null,
+    });
+    // Blocked: refused with the rule's reason, and the rollback leaves nothing behind.
+    if (verdict.blockedBecause !== null) throw new AppError("PAYMENT_BLOCKED", { detail: verdict.blockedBecause });
     const payment = await insertPayment(trx, {
-      id: newId("pay"),
+      id,
       thread_id: input.threadId,
       sender_id: input.senderId,
       recipient_id: input.recipientId,
@@ -78,9 +91,13 @@ export async function createPayment(
       idempotency_key: idempotencyKey,
       confirm_by: new Date(now.getTime() + deps.config.payments.confirmWindowMs),
       claim_by: null,
+      risk_outcome: verdict.outcome,
+      risk_warnings: JSON.stringify(verdict.warnings),
       created_at: now,
       updated_at: now,
     });
+    // Before the challenge is issued: the confirmation policy reads the decision (step-up).
+    await deps.risk.record(trx, { paymentId: id, stage: "create", verdict, at: now });
     await postMessageInTransaction(trx, {
       id: newId("msg"),
       thread_id: input.threadId,
@@ -116,6 +133,7 @@ function sameOrRefuse(previous: Payment, input: CreatePaymentInput): Payment {
 }
 
 async function checkPayable(deps: Deps, input: CreatePaymentInput): Promise<void> {
+  await deps.privacy.requireConsent(deps, input.senderId, "payments");
   if (input.recipientId === input.senderId)
     throw new AppError("CANNOT_PAY_SELF", { detail: "Pick someone else in the thread" });
   if (!(await isMember(deps.db, input.threadId, input.recipientId))) {

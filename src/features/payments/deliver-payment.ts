@@ -29,6 +29,8 @@ export async function routeToRecipient(
   actorId: string | null,
   /** What the step that put the money there also records (how it was funded, the charge). */
   patch: PaymentPatch = {},
+  /** Facts for the audit entry (why a held payment moved). */
+  detail?: Record<string, unknown>,
 ): Promise<Payment> {
   const now = deps.clock.now();
   const destination = await payoutDestinationOf(trx, payment.recipient_id);
@@ -52,11 +54,11 @@ export async function routeToRecipient(
       payment,
       "paying_out",
       { ...patch, payout_attempts: attempt, payout_id: null, claim_by: null },
-      { actorId },
+      { actorId, detail },
     );
   }
   const claimBy = payment.claim_by ?? new Date(now.getTime() + deps.config.payments.claimWindowMs);
-  return changePayment(deps, trx, payment, "awaiting_recipient", { ...patch, claim_by: claimBy }, { actorId });
+  return changePayment(deps, trx, payment, "awaiting_recipient", { ...patch, claim_by: claimBy }, { actorId, detail });
 }
 
 /**

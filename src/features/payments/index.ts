@@ -7,6 +7,7 @@
 export { confirmableOf, isConfirmed } from "./confirmable";
 export { createPayment } from "./create-payment";
 export { deliverWaitingPayments } from "./deliver-payment";
+export { disputeChanged } from "./dispute-payment";
 export { formatAmount } from "./format-amount";
 export { containsCardNumber } from "./memo";
 export { PAYMENT_ROUTES_KEEPING_KEYS, paymentsRoutes } from "./payments.routes";
@@ -19,5 +20,6 @@ export {
   toPaymentDto,
 } from "./payments.schemas";
 export { getPayment } from "./read-payments";
+export { cancelHeldPayment, releaseHeldPayment } from "./resolve-hold";
 export { chargeRefunded, paymentIntentChanged, payoutChanged } from "./stripe-payment-events";
 export { sweepPayments } from "./sweep-payments";

@@ -3,7 +3,7 @@ import type { Deps } from "../../deps";
 import type { Trx } from "../../platform/db";
 import { publishEvent } from "../events";
 import { isConfirmed } from "./confirmable";
-import { insertAudit, updatePayment } from "./payments.repository";
+import { insertAudit, type PaymentUpdate, updatePayment } from "./payments.repository";
 import { toPaymentDto } from "./payments.schemas";
 
 /**
@@ -13,11 +13,14 @@ import { toPaymentDto } from "./payments.schemas";
  */
 export const TRANSITIONS: Readonly<Record<PaymentStatus, readonly PaymentStatus[]>> = {
   // Confirmed: funded from the wallet (then delivered at once) or a card charge started.
-  requires_confirmation: ["processing", "awaiting_recipient", "paying_out", "canceled", "expired"],
-  // The card charge's outcome: 3-D Secure asked, succeeded (delivered), or declined.
-  processing: ["requires_action", "awaiting_recipient", "paying_out", "failed"],
-  // 3-D Secure: completed (delivered), failed, or abandoned past its window.
-  requires_action: ["awaiting_recipient", "paying_out", "failed", "expired"],
+  // Held: the risk decision delays it or sends it to review, the money held in the ledger.
+  requires_confirmation: ["processing", "awaiting_recipient", "paying_out", "held", "canceled", "expired"],
+  // The card charge's outcome: 3-D Secure asked, succeeded (delivered or held), or declined.
+  processing: ["requires_action", "awaiting_recipient", "paying_out", "held", "failed"],
+  // 3-D Secure: completed (delivered or held), failed, or abandoned past its window.
+  requires_action: ["awaiting_recipient", "paying_out", "held", "failed", "expired"],
+  // Released (its delay over, or an operator's decision), or canceled by its sender or an operator.
+  held: ["awaiting_recipient", "paying_out", "canceled"],
   // Waiting for the recipient's payout card, or returned: canceled, declined, unclaimed.
   awaiting_recipient: ["paying_out", "canceled", "declined", "refunded"],
   // The payout paid, or failed (the money waits in the recipient's wallet again).
@@ -53,7 +56,7 @@ export async function changePayment(
 }
 
 /** Fields a state change may set besides the status. */
-export type PaymentPatch = Partial<Omit<Payment, "id" | "seq" | "created_at" | "status">>;
+export type PaymentPatch = Omit<PaymentUpdate, "id" | "seq" | "created_at" | "status">;
 type Audit = { actorId?: string | null; detail?: Record<string, unknown> };
 
 /** A payment just inserted: its first audit entry and live event, without updating the row again. */

@@ -1,4 +1,4 @@
-import { type Expression, type ExpressionBuilder, type Insertable, type SqlBool, sql } from "kysely";
+import { type Expression, type ExpressionBuilder, type Insertable, type SqlBool, sql, type Updateable } from "kysely";
 import type { Database, Payment, PaymentStatus, PaymentsTable } from "../../../db/schema";
 import type { Db, Trx } from "../../platform/db";
 
@@ -35,11 +35,9 @@ export function lockPayment(trx: Trx, id: string): Promise<Payment | undefined> 
   return trx.selectFrom("payments").selectAll().where("id", "=", id).forUpdate().executeTakeFirst();
 }
 
-export function updatePayment(
-  trx: Trx,
-  id: string,
-  patch: Partial<Omit<Payment, "id" | "seq" | "created_at">>,
-): Promise<Payment> {
+export type PaymentUpdate = Updateable<PaymentsTable>;
+
+export function updatePayment(trx: Trx, id: string, patch: PaymentUpdate): Promise<Payment> {
   return trx.updateTable("payments").set(patch).where("id", "=", id).returningAll().executeTakeFirstOrThrow();
 }
 
@@ -90,6 +88,7 @@ export const COUNTED_STATUSES: readonly PaymentStatus[] = [
   "requires_confirmation",
   "processing",
   "requires_action",
+  "held",
   "awaiting_recipient",
   "paying_out",
   "paid_out",
@@ -147,7 +146,7 @@ export function findPayment(db: Db | Trx, id: string): Promise<Payment | undefin
 
 export async function idsWhere(
   db: Db,
-  where: { status: PaymentStatus; dueColumn: "confirm_by" | "claim_by" | "updated_at"; before: Date },
+  where: { status: PaymentStatus; dueColumn: "confirm_by" | "claim_by" | "updated_at" | "held_until"; before: Date },
   limit: number,
 ): Promise<string[]> {
   const rows = await db
@@ -155,6 +154,17 @@ export async function idsWhere(
     .select("id")
     .where("status", "=", where.status)
     .where(where.dueColumn, "<=", where.before)
+    // A disputed charge's payment waits for the dispute's decision, whatever its own timers say.
+    .where(({ not, exists, selectFrom }) =>
+      not(
+        exists(
+          selectFrom("payment_disputes as d")
+            .select("d.id")
+            .whereRef("d.payment_id", "=", "payments.id")
+            .where("d.status", "=", "open"),
+        ),
+      ),
+    )
     .orderBy(where.dueColumn)
     .limit(limit)
     .execute();

@@ -3,16 +3,12 @@ import type { Deps } from "../../deps";
 import { keepInTransaction, routeKeepingItsKey } from "../../http/idempotency";
 import { decodeCursor } from "../../http/pagination";
 import { bearerSecurity, createRouter, IdempotencyKeyHeader, problemResponses } from "../../http/router";
-import {
-  ConfirmationChallenge,
-  ConfirmBody,
-  issueConfirmationChallenge,
-  toConfirmationChallengeDto,
-} from "../confirmation";
+import { ConfirmationChallenge, issueConfirmationChallenge, toConfirmationChallengeDto } from "../confirmation";
 import { confirmPayment } from "./confirm-payment";
 import { confirmableOf } from "./confirmable";
 import { createPayment } from "./create-payment";
 import {
+  ConfirmPaymentBody,
   CreatedPayment,
   CreatePaymentBody,
   Payment,
@@ -44,7 +40,7 @@ const send = createRoute({
   responses: {
     200: { description: "This Idempotency-Key already made this payment", content: json(CreatedPayment) },
     201: { description: "Payment created; confirm it with one of the methods", content: json(CreatedPayment) },
-    ...problemResponses(400, 404, 409, 422, 429),
+    ...problemResponses(400, 403, 404, 409, 422, 429),
   },
 });
 
@@ -122,11 +118,11 @@ const confirm = createRoute({
   request: {
     params: PaymentParams,
     headers: IdempotencyKeyHeader,
-    body: { required: true, content: json(ConfirmBody) },
+    body: { required: true, content: json(ConfirmPaymentBody) },
   },
   responses: {
     200: { description: "The payment after confirmation", content: json(Payment) },
-    ...problemResponses(404, 409, 422, 423, 429, 503),
+    ...problemResponses(403, 404, 409, 422, 423, 429, 503),
   },
 });
 
@@ -135,7 +131,7 @@ const cancel = createRoute({
   path: "/v1/payments/{id}/cancel",
   tags: ["Payments"],
   operationId: "cancelPayment",
-  summary: "Sender: cancel before confirming, or while it waits for the recipient (refunded)",
+  summary: "Sender: cancel before confirming, while it is held, or while it waits for the recipient (refunded)",
   security: bearerSecurity,
   request: { params: PaymentParams, headers: IdempotencyKeyHeader },
   responses: { 200: { description: "The payment", content: json(Payment) }, ...problemResponses(404, 409) },
@@ -228,6 +224,7 @@ export const paymentsRoutes = createRouter()
       challengeId: body.challenge_id,
       method: body.method,
       response: body.response,
+      acknowledged: body.acknowledged_warnings,
     });
     return c.json(toPaymentDto(payment, userId, await clientSecretFor(c.get("deps"), payment, userId)), 200);
   })

@@ -1,8 +1,8 @@
 import { z } from "@hono/zod-openapi";
-import { PAYMENT_STATUSES, type Payment as PaymentRow } from "../../../db/schema";
+import { PAYMENT_STATUSES, type Payment as PaymentRow, RISK_OUTCOMES } from "../../../db/schema";
 import { idParams, ownId, personId, typedText } from "../../http/fields";
 import { idempotencyKey } from "../../http/router";
-import { ConfirmationChallenge } from "../confirmation";
+import { ConfirmationChallenge, ConfirmBody } from "../confirmation";
 
 export const MEMO_MAX = 140;
 
@@ -43,6 +43,15 @@ export const CreatePaymentBody = z
   })
   .openapi("CreatePaymentRequest");
 
+/** A confirmation, with the codes of the risk warnings the sender read and acknowledges. */
+export const ConfirmPaymentBody = ConfirmBody.extend({
+  acknowledged_warnings: z
+    .array(z.string().regex(/^[a-z0-9_]{1,64}$/, "a warning's code, as the payment's risk.warnings gives it"))
+    .max(32)
+    .default([])
+    .openapi({ example: ["first_payee"] }),
+}).openapi("ConfirmPaymentRequest");
+
 export const PaymentsQuery = z.strictObject({
   direction: z.enum(["sent", "received"]).optional(),
   status: z.enum(PAYMENT_STATUSES).optional(),
@@ -76,6 +85,20 @@ export const Payment = z
       .openapi({
         description: "Sender only: 3-D Secure to finish with Stripe.js; the payment completes from Stripe's webhook",
       }),
+    risk: z
+      .object({
+        outcome: z.enum(RISK_OUTCOMES),
+        warnings: z
+          .array(z.object({ code: z.string(), message: z.string() }))
+          .openapi({ description: "Acknowledge each (their codes in `acknowledged_warnings`) when confirming" }),
+        acknowledged_at: z.string().nullable().openapi({ format: "date-time" }),
+        held_until: z
+          .string()
+          .nullable()
+          .openapi({ format: "date-time", description: "Held: when it moves unless canceled (null: held for review)" }),
+      })
+      .nullable()
+      .openapi({ description: "Sender only: the risk decision on this payment, its warnings and any hold" }),
     confirm_by: z.string().openapi({ format: "date-time" }),
     claim_by: z.string().nullable().openapi({ format: "date-time" }),
     created_at: z.string().openapi({ format: "date-time" }),
@@ -97,7 +120,7 @@ export function toPaymentDto(p: PaymentRow, viewerId: string, clientSecret: stri
   const isSender = viewerId === p.sender_id;
   const actions: PaymentDto["actions"] = [];
   if (isSender && p.status === "requires_confirmation") actions.push("confirm", "cancel");
-  if (isSender && p.status === "awaiting_recipient") actions.push("cancel");
+  if (isSender && (p.status === "awaiting_recipient" || p.status === "held")) actions.push("cancel");
   if (!isSender && p.status === "awaiting_recipient") actions.push("decline", "add_card_to_receive");
   return {
     id: p.id,
@@ -114,6 +137,15 @@ export function toPaymentDto(p: PaymentRow, viewerId: string, clientSecret: stri
     next_action:
       isSender && p.status === "requires_action" && p.payment_intent_id
         ? { type: "authenticate_card", payment_intent_id: p.payment_intent_id, client_secret: clientSecret }
+        : null,
+    risk:
+      isSender && p.risk_outcome
+        ? {
+            outcome: p.risk_outcome,
+            warnings: p.risk_warnings,
+            acknowledged_at: p.risk_acknowledged_at?.toISOString() ?? null,
+            held_until: p.held_until?.toISOString() ?? null,
+          }
         : null,
     confirm_by: p.confirm_by.toISOString(),
     claim_by: p.claim_by?.toISOString() ?? null,

@@ -6,6 +6,8 @@ import type { Trx } from "../../platform/db";
 import { withTransaction } from "../../platform/db";
 import { callStripe } from "../../platform/stripe";
 import { notFound } from "./confirm-payment";
+import { hasOpenDispute } from "./disputes.repository";
+import { voidHold } from "./held-payment";
 import { mustMove, platformAccount, reference, transferIds, walletOf } from "./payment-money";
 import { changePayment } from "./payment-state";
 import {
@@ -18,7 +20,7 @@ import {
 
 type Ending = "canceled" | "declined" | "refunded";
 
-/** Sender: cancel before confirming (nothing moved), or while it waits for the recipient (refunded). */
+/** Sender: cancel before confirming (nothing moved), while it is held (the hold voided), or while it waits for the recipient (refunded). */
 export function cancelPayment(deps: Deps, input: { userId: string; paymentId: string }): Promise<Payment> {
   return endPayment(deps, { ...input, role: "sender", ending: "canceled" });
 }
@@ -50,10 +52,17 @@ async function endPayment(
     if (input.role === "sender" && payment.status === "requires_confirmation") {
       return changePayment(deps, trx, payment, "canceled", {}, { actorId: input.userId });
     }
+    // Held by the risk decision: nothing has reached the recipient, so the sender may still take it back.
+    if (input.role === "sender" && payment.status === "held") {
+      return voidHold(deps, trx, payment, { actorId: input.userId, reason: "canceled_by_sender" });
+    }
+    const refuse = (detail: string) =>
+      new AppError(input.ending === "declined" ? "PAYMENT_NOT_DECLINABLE" : "PAYMENT_NOT_CANCELABLE", { detail });
     if (payment.status !== "awaiting_recipient" || (input.role === "system" && (payment.claim_by ?? now) > now)) {
-      throw new AppError(input.ending === "declined" ? "PAYMENT_NOT_DECLINABLE" : "PAYMENT_NOT_CANCELABLE", {
-        detail: `The payment is ${payment.status.replaceAll("_", " ")}`,
-      });
+      throw refuse(`The payment is ${payment.status.replaceAll("_", " ")}`);
+    }
+    if (await hasOpenDispute(trx, payment.id)) {
+      throw refuse("The card payment is disputed: it ends when the dispute is decided");
     }
     // The money goes back the way it came: to the sender's wallet, or to the card through a refund.
     const back =

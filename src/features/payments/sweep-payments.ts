@@ -12,6 +12,7 @@ import {
   paymentsWithPendingReversals,
   pendingRefundIds,
 } from "./payments.repository";
+import { releaseDueHold } from "./resolve-hold";
 import { refundAtStripe, refundUnclaimed } from "./return-payment";
 
 export const SWEEP_BATCH_SIZE = 100;
@@ -27,6 +28,8 @@ export type PaymentSweep = {
   refundsRetried: number;
   /** Payments whose failed payout transfers were reversed. */
   reversalsRetried: number;
+  /** Delayed payments whose window ended, moved on to their recipients. */
+  holdsReleased: number;
 };
 
 /**
@@ -46,6 +49,7 @@ export async function sweepPayments(deps: Deps): Promise<PaymentSweep> {
     payoutsRetried: 0,
     refundsRetried: 0,
     reversalsRetried: 0,
+    holdsReleased: 0,
   };
   const each = async (ids: string[], work: (id: string) => Promise<unknown>, key: keyof PaymentSweep) => {
     for (const id of ids) {
@@ -66,6 +70,11 @@ export async function sweepPayments(deps: Deps): Promise<PaymentSweep> {
     ),
     (id) => expireUnconfirmed(deps, id),
     "expired",
+  );
+  await each(
+    await idsWhere(deps.db, { status: "held", dueColumn: "held_until", before: now }, SWEEP_BATCH_SIZE),
+    (id) => releaseDueHold(deps, id),
+    "holdsReleased",
   );
   await each(
     await idsWhere(deps.db, { status: "awaiting_recipient", dueColumn: "claim_by", before: now }, SWEEP_BATCH_SIZE),

@@ -1,0 +1,19 @@
+import type { Deps } from "../../deps";
+import type { Trx } from "../../platform/db";
+import { credibleReporters, profileOf, upsertProfile } from "./risk.repository";
+
+/**
+ * Limits a person once enough people's credible reports about them stand (RISK_REPORTS_TO_LIMIT):
+ * payments to them are refused from then on (the `recipient_limited` rule) until an operator
+ * lifts it. True when this call limited them.
+ */
+export async function limitIfReported(
+  deps: Pick<Deps, "clock" | "config">,
+  trx: Trx,
+  subjectId: string,
+): Promise<boolean> {
+  if ((await profileOf(trx, subjectId))?.limited) return false;
+  if ((await credibleReporters(trx, subjectId)) < deps.config.risk.reportsToLimit) return false;
+  await upsertProfile(trx, subjectId, { limited: true, limited_reason: "reports" }, deps.clock.now());
+  return true;
+}
