@@ -2,6 +2,7 @@ import type { Deps } from "./deps";
 import { purgeOldEvents } from "./features/events";
 import { expirePendingTransfers } from "./features/ledger";
 import { sweepPayments } from "./features/payments";
+import { purgeClosedAccounts } from "./features/privacy";
 import { sweepRequests } from "./features/requests";
 import { purgeStaleChallenges } from "./features/security";
 import { purgeExpiredIdempotencyKeys } from "./http/idempotency";
@@ -43,6 +44,7 @@ export async function runSweep(deps: Deps) {
       pendingTransfersExpired: await step("ledger holds", () => expirePendingTransfers(deps), 0),
       challengesPurged: await step("challenges", () => purgeStaleChallenges(deps, PURGE_BATCH_SIZE), 0),
       eventsPurged: await step("events", () => purgeOldEvents(deps, PURGE_BATCH_SIZE), 0),
+      closedAccounts: await step("closed accounts", () => purgeClosedAccounts(deps, PURGE_BATCH_SIZE), undefined),
     };
   });
   return run.elected ? run.value : undefined;

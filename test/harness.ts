@@ -148,11 +148,26 @@ export function requestThrough(send: (path: string, init: RequestInit) => Promis
   };
 }
 
+/**
+ * Signs in as the demo client does and agrees, as its first-run screen asks, to the current
+ * terms and to payments, so a test's person can pay (tests of refusals withdraw it).
+ */
 export function signInThrough(request: Harness["request"]): Harness["signIn"] {
   return async (handle) => {
     const res = await request("POST", "/v1/dev/sessions", { body: { handle } });
     if (res.status !== 201) throw new Error(`sign-in failed: ${res.status} ${await res.text()}`);
     const session = (await res.json()) as { token: string; user: { id: string } };
+    await agreeToPayments(request, session.token);
     return { id: session.user.id, token: session.token };
   };
+}
+
+/** Agrees to the current terms and to payments (what the web client's first-run screen records). */
+export async function agreeToPayments(request: Harness["request"], token: string): Promise<void> {
+  const consents = await request("GET", "/v1/me/consents", { token });
+  const { current_terms_version: version } = (await consents.json()) as { current_terms_version: string };
+  for (const body of [{ purpose: "terms", version }, { purpose: "payments" }]) {
+    const res = await request("POST", "/v1/me/consents", { token, body });
+    if (res.status !== 201 && res.status !== 200) throw new Error(`consent failed: ${res.status} ${await res.text()}`);
+  }
 }

@@ -40,6 +40,12 @@ beforeAll(async () => {
     { prefix: "/v1/requests/", id: ((await request.json()) as { id: string }).id, code: "REQUEST_NOT_FOUND" },
     { prefix: "/v1/cards/", id: ((await card.json()) as { id: string }).id, code: "CARD_NOT_FOUND" },
     { prefix: "/v1/me/devices/", id: await registerPasskey(h, alice, newAuthenticator()), code: "DEVICE_NOT_FOUND" },
+    {
+      prefix: "/v1/me/exports/",
+      id: ((await (await h.request("POST", "/v1/me/exports", { token: alice.token })).json()) as { export_id: string })
+        .export_id,
+      code: "CHALLENGE_NOT_FOUND",
+    },
   ];
   routes = h.app.routes.filter(
     (r) => r.method !== "ALL" && r.path.startsWith("/v1/") && !PUBLIC.some((p) => r.path.startsWith(p)),
@@ -55,6 +61,11 @@ const VALID_BODIES: Record<string, object> = {
   "/v1/threads/:id/payments": { recipient_id: "usr_someone", amount_minor: 100, currency: "USD" },
   "/v1/threads/:id/requests": { amount_minor: 100, currency: "USD" },
   "/v1/payments/:id/confirm": {
+    challenge_id: "chl_8d2k1m0c7x4v9t3r6p5n2b1a0q",
+    method: "pin",
+    response: { pin: "480917" },
+  },
+  "/v1/me/exports/:id/download": {
     challenge_id: "chl_8d2k1m0c7x4v9t3r6p5n2b1a0q",
     method: "pin",
     response: { pin: "480917" },

@@ -25,13 +25,15 @@ export function idParams(prefix: string) {
 
 /**
  * A person's id is the chat product's token subject: 1-64 letters, digits and `_ . : @ -`,
- * starting with a letter or digit. Ids the service uses for itself are not people.
+ * starting with a letter or digit. Ids the service uses for itself are not people: the
+ * platform's, the pooled former user's, and the `fmr_` ids that replace a closed account's.
  */
 const PERSON_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.:@-]{0,63}$/;
-const RESERVED_PERSON_IDS: ReadonlySet<string> = new Set(["platform"]);
+const RESERVED_PERSON_IDS: ReadonlySet<string> = new Set(["platform", "former"]);
+const FORMER_USER_PREFIX = "fmr_";
 
 export function isPersonId(value: string): boolean {
-  return PERSON_ID_PATTERN.test(value) && !RESERVED_PERSON_IDS.has(value);
+  return PERSON_ID_PATTERN.test(value) && !RESERVED_PERSON_IDS.has(value) && !value.startsWith(FORMER_USER_PREFIX);
 }
 
 export const personId = z

@@ -33,6 +33,7 @@ export const Problem = z
 /** The statuses a route's own work can answer, described for the OpenAPI document. */
 const ROUTE_STATUSES = {
   400: "Bad request",
+  403: "Not allowed by the person's choices (see the problem's code)",
   404: "Not found (or not yours)",
   409: "Conflict with the current state",
   422: "Refused (see the problem's code)",

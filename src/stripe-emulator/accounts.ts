@@ -49,6 +49,13 @@ export function accountRoutes(store: EmulatorStore) {
     store.emit("account.updated", view, { account: state.id });
     return c.json(view);
   });
+  // Closing a connected account: Stripe answers a deleted stub, and the account is gone after.
+  app.delete("/v1/accounts/:id", (c) => {
+    const id = c.req.param("id");
+    if (!store.accounts.delete(id)) return missing(c, id);
+    store.drop(id);
+    return c.json({ id, object: "account", deleted: true });
+  });
   app.post("/v1/accounts/:id/external_accounts", (c) => {
     const state = store.accounts.get(c.req.param("id"));
     if (!state) return missing(c, c.req.param("id"));

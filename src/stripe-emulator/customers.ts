@@ -1,10 +1,10 @@
 import { Hono } from "hono";
 import { metadataOf, str } from "./form";
 import * as o from "./objects";
-import { retrieve } from "./responses";
+import { missing, retrieve } from "./responses";
 import type { EmulatorEnv, EmulatorStore } from "./store";
 
-/** Customers: created with an email and name, and read back. */
+/** Customers: created with an email and name, read back, and deleted. */
 export function customerRoutes(store: EmulatorStore) {
   const app = new Hono<EmulatorEnv>();
   app.post("/v1/customers", (c) => {
@@ -22,5 +22,15 @@ export function customerRoutes(store: EmulatorStore) {
     return c.json(customer);
   });
   app.get("/v1/customers/:id", retrieve(store, "customer"));
+  // Deleting a customer detaches its payment methods too, as Stripe does.
+  app.delete("/v1/customers/:id", (c) => {
+    const id = c.req.param("id");
+    if (!store.get(id, "customer")) return missing(c, id);
+    for (const pm of store.all()) {
+      if (pm.object === "payment_method" && pm.customer === id) pm.customer = null;
+    }
+    store.drop(id);
+    return c.json({ id, object: "customer", deleted: true });
+  });
   return app;
 }

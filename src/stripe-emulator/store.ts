@@ -46,6 +46,8 @@ export function createEmulatorStore(options: { clock: Clock; webhookSecret: stri
     get,
     put,
     all: () => [...objects.values()],
+    /** Forgets an object (Stripe's deletions). */
+    drop: (id: string) => objects.delete(id),
     /** The test card behind each payment method: it decides how setups and charges go. */
     cardsByPaymentMethod: new Map<string, TestCard>(),
     /** Connect accounts as the emulator keeps them; accounts.ts builds what Stripe returns from each. */

@@ -22,9 +22,10 @@ type Input = {
 /**
  * Asks one person, or splits among several members of a group (equally, or by explicit
  * amounts that sum to the total). Creates the request, one share per payer, and its message.
+ * The author must have agreed to payments, and each payer must accept requests from them.
  */
 export async function createRequest(
-  deps: Pick<Deps, "db" | "clock" | "config">,
+  deps: Pick<Deps, "db" | "clock" | "config" | "privacy">,
   input: Input,
 ): Promise<{ request: PaymentRequest; shares: PaymentRequestShare[] }> {
   const thread = await requireMembership(deps.db, input.threadId, input.authorId);
@@ -44,6 +45,10 @@ export async function createRequest(
   }
   if (new Set(shares.map((s) => s.payerId)).size !== shares.length) {
     throw new AppError("REQUEST_SHARES_INVALID", { detail: "Each person can be asked once" });
+  }
+  await deps.privacy.requireConsent(deps, input.authorId, "payments");
+  for (const share of shares) {
+    await deps.privacy.requireContactAllowed(deps.db, { fromId: input.authorId, toId: share.payerId, kind: "request" });
   }
 
   const now = deps.clock.now();

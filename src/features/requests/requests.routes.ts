@@ -27,7 +27,7 @@ const create = createRoute({
   },
   responses: {
     201: { description: "Request created", content: json(Request) },
-    ...problemResponses(404, 422),
+    ...problemResponses(403, 404, 422),
   },
 });
 
@@ -53,7 +53,7 @@ const pay = createRoute({
   responses: {
     200: { description: "This Idempotency-Key already paid it", content: json(PaidShare) },
     201: { description: "Payment created", content: json(PaidShare) },
-    ...problemResponses(400, 404, 409, 422, 429),
+    ...problemResponses(400, 403, 404, 409, 422, 429),
   },
 });
 

@@ -10,9 +10,13 @@ import { MAX_GROUP_MEMBERS, toThreadDto } from "./threads.schemas";
 
 type Input = { creatorId: string; kind: "direct" | "group"; memberIds: string[]; title: string | undefined };
 
-/** Starts a thread; a direct thread between two people is unique, so asking again returns the existing one. */
+/**
+ * Starts a thread; a direct thread between two people is unique, so asking again returns the
+ * existing one. A new thread needs each other member to accept threads from the creator
+ * (their privacy choice).
+ */
 export async function createThread(
-  deps: Pick<Deps, "db" | "clock">,
+  deps: Pick<Deps, "db" | "clock" | "privacy">,
   input: Input,
 ): Promise<{ thread: Thread; members: User[]; created: boolean }> {
   const others = [...new Set(input.memberIds)].filter((id) => id !== input.creatorId);
@@ -28,6 +32,11 @@ export async function createThread(
 
   const memberIds = [input.creatorId, ...others];
   const directKey = input.kind === "direct" ? [...memberIds].sort().join(" ") : null;
+  if (!(directKey && (await findThreadByDirectKey(deps.db, directKey)))) {
+    for (const toId of others) {
+      await deps.privacy.requireContactAllowed(deps.db, { fromId: input.creatorId, toId, kind: "thread" });
+    }
+  }
   return withTransaction(deps.db, async (trx) => {
     const inserted = await insertThreadIfAbsent(
       trx,

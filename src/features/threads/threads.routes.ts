@@ -42,7 +42,7 @@ const create = createRoute({
   responses: {
     200: { description: "The direct thread between you already existed", content: json(Thread) },
     201: { description: "Thread created", content: json(Thread) },
-    ...problemResponses(422),
+    ...problemResponses(403, 422),
   },
 });
 

@@ -1,0 +1,337 @@
+import { type RawBuilder, sql } from "kysely";
+
+/**
+ * The data map: every table in the database, who its rows are about, what the export gives a
+ * person of it, how long it is kept and what closing an account does to it. Purpose limitation
+ * in code: test/privacy-data-map.test.ts lists every table in the migrated database and fails
+ * when one has no entry here (or an entry names no table), and the export and the account
+ * closure read this map, so a table added without an entry is neither exported nor cleaned up,
+ * and the test says so.
+ *
+ * The format, one entry per table, keyed by its name:
+ *
+ * - `about`: `"person"` when rows are about people (then every field below is required), or
+ *   `"service"` when they are the service's own (migrations' bookkeeping), with `why`.
+ * - `rowsAbout(userId)`: a SQL condition on the table, aliased `t`, true for exactly the rows
+ *   about that person. The export selects them; closing an account deletes them when `closing`
+ *   says `delete`.
+ * - `key`: the columns that identify a row (the export test compares rows by them).
+ * - `exported`: the columns the export gives, in order. Secrets (a PIN's hash, a passkey's
+ *   public key, challenge digests, Stripe's payment method ids) and other people's details are
+ *   left out; every column not listed is left out.
+ * - `retention`: how long rows are kept, in words.
+ * - `closing`: what closing the account does: `delete` (the rowsAbout rows go), `pseudonymise`
+ *   with the columns whose value is the person's id (replaced by a random former-user id; what
+ *   else is scrubbed is done by close-account.ts and said in `retention`), or `none` with why.
+ *
+ * Entries are in the order closure works backwards through when it deletes (a table that
+ * references another comes after it), so the users row goes last.
+ */
+export type TableEntry =
+  | { about: "service"; why: string }
+  | {
+      about: "person";
+      rowsAbout: (userId: string) => RawBuilder<unknown>;
+      key: readonly string[];
+      exported: readonly string[];
+      retention: string;
+      closing: "delete" | { pseudonymise: readonly string[] } | { none: string };
+    };
+
+const PAYMENTS_OF = (userId: string) =>
+  sql`(select id from payments where sender_id = ${userId} or recipient_id = ${userId})`;
+const ACCOUNTS_OF = (userId: string) => sql`(select id from ledger_accounts where owner_id = ${userId})`;
+const RETAINED = "kept, pseudonymised, for the retention period after the account closes, then purged";
+
+export const DATA_MAP: Readonly<Record<string, TableEntry>> = {
+  users: {
+    about: "person",
+    rowsAbout: (u) => sql`t.id = ${u}`,
+    key: ["id"],
+    exported: ["id", "handle", "display_name", "created_at"],
+    retention: "while the account is open; on closing, replaced by a former user named 'A former user'",
+    closing: "delete",
+  },
+  threads: {
+    about: "person",
+    rowsAbout: (u) => sql`t.id in (select thread_id from thread_members where user_id = ${u})`,
+    key: ["id"],
+    exported: ["id", "kind", "title", "created_by", "created_at"],
+    retention: `shared with the other members; ${RETAINED} (a direct thread's key of its two people is cleared)`,
+    closing: { pseudonymise: ["created_by"] },
+  },
+  thread_members: {
+    about: "person",
+    rowsAbout: (u) => sql`t.user_id = ${u}`,
+    key: ["thread_id", "user_id"],
+    exported: ["thread_id", "joined_at"],
+    retention: `${RETAINED}; the other members see 'A former user'`,
+    closing: { pseudonymise: ["user_id"] },
+  },
+  messages: {
+    about: "person",
+    rowsAbout: (u) => sql`t.sender_id = ${u}`,
+    key: ["id"],
+    exported: ["id", "thread_id", "kind", "body", "payment_id", "request_id", "created_at"],
+    retention: `the person's messages read 'deleted' from the closing on; ${RETAINED}`,
+    closing: { pseudonymise: ["sender_id", "visible_only_to"] },
+  },
+  idempotency_keys: {
+    about: "person",
+    rowsAbout: (u) => sql`t.user_id = ${u}`,
+    key: ["user_id", "key"],
+    exported: ["key", "state", "response_status", "created_at", "expires_at"],
+    retention: "IDEMPOTENCY_KEY_TTL_HOURS, then the sweep deletes them; deleted on closing",
+    closing: "delete",
+  },
+  ledger_accounts: {
+    about: "person",
+    rowsAbout: (u) => sql`t.owner_id = ${u}`,
+    key: ["id"],
+    exported: [
+      "id",
+      "purpose",
+      "currency",
+      "debits_pending",
+      "debits_posted",
+      "credits_pending",
+      "credits_posted",
+      "created_at",
+    ],
+    retention: `${RETAINED}: the purge pools them into one former-users account per purpose and currency`,
+    closing: { pseudonymise: ["owner_id"] },
+  },
+  ledger_transfers: {
+    about: "person",
+    rowsAbout: (u) => sql`(t.debit_account_id in ${ACCOUNTS_OF(u)} or t.credit_account_id in ${ACCOUNTS_OF(u)})`,
+    key: ["id"],
+    exported: [
+      "id",
+      "kind",
+      "debit_account_id",
+      "credit_account_id",
+      "amount",
+      "currency",
+      "pending_id",
+      "state",
+      "reference",
+      "created_at",
+      "resolved_at",
+    ],
+    retention: "kept as long as the ledger (amounts and accounts only); the purge moves them to the pooled accounts",
+    closing: { none: "names accounts, not people: their accounts are pseudonymised" },
+  },
+  ledger_balances: {
+    about: "person",
+    rowsAbout: (u) => sql`t.account_id in ${ACCOUNTS_OF(u)}`,
+    key: ["account_id", "transfer_seq"],
+    exported: ["account_id", "transfer_seq", "debits_pending", "debits_posted", "credits_pending", "credits_posted"],
+    retention: "kept with the account's history; the purge deletes a former user's (the pooled account has none)",
+    closing: { none: "names accounts, not people: their accounts are pseudonymised" },
+  },
+  stripe_customers: {
+    about: "person",
+    rowsAbout: (u) => sql`t.user_id = ${u}`,
+    key: ["user_id"],
+    exported: ["customer_id", "created_at"],
+    retention: "while the account is open; on closing, the customer is deleted at Stripe and here",
+    closing: "delete",
+  },
+  cards: {
+    about: "person",
+    rowsAbout: (u) => sql`t.user_id = ${u}`,
+    key: ["id"],
+    exported: [
+      "id",
+      "brand",
+      "last4",
+      "exp_month",
+      "exp_year",
+      "funding",
+      "country",
+      "is_default",
+      "created_at",
+      "removed_at",
+    ],
+    retention:
+      "while the account is open (removed cards too, for the payments they funded); on closing, detached at Stripe and deleted",
+    closing: "delete",
+  },
+  payout_destinations: {
+    about: "person",
+    rowsAbout: (u) => sql`t.user_id = ${u}`,
+    key: ["user_id"],
+    exported: ["state", "restricted_reason", "card_id", "updated_at"],
+    retention: "while the account is open; on closing, the payout account is closed at Stripe and this deleted",
+    closing: "delete",
+  },
+  stripe_events: {
+    about: "person",
+    rowsAbout: (u) => sql`t.account_id in (select account_id from payout_destinations where user_id = ${u})`,
+    key: ["event_id"],
+    exported: ["event_id", "type", "received_at"],
+    retention:
+      "kept to recognise Stripe's repeated deliveries; those of the person's payout account are deleted on closing",
+    closing: "delete",
+  },
+  payments: {
+    about: "person",
+    rowsAbout: (u) => sql`(t.sender_id = ${u} or t.recipient_id = ${u})`,
+    key: ["id"],
+    exported: [
+      "id",
+      "thread_id",
+      "sender_id",
+      "recipient_id",
+      "request_id",
+      "amount_minor",
+      "currency",
+      "memo",
+      "status",
+      "funding",
+      "refund_state",
+      "failure_code",
+      "confirm_by",
+      "claim_by",
+      "created_at",
+      "updated_at",
+    ],
+    retention: `${RETAINED}; a sender's memos, card and Idempotency-Keys are cleared on closing`,
+    closing: { pseudonymise: ["sender_id", "recipient_id"] },
+  },
+  payout_reversals: {
+    about: "person",
+    rowsAbout: (u) => sql`t.payment_id in (select id from payments where recipient_id = ${u})`,
+    key: ["transfer_id"],
+    exported: ["transfer_id", "payment_id", "attempt", "state", "created_at", "updated_at"],
+    retention: `with its payment: ${RETAINED}`,
+    closing: { none: "names a payment, not a person" },
+  },
+  payment_disputes: {
+    about: "person",
+    rowsAbout: (u) => sql`t.payment_id in ${PAYMENTS_OF(u)}`,
+    key: ["id"],
+    exported: ["id", "payment_id", "amount_minor", "currency", "reason", "status", "opened_at", "closed_at"],
+    retention: `with its payment: ${RETAINED}`,
+    closing: { none: "names a payment, not a person" },
+  },
+  payment_requests: {
+    about: "person",
+    rowsAbout: (u) =>
+      sql`(t.author_id = ${u} or t.id in (select request_id from payment_request_shares where payer_id = ${u}))`,
+    key: ["id"],
+    exported: [
+      "id",
+      "thread_id",
+      "author_id",
+      "amount_minor",
+      "currency",
+      "memo",
+      "status",
+      "expires_at",
+      "created_at",
+    ],
+    retention: `${RETAINED}; an author's memos are cleared on closing`,
+    closing: { pseudonymise: ["author_id"] },
+  },
+  payment_request_shares: {
+    about: "person",
+    rowsAbout: (u) =>
+      sql`(t.payer_id = ${u} or t.request_id in (select id from payment_requests where author_id = ${u}))`,
+    key: ["request_id", "payer_id"],
+    exported: ["request_id", "payer_id", "amount_minor", "status", "payment_id", "updated_at"],
+    retention: `with its request: ${RETAINED}`,
+    closing: { pseudonymise: ["payer_id"] },
+  },
+  payment_audit: {
+    about: "person",
+    rowsAbout: (u) => sql`t.payment_id in ${PAYMENTS_OF(u)}`,
+    key: ["id"],
+    exported: ["id", "payment_id", "from_status", "to_status", "created_at"],
+    retention: `with its payment: ${RETAINED}`,
+    closing: { pseudonymise: ["actor_id"] },
+  },
+  payment_pins: {
+    about: "person",
+    rowsAbout: (u) => sql`t.user_id = ${u}`,
+    key: ["user_id"],
+    exported: [
+      "failed_attempts",
+      "locked_until",
+      "disabled_at",
+      "last_failed_at",
+      "reset_at",
+      "created_at",
+      "updated_at",
+    ],
+    retention: "while the account is open (the hash is never exported); deleted on closing",
+    closing: "delete",
+  },
+  webauthn_credentials: {
+    about: "person",
+    rowsAbout: (u) => sql`t.user_id = ${u}`,
+    key: ["id"],
+    exported: ["id", "name", "transports", "backed_up", "created_at", "last_used_at"],
+    retention: "while the account is open or until removed; deleted on closing",
+    closing: "delete",
+  },
+  security_challenges: {
+    about: "person",
+    rowsAbout: (u) => sql`t.user_id = ${u}`,
+    key: ["id"],
+    exported: ["id", "purpose", "object_kind", "object_id", "created_at", "expires_at", "used_at"],
+    retention: "until used or expired, then the sweep deletes them; deleted on closing",
+    closing: "delete",
+  },
+  security_events: {
+    about: "person",
+    rowsAbout: (u) => sql`t.user_id = ${u}`,
+    key: ["id"],
+    exported: ["id", "kind", "detail", "created_at"],
+    retention: "the person's security history while the account is open; deleted on closing",
+    closing: "delete",
+  },
+  user_events: {
+    about: "person",
+    rowsAbout: (u) => sql`t.user_id = ${u}`,
+    key: ["id"],
+    exported: ["id", "type", "created_at"],
+    retention: "EVENTS_RETENTION_DAYS (live-event delivery), then the sweep deletes them; deleted on closing",
+    closing: "delete",
+  },
+  privacy_settings: {
+    about: "person",
+    rowsAbout: (u) => sql`t.user_id = ${u}`,
+    key: ["user_id"],
+    exported: ["requests_from", "threads_from", "updated_at"],
+    retention: "while the account is open; deleted on closing",
+    closing: "delete",
+  },
+  consents: {
+    about: "person",
+    rowsAbout: (u) => sql`t.user_id = ${u}`,
+    key: ["id"],
+    exported: ["id", "purpose", "version", "granted_at", "withdrawn_at"],
+    retention: `proof of what was agreed to: ${RETAINED}`,
+    closing: { pseudonymise: ["user_id"] },
+  },
+  closed_accounts: {
+    about: "person",
+    rowsAbout: (u) => sql`t.former_id = ${u}`,
+    key: ["former_id"],
+    exported: ["closed_at", "purge_after"],
+    retention: "names only a former-user id, until its purge (CLOSED_ACCOUNT_RETENTION_YEARS)",
+    closing: { none: "written by the closing itself, for the former-user id" },
+  },
+  kysely_migration: { about: "service", why: "which migrations ran" },
+  kysely_migration_lock: { about: "service", why: "the migrator's lock" },
+};
+
+export type PersonalEntry = Extract<TableEntry, { about: "person" }>;
+
+/** The map's tables about people, in map order. */
+export function personalTables(): [string, PersonalEntry][] {
+  return Object.entries(DATA_MAP).flatMap(([table, entry]) =>
+    entry.about === "person" ? [[table, entry] as [string, PersonalEntry]] : [],
+  );
+}

@@ -1,0 +1,54 @@
+import type { Deps } from "../../deps";
+import { withTransaction } from "../../platform/db";
+import { mergeOwnerAccounts } from "../ledger";
+import { cleanUpAtStripe, FORMER_USER_NAME } from "./close-account";
+import {
+  ensurePooledFormerUser,
+  listDuePurges,
+  listStripeCleanups,
+  lockClosedAccount,
+  purgeFormerUserRows,
+} from "./closure.repository";
+
+/**
+ * Who stands for every purged former user: the owner of the pooled ledger accounts and of the
+ * threads they started. A reserved id (see http/fields.ts), so no one signs in as it.
+ */
+export const POOLED_FORMER_USER = "former";
+
+/**
+ * The sweep's step for closed accounts: finishes Stripe clean-ups a closing could not, then
+ * purges the former users whose retention (CLOSED_ACCOUNT_RETENTION_YEARS) has ended, by the
+ * injected clock. A purge deletes their payments, requests and everything hanging off them,
+ * their messages, memberships and consents, and folds their ledger accounts into the pooled
+ * former user's (so every balance and the ledger's sums stay as they were). Each former user
+ * goes in a transaction of their own; a row another process is purging is skipped.
+ */
+export async function purgeClosedAccounts(
+  deps: Pick<Deps, "db" | "clock" | "stripe" | "logger">,
+  limit: number,
+): Promise<{ stripeCleaned: number; purged: number }> {
+  let stripeCleaned = 0;
+  for (const row of await listStripeCleanups(deps.db, limit)) {
+    if (!row.stripe_cleanup) continue;
+    try {
+      await cleanUpAtStripe(deps, row.former_id, row.stripe_cleanup);
+      stripeCleaned++;
+    } catch (err) {
+      deps.logger.warn({ err, former_id: row.former_id }, "closed account: Stripe clean-up failed; retried next sweep");
+    }
+  }
+  const now = deps.clock.now();
+  let purged = 0;
+  for (const formerId of await listDuePurges(deps.db, now, limit)) {
+    const done = await withTransaction(deps.db, async (trx) => {
+      if (!(await lockClosedAccount(trx, formerId))) return false;
+      await ensurePooledFormerUser(trx, POOLED_FORMER_USER, FORMER_USER_NAME, now);
+      await mergeOwnerAccounts(trx, formerId, POOLED_FORMER_USER, now);
+      await purgeFormerUserRows(trx, formerId, POOLED_FORMER_USER);
+      return true;
+    });
+    if (done) purged++;
+  }
+  return { stripeCleaned, purged };
+}
