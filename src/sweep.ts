@@ -1,4 +1,5 @@
 import type { Deps } from "./deps";
+import { sweepBanks } from "./features/banks";
 import { purgeOldEvents } from "./features/events";
 import { expirePendingTransfers } from "./features/ledger";
 import { sweepPayments } from "./features/payments";
@@ -44,6 +45,7 @@ export async function runSweep(deps: Deps) {
       pendingTransfersExpired: await step("ledger holds", () => expirePendingTransfers(deps), 0),
       challengesPurged: await step("challenges", () => purgeStaleChallenges(deps, PURGE_BATCH_SIZE), 0),
       eventsPurged: await step("events", () => purgeOldEvents(deps, PURGE_BATCH_SIZE), 0),
+      banks: await step("banks", () => sweepBanks(deps), undefined),
       closedAccounts: await step("closed accounts", () => purgeClosedAccounts(deps, PURGE_BATCH_SIZE), undefined),
     };
   });

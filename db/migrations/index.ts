@@ -1,5 +1,4 @@
 import type { Migration } from "kysely";
-import * as banks from "./2026-12-03T1000-banks";
 import * as foundation from "./2026-11-22T0900-foundation";
 import * as ledger from "./2026-11-22T1000-ledger";
 import * as cards from "./2026-11-22T1100-cards";
@@ -8,8 +7,9 @@ import * as events from "./2026-11-22T1300-events";
 import * as payments from "./2026-11-22T1400-payments";
 import * as payoutReversals from "./2026-11-22T1500-payout-reversals";
 import * as privatePaymentMessages from "./2026-12-02T0900-private-payment-messages";
-import * as risk from "./2026-12-03T0900-risk";
 import * as disputes from "./2026-12-03T0800-disputes";
+import * as risk from "./2026-12-03T0900-risk";
+import * as banks from "./2026-12-03T1000-banks";
 import * as privacy from "./2026-12-03T1100-privacy";
 
 /** Every migration, by name in the order they run; static imports so Workers can read the list too. */

@@ -1,6 +1,8 @@
 import type { Server } from "node:http";
 import { serve } from "@hono/node-server";
 import { buildApp } from "../app";
+import { EMULATOR_PARTNER_ID, emulatorCredentials, emulatorPartner } from "../bank-emulator/partner";
+import { serveBankEmulator } from "../bank-emulator/serve";
 import { createDeps } from "../compose";
 import type { Deps } from "../deps";
 import { answerClientErrorsAsProblems } from "../platform/client-errors";
@@ -51,6 +53,30 @@ async function main(): Promise<void> {
         );
     if (emulator) logger.info({ port: emulator.port }, "Stripe emulator started (no STRIPE_SECRET_KEY: test mode)");
     const stripe = createStripeClient(config, emulator);
+    // No bank partner configured: outside production, link to a bank emulator of our own.
+    const bankSecret = config.banks.emulator.secret;
+    const bankEmulator =
+      config.banks.partners.length > 0 || config.env === "production" || !bankSecret
+        ? undefined
+        : await started(
+            () =>
+              serveBankEmulator({
+                port: config.banks.emulator.port,
+                clock,
+                ...emulatorCredentials(bankSecret),
+                deliver: deliverTo(
+                  `http://${loopbackHost(config.host)}:${config.port}/v1/banks/${EMULATOR_PARTNER_ID}/webhook`,
+                ),
+              }).catch((err: unknown) => {
+                throw explainListenError(err, "127.0.0.1", config.banks.emulator.port, "BANK_EMULATOR_PORT");
+              }),
+            (running) => running.close(),
+          );
+    if (bankEmulator) logger.info({ port: bankEmulator.port }, "bank emulator started (no BANK_PARTNERS)");
+    const served =
+      bankEmulator && bankSecret
+        ? { ...config, banks: { ...config.banks, partners: [emulatorPartner(bankEmulator.url, bankSecret)] } }
+        : config;
     const notifier = await started(
       async () => {
         const listener = createPgEventNotifier({ url: runtime.databaseUrl, logger });
@@ -63,7 +89,7 @@ async function main(): Promise<void> {
     // Compiled before listening, so a broken client stops start-up with esbuild's message.
     await webClient();
     const deps = createDeps({
-      config,
+      config: served,
       db,
       clock,
       logger,
@@ -82,7 +108,7 @@ async function main(): Promise<void> {
     }) as Server;
     await whenListening(server, config.host, config.port, "PORT");
     answerClientErrorsAsProblems(server);
-    serveUntilSignalled({ deps, server, notifier, emulator, runtime });
+    serveUntilSignalled({ deps, server, notifier, emulators: [emulator, bankEmulator], runtime });
   } catch (err) {
     for (const step of undo) await step().catch(() => {});
     throw err;
@@ -94,10 +120,10 @@ function serveUntilSignalled(running: {
   deps: Deps;
   server: Server;
   notifier: { stop(): Promise<void> };
-  emulator: { close(): Promise<void> } | undefined;
+  emulators: ({ close(): Promise<void> } | undefined)[];
   runtime: { close(): Promise<void> };
 }): void {
-  const { deps, server, notifier, emulator, runtime } = running;
+  const { deps, server, notifier, emulators, runtime } = running;
   const { config, logger } = deps;
   // Every process runs the sweep on its timer; the election lets one of them sweep at a time.
   const sweeper = setInterval(() => {
@@ -124,7 +150,7 @@ function serveUntilSignalled(running: {
     await new Promise<void>((resolve) => server.close(() => resolve()));
     clearTimeout(force);
     await notifier.stop();
-    await emulator?.close();
+    for (const emulator of emulators) await emulator?.close();
     await runtime.close();
     logger.info("stopped");
   };

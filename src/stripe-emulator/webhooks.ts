@@ -34,7 +34,13 @@ type Pending = { payload: string; attempts: number; timer?: ReturnType<typeof se
  * Delivers signed events, retrying failures with backoff as Stripe does; test switches
  * duplicate, hold (delay) and reorder deliveries. (One closure of small steps over the queue.)
  */
-export function createWebhookSender(options: { deliver: Deliver | undefined; secret: string; clock: Clock }) {
+export function createWebhookSender(options: {
+  deliver: Deliver | undefined;
+  secret: string;
+  clock: Clock;
+  /** The header carrying the signature (Stripe's by default; the bank emulator names its own). */
+  signatureHeader?: string;
+}) {
   const mode: DeliveryMode = { duplicate: false, hold: false, reorder: false };
   const held: Pending[] = [];
   const inFlight = new Set<Promise<void>>();
@@ -51,7 +57,10 @@ export function createWebhookSender(options: { deliver: Deliver | undefined; sec
         Math.floor(options.clock.now().getTime() / 1000),
       );
       const status = await options
-        .deliver(item.payload, { "Content-Type": "application/json", "Stripe-Signature": signature })
+        .deliver(item.payload, {
+          "Content-Type": "application/json",
+          [options.signatureHeader ?? "Stripe-Signature"]: signature,
+        })
         .catch(() => 0);
       if (status >= 200 && status < 300) {
         delivered++;

@@ -101,3 +101,18 @@ export async function purgeEventsBefore(db: Db, cutoff: Date, batchSize: number)
     .executeTakeFirst();
   return Number(result.numDeletedRows);
 }
+
+/** Deletes these people's events whose data is about one of these objects (`data.id`). */
+export async function deleteEventsAbout(
+  trx: Trx,
+  userIds: readonly string[],
+  objectIds: readonly string[],
+): Promise<number> {
+  if (userIds.length === 0 || objectIds.length === 0) return 0;
+  const result = await trx
+    .deleteFrom("user_events")
+    .where("user_id", "in", userIds)
+    .where(sql<string>`data->>'id'`, "in", objectIds)
+    .executeTakeFirst();
+  return Number(result.numDeletedRows);
+}

@@ -5,5 +5,6 @@
  */
 export { createEventStreams } from "./event-streams";
 export { eventsRoutes } from "./events.routes";
+export { forgetEvents } from "./forget-events";
 export { publishEvent } from "./publish-event";
 export { purgeOldEvents } from "./purge-old-events";

@@ -6,4 +6,5 @@
 export { memberIdsOf } from "./get-thread";
 export { postMessageInTransaction, revealPaymentMessage } from "./post-message";
 export { isMember, requireMembership } from "./require-membership";
+export { deleteThreadMessages, openServiceThread } from "./service-threads";
 export { threadsRoutes } from "./threads.routes";

@@ -107,3 +107,14 @@ export function listMessages(
   if (beforeSeq !== undefined) query = query.where("seq", "<", beforeSeq);
   return query.orderBy("seq", "desc").limit(take).execute();
 }
+
+/** A thread's messages (those written before a time, if given), locked for deletion. */
+export function lockThreadMessages(trx: Trx, threadId: string, before: Date | undefined): Promise<Message[]> {
+  let query = trx.selectFrom("messages").selectAll().where("thread_id", "=", threadId);
+  if (before) query = query.where("created_at", "<", before);
+  return query.forUpdate().execute();
+}
+
+export async function deleteMessagesById(trx: Trx, ids: readonly string[]): Promise<void> {
+  if (ids.length > 0) await trx.deleteFrom("messages").where("id", "in", ids).execute();
+}

@@ -23,7 +23,9 @@ export const CreateThreadBody = z
 export const Thread = z
   .object({
     id: z.string(),
-    kind: z.enum(["direct", "group"]),
+    kind: z.enum(["direct", "group", "bank"]).openapi({
+      description: "`bank`: a linked bank's thread (its other member is the bank); see /v1/bank-links",
+    }),
     title: z.string().nullable(),
     members: z.array(User),
     created_at: z.string().openapi({ format: "date-time" }),

@@ -1,0 +1,27 @@
+import type { BankLink } from "../../../db/schema";
+import type { Deps } from "../../deps";
+import { AppError } from "../../errors";
+import { withTransaction } from "../../platform/db";
+import { lockLink, updateLink } from "./banks.repository";
+import { logAccess } from "./link-context";
+import { requireActiveLink } from "./require-link";
+
+/** The person renews their consent before it expires: the same scopes, another full period from now. */
+export async function reconfirmLink(
+  deps: Pick<Deps, "db" | "clock" | "config">,
+  input: { userId: string; linkId: string },
+): Promise<BankLink> {
+  const now = deps.clock.now();
+  await requireActiveLink(deps.db, { ...input, now });
+  return withTransaction(deps.db, async (trx) => {
+    const link = await lockLink(trx, input.linkId);
+    if (link?.status !== "active") throw new AppError("BANK_LINK_NOT_ACTIVE", { detail: "This bank link has ended" });
+    const renewed = await updateLink(trx, link.id, {
+      expires_at: new Date(now.getTime() + deps.config.banks.consentMs),
+      reconfirmed_at: now,
+      updated_at: now,
+    });
+    await logAccess(trx, link, "consent_reconfirmed", now, { expires_at: renewed.expires_at?.toISOString() ?? null });
+    return renewed;
+  });
+}

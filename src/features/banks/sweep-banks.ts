@@ -1,0 +1,66 @@
+import type { Deps } from "../../deps";
+import { withTransaction } from "../../platform/db";
+import { forgetEvents } from "../events";
+import { deleteThreadMessages } from "../threads";
+import {
+  deleteAlertsBefore,
+  deleteOutboxBefore,
+  deletePendingLink,
+  listLinkIds,
+  listLinksWithContentBefore,
+  lockLink,
+  purgeWebhookEventsBefore,
+} from "./banks.repository";
+import { deliverOutbox } from "./deliver-outbox";
+import { endLink } from "./end-link";
+import { logAccess } from "./link-context";
+
+const SWEEP_BATCH = 100;
+
+/** Deletes a link's delivered content older than the retention window, and its live events. */
+async function purgeOldContent(deps: Pick<Deps, "db" | "clock">, linkId: string, cutoff: Date): Promise<number> {
+  const now = deps.clock.now();
+  return withTransaction(deps.db, async (trx) => {
+    const link = await lockLink(trx, linkId);
+    if (link?.status !== "active" || !link.thread_id) return 0;
+    const alertIds = await deleteAlertsBefore(trx, link.id, cutoff);
+    const outbox = await deleteOutboxBefore(trx, link.id, cutoff);
+    const messageIds = await deleteThreadMessages(trx, { threadId: link.thread_id, before: cutoff });
+    await forgetEvents(trx, { userIds: [link.user_id], objectIds: alertIds });
+    await logAccess(trx, link, "content_purged", now, {
+      reason: "retention",
+      messages: messageIds.length,
+      alerts: alertIds.length,
+      outbox,
+    });
+    return messageIds.length;
+  });
+}
+
+/**
+ * The banks' housekeeping: links past their expiry end (the bank told, everything deleted),
+ * authorizations never completed lapse, delivered content leaves after the retention window,
+ * queued answers and messages are retried, and event ids older than twice the signature
+ * tolerance (past which a replay is refused as stale anyway) are forgotten. Bounded batches;
+ * safe to run twice at once (rows are locked, and ending a link that ended is a no-op).
+ */
+export async function sweepBanks(deps: Pick<Deps, "db" | "clock" | "config" | "logger">) {
+  const now = deps.clock.now();
+  let expired = 0;
+  for (const linkId of await listLinkIds(deps.db, { status: "active", expiringBefore: now }, SWEEP_BATCH)) {
+    if ((await endLink(deps, { linkId, by: "expiry" }))?.status === "expired") expired++;
+  }
+  const lapsed = await listLinkIds(deps.db, { status: "pending", authorizeBefore: now }, SWEEP_BATCH);
+  for (const linkId of lapsed) await withTransaction(deps.db, (trx) => deletePendingLink(trx, linkId));
+  const cutoff = new Date(now.getTime() - deps.config.banks.retentionMs);
+  let messagesPurged = 0;
+  for (const linkId of await listLinksWithContentBefore(deps.db, cutoff, SWEEP_BATCH)) {
+    messagesPurged += await purgeOldContent(deps, linkId, cutoff);
+  }
+  const sent = await deliverOutbox(deps);
+  const eventsForgotten = await purgeWebhookEventsBefore(
+    deps.db,
+    new Date(now.getTime() - 2 * deps.config.banks.webhookToleranceMs),
+  );
+  return { expired, lapsed: lapsed.length, messagesPurged, sent, eventsForgotten };
+}
