@@ -1,0 +1,189 @@
+import { Writable } from "node:stream";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { buildApp } from "../src/app";
+import type { Config } from "../src/config";
+import { openSecret } from "../src/features/banks/token-vault";
+import { createLogger } from "../src/platform/logger";
+import { runSweep } from "../src/sweep";
+import {
+  BANK_TOKEN_KEY,
+  type BankHarness,
+  consentOf,
+  createBankHarness,
+  delivered,
+  idempotencyKey,
+  linkBank,
+  messagesOf,
+  rowsHolding,
+} from "./bank-helpers";
+import { requestThrough } from "./harness";
+import { type Person, PIN, sender } from "./payment-helpers";
+
+let h: BankHarness;
+let n = 0;
+
+beforeAll(async () => {
+  h = await createBankHarness();
+});
+afterAll(() => h.close());
+
+const person = (): Promise<Person> => sender(h, `private_${n++}`, null);
+
+const withKeys = (tokenKeys: string[]): Pick<Config, "banks"> => ({ banks: { ...h.config.banks, tokenKeys } });
+
+async function secretRow(linkId: string) {
+  return h.db.selectFrom("bank_link_secrets").selectAll().where("link_id", "=", linkId).executeTakeFirstOrThrow();
+}
+
+async function stepUpAndRead(request: ReturnType<typeof requestThrough>, p: Person, linkId: string) {
+  const begun = await request("POST", `/v1/bank-links/${linkId}/balance/challenge`, {
+    token: p.token,
+    headers: idempotencyKey(),
+  });
+  const { request_id, challenge } = (await begun.json()) as { request_id: string; challenge: { challenge_id: string } };
+  const stepped = await request("POST", `/v1/bank-links/${linkId}/balance/step-up`, {
+    token: p.token,
+    headers: idempotencyKey(),
+    body: { request_id, challenge_id: challenge.challenge_id, method: "pin", response: { pin: PIN } },
+  });
+  expect(stepped.status, await stepped.clone().text()).toBe(200);
+  const res = await request("GET", `/v1/bank-links/${linkId}/balance`, { token: p.token });
+  expect(res.status, await res.clone().text()).toBe(200);
+  return (await res.json()) as { accounts: { balance_minor: number; available_minor: number }[] };
+}
+
+describe("what the service keeps of a bank link", () => {
+  it("keeps tokens only encrypted: unreadable without the key, rotatable to a new one", async () => {
+    const p = await person();
+    const link = await linkBank(h, p);
+    const issued = [...h.bank.control.issuedTokens];
+    expect(await rowsHolding(h.databaseUrl, issued)).toEqual([]);
+
+    const sealed = await secretRow(link.id);
+    const opened = await openSecret(h.config, link.id, sealed);
+    expect(issued).toContain(opened.access_token);
+    expect(issued).toContain(opened.refresh_token);
+    await expect(
+      openSecret(withKeys(["another-key-that-is-long-enough-0123456789"]), link.id, sealed),
+    ).rejects.toThrow();
+    // Bound to its link: the same ciphertext does not open as another link's.
+    await expect(openSecret(h.config, "bkl_8d2k1m0c7x4v9t3r6p5n2b1a0q", sealed)).rejects.toThrow();
+
+    // Rotation: a new key first, the old one still listed; the next use re-seals with the new key.
+    const newKey = "a-brand-new-bank-token-key-long-enough-0123456789";
+    const rotated = buildApp({ ...h.deps, config: { ...h.config, ...withKeys([newKey, BANK_TOKEN_KEY]) } });
+    await stepUpAndRead(
+      requestThrough(async (path, init) => rotated.request(path, init)),
+      p,
+      link.id,
+    );
+    const resealed = await secretRow(link.id);
+    expect(resealed.key_id).not.toBe(sealed.key_id);
+    await expect(openSecret(withKeys([BANK_TOKEN_KEY]), link.id, resealed)).rejects.toThrow();
+    expect((await openSecret(withKeys([newKey]), link.id, resealed)).refresh_token).toBe(opened.refresh_token);
+  });
+
+  it("never writes a balance to any table or to the log", async () => {
+    const lines: string[] = [];
+    const sink = new Writable({
+      write(chunk, _encoding, done) {
+        lines.push(String(chunk));
+        done();
+      },
+    });
+    const logged = buildApp({ ...h.deps, logger: createLogger("trace", sink) });
+    const request = requestThrough(async (path, init) => logged.request(path, init));
+    h.deliverTo(logged);
+    const p = await person();
+    const link = await linkBank(h, p, { persona: "sam" });
+    const balance = await stepUpAndRead(request, p, link.id);
+    const [checking] = balance.accounts;
+    expect(checking?.balance_minor).toBe(h.bank.control.account("acc_sam_chk")?.balanceMinor);
+    const minor = String(checking?.balance_minor);
+    const major = ((checking?.balance_minor ?? 0) / 100).toFixed(2);
+    expect(lines.length).toBeGreaterThan(0);
+    expect(lines.join("\n")).not.toContain(minor);
+    expect(lines.join("\n")).not.toContain(major);
+    expect(await rowsHolding(h.databaseUrl, [minor, major])).toEqual([]);
+    const log = await request("GET", "/v1/me/bank-access-log", { token: p.token });
+    const entries = ((await log.json()) as { items: { action: string; detail: Record<string, unknown> }[] }).items;
+    expect(entries.map((e) => e.action)).toContain("balance_fetched");
+    expect(JSON.stringify(entries)).not.toContain(minor);
+    h.deliverTo(h.app);
+  });
+});
+
+describe("fraud answers and the bank's webhooks under faults", () => {
+  it("retries a Not me the bank could not take, and the freeze still comes back", async () => {
+    const p = await person();
+    const link = await linkBank(h, p, { persona: "sam" });
+    const consentId = consentOf(h, "sam")?.consentId ?? "";
+    const fraud = h.bank.control
+      .fraudAlert({ persona: "sam", merchant: "Midnight Electronics 3321", amountMinor: 45_000 })
+      .find((a) => h.bank.control.alert(a.alertId)?.consentId === consentId);
+    await delivered(h);
+    const alerts = await h.request("GET", `/v1/bank-links/${link.id}/alerts`, { token: p.token });
+    const [alert] = ((await alerts.json()) as { items: { id: string }[] }).items;
+    h.bank.control.failNext("institution_down");
+    const answered = await h.request("POST", `/v1/bank-links/${link.id}/alerts/${alert?.id}/answer`, {
+      token: p.token,
+      headers: idempotencyKey(),
+      body: { answer: "not_me" },
+    });
+    expect(answered.status).toBe(200);
+    expect(h.bank.control.alert(fraud?.alertId ?? "")?.status).toBe("open");
+    // The same answer again is a no-op; a different one is refused.
+    const same = await h.request("POST", `/v1/bank-links/${link.id}/alerts/${alert?.id}/answer`, {
+      token: p.token,
+      headers: idempotencyKey(),
+      body: { answer: "not_me" },
+    });
+    expect(same.status).toBe(200);
+    const other = await h.request("POST", `/v1/bank-links/${link.id}/alerts/${alert?.id}/answer`, {
+      token: p.token,
+      headers: idempotencyKey(),
+      body: { answer: "it_was_me" },
+    });
+    expect(other.status).toBe(409);
+
+    h.clock.advance(11_000);
+    await runSweep(h.deps);
+    expect(h.bank.control.alert(fraud?.alertId ?? "")?.status).toBe("disputed");
+    expect(h.bank.control.received.filter((r) => r.kind === "fraud_answer" && r.consentId === consentId)).toHaveLength(
+      1,
+    );
+    await delivered(h);
+    const bodies = (await messagesOf(h, p, link.thread_id ?? "")).map((m) => m.body);
+    expect(bodies[0]).toContain("We froze your card");
+  });
+
+  it("takes duplicated, delayed and reordered webhooks once each, an outcome before its alert after a retry", async () => {
+    const p = await person();
+    const link = await linkBank(h, p, { persona: "sam" });
+    const consentId = consentOf(h, "sam")?.consentId ?? "";
+    const mode = h.bank.control.webhooks.mode;
+    mode.duplicate = true;
+    mode.hold = true;
+    mode.reorder = true;
+    try {
+      h.bank.control.purchase({ persona: "sam", merchant: "First Stop 1001", amountMinor: 100 });
+      const fraud = h.bank.control
+        .fraudAlert({ persona: "sam", merchant: "Second Stop 2002", amountMinor: 200 })
+        .find((a) => h.bank.control.alert(a.alertId)?.consentId === consentId);
+      h.bank.control.emit("fraud.outcome", consentId, { alert_id: fraud?.alertId, outcome: "alert_closed" });
+      // Newest first: the outcome comes before its alert and is refused (the bank keeps retrying it).
+      await h.bank.control.webhooks.flush();
+      await h.bank.control.webhooks.flush();
+    } finally {
+      mode.duplicate = false;
+      mode.hold = false;
+      mode.reorder = false;
+    }
+    const bodies = (await messagesOf(h, p, link.thread_id ?? "")).map((m) => m.body);
+    expect(bodies.filter((b) => b.includes("First Stop 1001"))).toHaveLength(1);
+    expect(bodies.filter((b) => b.includes("Second Stop 2002"))).toHaveLength(1);
+    expect(bodies.filter((b) => b.includes("This alert is closed"))).toHaveLength(1);
+    const alerts = await h.request("GET", `/v1/bank-links/${link.id}/alerts`, { token: p.token });
+    expect(((await alerts.json()) as { items: { status: string }[] }).items.map((a) => a.status)).toEqual(["closed"]);
+  });
+});
