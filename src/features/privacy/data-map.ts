@@ -57,7 +57,7 @@ export const DATA_MAP: Readonly<Record<string, TableEntry>> = {
     rowsAbout: (u) => sql`t.id in (select thread_id from thread_members where user_id = ${u})`,
     key: ["id"],
     exported: ["id", "kind", "title", "created_by", "created_at"],
-    retention: `shared with the other members; ${RETAINED} (a direct thread's key of its two people is cleared)`,
+    retention: `shared with the other members; ${RETAINED} (a direct thread's key no longer names the person)`,
     closing: { pseudonymise: ["created_by"] },
   },
   thread_members: {
@@ -98,7 +98,7 @@ export const DATA_MAP: Readonly<Record<string, TableEntry>> = {
       "credits_posted",
       "created_at",
     ],
-    retention: `${RETAINED}: the purge pools them into one former-users account per purpose and currency`,
+    retention: `${RETAINED}: the purge leaves them (and their transfers) owned by "former:<account id>", which names no one`,
     closing: { pseudonymise: ["owner_id"] },
   },
   ledger_transfers: {
@@ -118,7 +118,8 @@ export const DATA_MAP: Readonly<Record<string, TableEntry>> = {
       "created_at",
       "resolved_at",
     ],
-    retention: "kept as long as the ledger (amounts and accounts only); the purge moves them to the pooled accounts",
+    retention:
+      "kept as long as the ledger, unchanged (amounts and accounts only; the accounts are pseudonymised, then name no one)",
     closing: { none: "names accounts, not people: their accounts are pseudonymised" },
   },
   ledger_balances: {
@@ -126,7 +127,7 @@ export const DATA_MAP: Readonly<Record<string, TableEntry>> = {
     rowsAbout: (u) => sql`t.account_id in ${ACCOUNTS_OF(u)}`,
     key: ["account_id", "transfer_seq"],
     exported: ["account_id", "transfer_seq", "debits_pending", "debits_posted", "credits_pending", "credits_posted"],
-    retention: "kept with the account's history; the purge deletes a former user's (the pooled account has none)",
+    retention: "kept with the account's history, unchanged",
     closing: { none: "names accounts, not people: their accounts are pseudonymised" },
   },
   stripe_customers: {
@@ -167,11 +168,14 @@ export const DATA_MAP: Readonly<Record<string, TableEntry>> = {
   },
   stripe_events: {
     about: "person",
-    rowsAbout: (u) => sql`t.account_id in (select account_id from payout_destinations where user_id = ${u})`,
+    rowsAbout: (u) =>
+      sql`(t.account_id in (select account_id from payout_destinations where user_id = ${u})
+           or t.object_id in (select payment_method_id from cards where user_id = ${u})
+           or t.object_id in (select customer_id from stripe_customers where user_id = ${u}))`,
     key: ["event_id"],
     exported: ["event_id", "type", "received_at"],
     retention:
-      "kept to recognise Stripe's repeated deliveries; those of the person's payout account are deleted on closing",
+      "30 days, to recognise Stripe's repeated deliveries, then the sweep deletes them; those about the person's cards, customer and payout account are deleted on closing",
     closing: "delete",
   },
   payments: {
@@ -322,6 +326,66 @@ export const DATA_MAP: Readonly<Record<string, TableEntry>> = {
     exported: ["closed_at", "purge_after"],
     retention: "names only a former-user id, until its purge (CLOSED_ACCOUNT_RETENTION_YEARS)",
     closing: { none: "written by the closing itself, for the former-user id" },
+  },
+  // --- banks (issue 18): closing first ends every link (compose.ts accountClosing), deleting its content ---
+  bank_links: {
+    about: "person",
+    rowsAbout: (u) => sql`t.user_id = ${u}`,
+    key: ["id"],
+    exported: [
+      "id",
+      "partner_id",
+      "status",
+      "scopes",
+      "purpose",
+      "disclosure",
+      "thread_id",
+      "created_at",
+      "granted_at",
+      "expires_at",
+      "reconfirmed_at",
+      "ended_at",
+      "ended_by",
+    ],
+    retention: `the consent record outlives its link (without content) while the account is open; ${RETAINED}`,
+    closing: { pseudonymise: ["user_id"] },
+  },
+  bank_link_secrets: {
+    about: "person",
+    rowsAbout: (u) => sql`t.link_id in (select id from bank_links where user_id = ${u})`,
+    key: ["link_id"],
+    exported: ["link_id", "key_id", "updated_at"],
+    retention:
+      "the link's encrypted OAuth tokens, deleted the moment the link ends (unlink, bank revocation, expiry, closing)",
+    closing: "delete",
+  },
+  bank_alerts: {
+    about: "person",
+    rowsAbout: (u) => sql`t.link_id in (select id from bank_links where user_id = ${u})`,
+    key: ["id"],
+    exported: ["id", "link_id", "message_id", "status", "answer", "created_at"],
+    retention: "BANK_RETENTION_DAYS, or until the link ends, whichever comes first",
+    closing: "delete",
+  },
+  bank_outbox: {
+    about: "person",
+    rowsAbout: (u) => sql`t.link_id in (select id from bank_links where user_id = ${u})`,
+    key: ["id"],
+    exported: ["id", "link_id", "kind", "payload", "state", "created_at"],
+    retention: "BANK_RETENTION_DAYS, or until the link ends, whichever comes first",
+    closing: "delete",
+  },
+  bank_webhook_events: {
+    about: "service",
+    why: "ids of bank events already seen, to refuse duplicates (no content); purged after twice the signature tolerance",
+  },
+  bank_access_log: {
+    about: "person",
+    rowsAbout: (u) => sql`t.user_id = ${u}`,
+    key: ["id"],
+    exported: ["id", "link_id", "action", "detail", "created_at"],
+    retention: `every read and purge of the person's bank data (no content), while the account is open; ${RETAINED}`,
+    closing: { pseudonymise: ["user_id"] },
   },
   kysely_migration: { about: "service", why: "which migrations ran" },
   kysely_migration_lock: { about: "service", why: "the migrator's lock" },
