@@ -1,8 +1,8 @@
 import { createRoute } from "@hono/zod-openapi";
 import type { MiddlewareHandler } from "hono";
-import { AppError } from "../../errors";
 import type { AppEnv } from "../../http/app-env";
 import { decodeCursor } from "../../http/pagination";
+import { problem } from "../../http/problem";
 import { bearerSecurity, createRouter, IdempotencyKeyHeader, problemResponses } from "../../http/router";
 import { Payment, toPaymentDto } from "../payments";
 import { cancelHeld, releaseHeld, resolveReport, setPersonRisk } from "./operator-actions";
@@ -28,10 +28,13 @@ const PREFIX = "/v1/risk";
 const tags = ["Review (operators)"];
 const description = "Operators only (the RISK_OPERATOR_ROLE in the token's roles); anyone else: 404";
 
-/** Anyone without the operator role finds no such routes, as with any path that does not exist. */
+/**
+ * Anyone without the operator role finds no such routes: the same 404 as any path that does not
+ * exist (answered, not thrown, so a wrong method still gets its 405 like everywhere else).
+ */
 const requireOperator: MiddlewareHandler<AppEnv> = async (c, next) => {
   if (!c.get("roles").includes(c.get("deps").config.risk.operatorRole)) {
-    throw new AppError("ROUTE_NOT_FOUND", { detail: `No route for ${c.req.method} ${c.req.path}` });
+    return problem(c, "ROUTE_NOT_FOUND", { detail: `No route for ${c.req.method} ${c.req.path}` });
   }
   await next();
 };
