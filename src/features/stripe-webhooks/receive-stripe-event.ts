@@ -5,7 +5,7 @@ import { afterCommit } from "../../platform/after-commit";
 import { withTransaction } from "../../platform/db";
 import { callStripe, isStripeError, WEBHOOK_TOLERANCE_SECONDS } from "../../platform/stripe";
 import { cardDetachedAtStripe, payoutAccountChanged } from "../cards";
-import { chargeRefunded, paymentIntentChanged, payoutChanged } from "../payments";
+import { chargeRefunded, disputeChanged, paymentIntentChanged, payoutChanged } from "../payments";
 import { eventSeen, recordEvent } from "./stripe-events.repository";
 
 /**
@@ -61,7 +61,7 @@ async function verify(
 
 /**
  * What the event means, as the feature owning its object says: cards for payout accounts and
- * payment methods, payments for charges, payouts and refunds. Whatever they read (Stripe, the
+ * payment methods, payments for charges, payouts, refunds and disputes. Whatever they read (Stripe, the
  * database) is read now, so the transaction that records the event stays short.
  */
 async function effectOf(deps: Deps, event: Stripe.Event): Promise<WebhookEffect | undefined> {
@@ -92,8 +92,16 @@ async function effectOf(deps: Deps, event: Stripe.Event): Promise<WebhookEffect 
       const charge = await reread(() => deps.stripe.sdk.charges.retrieve(objectId));
       return charge ? chargeRefunded(deps, charge) : undefined;
     }
+    case "charge.dispute.created":
+    case "charge.dispute.updated":
+    case "charge.dispute.closed":
+    case "charge.dispute.funds_withdrawn":
+    case "charge.dispute.funds_reinstated": {
+      const dispute = await reread(() => deps.stripe.sdk.disputes.retrieve(objectId));
+      return dispute ? disputeChanged(deps, dispute) : undefined;
+    }
     default:
-      // Recorded and acknowledged (disputes are kept on record for the team to act on).
+      // Recorded and acknowledged: nothing of the service's follows from it.
       return undefined;
   }
 }

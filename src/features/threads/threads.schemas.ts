@@ -45,9 +45,14 @@ export const Message = z
     id: z.string(),
     thread_id: z.string(),
     sender_id: z.string(),
-    kind: z.enum(["text", "payment", "request"]),
+    kind: z.enum(["text", "payment", "request", "notice"]).openapi({
+      description: "`notice`: written by the service itself (sender `platform`), e.g. a card payment's dispute",
+    }),
     body: z.string(),
-    payment_id: z.string().nullable().openapi({ description: "For payment messages: the payment to show" }),
+    payment_id: z
+      .string()
+      .nullable()
+      .openapi({ description: "For payment messages (and notices about one): the payment to show" }),
     request_id: z.string().nullable().openapi({ description: "For request messages: the request to show" }),
     created_at: z.string().openapi({ format: "date-time" }),
   })

@@ -58,6 +58,9 @@ export function threadView(ctx: Ctx, threadId: string, scope: AbortSignal): HTML
         time,
       );
     }
+    if (m.kind === "notice") {
+      return h("li", { className: "msg service" }, h("p", { className: "notice", role: "status" }, m.body), time);
+    }
     if (m.kind === "request" && m.request_id) {
       return h(
         "li",
