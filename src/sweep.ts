@@ -6,6 +6,7 @@ import { sweepPayments } from "./features/payments";
 import { purgeClosedAccounts } from "./features/privacy";
 import { sweepRequests } from "./features/requests";
 import { purgeStaleChallenges } from "./features/security";
+import { purgeOldStripeEvents } from "./features/stripe-webhooks";
 import { purgeExpiredIdempotencyKeys } from "./http/idempotency";
 
 const PURGE_BATCH_SIZE = 1_000;
@@ -47,6 +48,7 @@ export async function runSweep(deps: Deps) {
       eventsPurged: await step("events", () => purgeOldEvents(deps, PURGE_BATCH_SIZE), 0),
       banks: await step("banks", () => sweepBanks(deps), undefined),
       closedAccounts: await step("closed accounts", () => purgeClosedAccounts(deps, PURGE_BATCH_SIZE), undefined),
+      stripeEventsPurged: await step("stripe events", () => purgeOldStripeEvents(deps, PURGE_BATCH_SIZE), 0),
     };
   });
   return run.elected ? run.value : undefined;

@@ -5,7 +5,8 @@ import { type Kysely, sql } from "kysely";
  * (consents, a history: withdrawing closes a row, agreeing again opens a new one), and the
  * accounts closed and pseudonymised, kept until their retention ends (closed_accounts, which
  * names only the former-user id that replaced the person's, and Stripe's handles of what is
- * still to be deleted there).
+ * still to be deleted there). The append-only guards of the ledger's accounts, the payment
+ * audit and risk decisions let exactly the pseudonymisation and the purge through.
  */
 export async function up(db: Kysely<unknown>): Promise<void> {
   const audience = (column: string) => sql`${sql.ref(column)} in ('everyone', 'people_i_paid', 'nobody')`;
@@ -40,9 +41,71 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn("stripe_cleanup", "jsonb")
     .execute();
   await db.schema.createIndex("closed_accounts_purge_after").on("closed_accounts").column("purge_after").execute();
+
+  // The former user a purge is running for: set for its transaction only (set_config(..., true)).
+  await sql`
+    create function privacy_purging() returns text language sql stable as $$
+      select former_id from closed_accounts where former_id = nullif(current_setting('chat_pay.purging', true), '')
+    $$`.execute(db);
+  // Append-only rows, but for the two changes privacy needs: closing an account replaces a
+  // person's id in the named column with their former-user id (once), and a purge of a former
+  // user may delete rows.
+  await sql`
+    create function append_only_but_private() returns trigger language plpgsql as $$
+    declare
+      col text := tg_argv[0];
+    begin
+      if tg_op = 'DELETE' and privacy_purging() is not null then
+        return old;
+      end if;
+      if tg_op = 'UPDATE' and col is not null
+         and (to_jsonb(new) - col) = (to_jsonb(old) - col)
+         and to_jsonb(new) ->> col in (select former_id from closed_accounts)
+         and to_jsonb(old) ->> col not like 'fmr\_%' then
+        return new;
+      end if;
+      raise exception '% rows are append-only: % refused', tg_table_name, tg_op using errcode = 'restrict_violation';
+    end $$`.execute(db);
+  await sql`drop trigger payment_audit_append_only on payment_audit`.execute(db);
+  await sql`create trigger payment_audit_append_only before update or delete on payment_audit
+            for each row execute function append_only_but_private('actor_id')`.execute(db);
+  await sql`drop trigger risk_decisions_append_only on risk_decisions`.execute(db);
+  await sql`create trigger risk_decisions_append_only before update or delete on risk_decisions
+            for each row execute function append_only_but_private()`.execute(db);
+
+  // A ledger account's owner may change twice, and nothing else about it: closing replaces a
+  // person with their former-user id, and the purge replaces that with `former:<account id>`,
+  // an owner that names no one. Transfers and balance history never change.
+  await sql`
+    create function ledger_accounts_owner_guard() returns trigger language plpgsql as $$
+    begin
+      if (to_jsonb(new) - 'owner_id') = (to_jsonb(old) - 'owner_id') and (
+           (new.owner_id in (select former_id from closed_accounts)
+            and old.owner_id <> 'platform' and old.owner_id not like 'fmr\_%' and old.owner_id not like 'former:%')
+        or (old.owner_id = privacy_purging() and new.owner_id = 'former:' || old.id)) then
+        return new;
+      end if;
+      raise exception 'ledger rows are append-only: % on % refused', tg_op, tg_table_name using errcode = 'restrict_violation';
+    end $$`.execute(db);
+  await sql`drop trigger ledger_accounts_identity_guard on ledger_accounts`.execute(db);
+  await sql`create trigger ledger_accounts_identity_guard
+            before update of id, owner_id, purpose, currency, debits_must_not_exceed_credits, created_at on ledger_accounts
+            for each row execute function ledger_accounts_owner_guard()`.execute(db);
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {
+  await sql`drop trigger ledger_accounts_identity_guard on ledger_accounts`.execute(db);
+  await sql`create trigger ledger_accounts_identity_guard
+            before update of id, owner_id, purpose, currency, debits_must_not_exceed_credits, created_at on ledger_accounts
+            for each row execute function ledger_refuse_change()`.execute(db);
+  for (const table of ["payment_audit", "risk_decisions"]) {
+    await sql`drop trigger ${sql.raw(`${table}_append_only`)} on ${sql.table(table)}`.execute(db);
+    await sql`create trigger ${sql.raw(`${table}_append_only`)} before update or delete on ${sql.table(table)}
+              for each row execute function ledger_refuse_change()`.execute(db);
+  }
+  await sql`drop function ledger_accounts_owner_guard()`.execute(db);
+  await sql`drop function append_only_but_private()`.execute(db);
+  await sql`drop function privacy_purging()`.execute(db);
   await db.schema.dropTable("closed_accounts").execute();
   await db.schema.dropTable("consents").execute();
   await db.schema.dropTable("privacy_settings").execute();

@@ -26,14 +26,19 @@ export function idParams(prefix: string) {
 /**
  * A person's id is the chat product's token subject: 1-64 letters, digits and `_ . : @ -`,
  * starting with a letter or digit. Ids the service uses for itself are not people: the
- * platform's, the pooled former user's, and the `fmr_` ids that replace a closed account's.
+ * platform's, the pooled former user's, the `fmr_` ids that replace a closed account's, and
+ * the `former:` owners of a purged account's ledger accounts.
  */
 const PERSON_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.:@-]{0,63}$/;
 const RESERVED_PERSON_IDS: ReadonlySet<string> = new Set(["platform", "former"]);
-const FORMER_USER_PREFIX = "fmr_";
+const RESERVED_PREFIXES = ["fmr_", "former:"];
 
 export function isPersonId(value: string): boolean {
-  return PERSON_ID_PATTERN.test(value) && !RESERVED_PERSON_IDS.has(value) && !value.startsWith(FORMER_USER_PREFIX);
+  return (
+    PERSON_ID_PATTERN.test(value) &&
+    !RESERVED_PERSON_IDS.has(value) &&
+    !RESERVED_PREFIXES.some((prefix) => value.startsWith(prefix))
+  );
 }
 
 export const personId = z

@@ -1,13 +1,12 @@
 /**
  * The ledger's public face: accounts, posting transfers, balances, the sweep's expiry of held
- * transfers, folding a closed account's accounts into a pool (its purge), and the verification
- * `npm run ledger:verify` runs. Everything else in this folder is internal to it.
+ * transfers and the verification `npm run ledger:verify` runs. Everything else in this folder
+ * is internal to it.
  */
 export { type AccountPurpose, ensureAccount, PLATFORM_OWNER } from "./accounts";
 export { ownerBalance, viewBalance } from "./balances";
 export { CURRENCIES, isCurrency } from "./currencies";
 export { expirePendingTransfers } from "./expire-pending-transfers";
 export type { TransferInput } from "./ledger.types";
-export { mergeOwnerAccounts } from "./merge-accounts";
 export { postTransfers } from "./post-transfers";
 export { verifyLedger } from "./verify-ledger";

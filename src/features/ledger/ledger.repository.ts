@@ -246,22 +246,3 @@ export async function currencyTotals(db: Db): Promise<{ currency: string; posted
     from ledger_accounts group by currency order by currency`.execute(db);
   return rows.map((r) => ({ currency: r.currency, posted: BigInt(r.posted), pending: BigInt(r.pending) }));
 }
-
-/**
- * Moves every transfer of account `fromId` onto `intoId` and adds its counters to `intoId`'s,
- * then deletes `fromId` and its balance history; lock both first (lockAccounts).
- */
-export async function mergeAccountRows(trx: Trx, fromId: string, intoId: string): Promise<void> {
-  await sql`update ledger_transfers set debit_account_id = ${intoId} where debit_account_id = ${fromId}`.execute(trx);
-  await sql`update ledger_transfers set credit_account_id = ${intoId} where credit_account_id = ${fromId}`.execute(trx);
-  await sql`update ledger_accounts as a
-            set debits_pending = a.debits_pending + f.debits_pending, debits_posted = a.debits_posted + f.debits_posted,
-                credits_pending = a.credits_pending + f.credits_pending, credits_posted = a.credits_posted + f.credits_posted
-            from ledger_accounts as f where a.id = ${intoId} and f.id = ${fromId}`.execute(trx);
-  await trx.deleteFrom("ledger_balances").where("account_id", "=", fromId).execute();
-  await trx.deleteFrom("ledger_accounts").where("id", "=", fromId).execute();
-}
-
-export function listAccountsOfOwner(db: Db | Trx, ownerId: string): Promise<LedgerAccount[]> {
-  return db.selectFrom("ledger_accounts").selectAll().where("owner_id", "=", ownerId).orderBy("id").execute();
-}

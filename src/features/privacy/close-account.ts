@@ -93,21 +93,26 @@ export async function closeAccount(deps: Deps, userId: string): Promise<{ closed
     const formerId = newId("fmr");
     const cleanup = await stripeHandlesOf(trx, userId);
     await insertFormerUser(trx, formerId, FORMER_USER_NAME, now);
-    await scrubWords(trx, userId);
-    const tables = personalTables();
-    for (const [table, entry] of tables) {
-      if (typeof entry.closing !== "object" || !("pseudonymise" in entry.closing)) continue;
-      for (const column of entry.closing.pseudonymise) await replaceId(trx, table, column, userId, formerId);
-    }
-    for (const [table, entry] of tables.reverse()) {
-      if (entry.closing === "delete") await deleteRowsAbout(trx, table, entry, userId);
-    }
+    // First: the append-only guards let a person's id become a registered former user's only.
     await insertClosedAccount(trx, {
       former_id: formerId,
       closed_at: now,
       purge_after: addYears(now, deps.config.privacy.retentionYears),
       stripe_cleanup: cleanup,
     });
+    await scrubWords(trx, userId);
+    // Deleted while the rows that find them still name the person (a link's secrets through
+    // the link), dependants first; then the id is replaced; the person's own row goes last.
+    const tables = personalTables();
+    const [own, ...rest] = tables;
+    for (const [table, entry] of rest.reverse()) {
+      if (entry.closing === "delete") await deleteRowsAbout(trx, table, entry, userId);
+    }
+    for (const [table, entry] of tables) {
+      if (typeof entry.closing !== "object" || !("pseudonymise" in entry.closing)) continue;
+      for (const column of entry.closing.pseudonymise) await replaceId(trx, table, column, userId, formerId);
+    }
+    if (own) await deleteRowsAbout(trx, own[0], own[1], userId);
     return { formerId, closedAt: now, cleanup };
   });
   if (!closing) return { closedAt: deps.clock.now() };

@@ -101,7 +101,8 @@ export async function insertFormerUser(trx: Trx, formerId: string, displayName: 
 
 /**
  * What goes before the person's id is replaced: their words (memos, messages), the card and
- * Idempotency-Keys behind their payments, and the key that names a direct thread's two people.
+ * Idempotency-Keys behind their payments, and their half of the key that names a direct
+ * thread's two people.
  * Other people's live events and kept answers that name the person are deleted (they are
  * copies: the threads and payments they came from stay).
  */
@@ -111,7 +112,10 @@ export async function scrubWords(trx: Trx, userId: string): Promise<void> {
   );
   await sql`update payment_requests set memo = null where author_id = ${userId}`.execute(trx);
   await sql`update messages set body = 'deleted' where sender_id = ${userId}`.execute(trx);
-  await sql`update threads set direct_key = null
+  // A direct thread's key names its two people; the person's half becomes the thread's own id (unique, nobody's).
+  await sql`update threads t
+            set direct_key = (select string_agg(case when x = ${userId} then t.id else x end, ' ')
+                              from unnest(string_to_array(t.direct_key, ' ')) as x)
             where direct_key is not null and id in (select thread_id from thread_members where user_id = ${userId})`.execute(
     trx,
   );
@@ -168,15 +172,25 @@ export async function listDuePurges(db: Db, now: Date, limit: number): Promise<s
   return rows.map((r) => r.former_id);
 }
 
-/** Locks a former user's closed-account row; undefined when another purge already took it. */
-export function lockClosedAccount(trx: Trx, formerId: string) {
-  return trx
+/**
+ * Locks a former user's closed-account row and marks the transaction as their purge (what the
+ * append-only guards let delete); undefined when another purge already took it.
+ */
+export async function lockClosedAccount(trx: Trx, formerId: string) {
+  const row = await trx
     .selectFrom("closed_accounts")
     .select("former_id")
     .where("former_id", "=", formerId)
     .forUpdate()
     .skipLocked()
     .executeTakeFirst();
+  if (row) await sql`select set_config('chat_pay.purging', ${formerId}, true)`.execute(trx);
+  return row;
+}
+
+/** The former user's ledger accounts pass to an owner that names no one: `former:<account id>`. */
+export async function forgetLedgerOwner(trx: Trx, formerId: string): Promise<void> {
+  await sql`update ledger_accounts set owner_id = 'former:' || id where owner_id = ${formerId}`.execute(trx);
 }
 
 /** Every (table, column) with a foreign key to `table`'s id, from the catalogue. */

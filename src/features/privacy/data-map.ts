@@ -24,8 +24,9 @@ import { type RawBuilder, sql } from "kysely";
  *   with the columns whose value is the person's id (replaced by a random former-user id; what
  *   else is scrubbed is done by close-account.ts and said in `retention`), or `none` with why.
  *
- * Entries are in the order closure works backwards through when it deletes (a table that
- * references another comes after it), so the users row goes last.
+ * The first entry is the person's own row (users), which closing deletes last; closing deletes
+ * the other tables' rows backwards through this order (a table whose rows are found through
+ * another's comes after it) before it replaces the person's id anywhere.
  */
 export type TableEntry =
   | { about: "service"; why: string }

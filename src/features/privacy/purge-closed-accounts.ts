@@ -1,9 +1,9 @@
 import type { Deps } from "../../deps";
 import { withTransaction } from "../../platform/db";
-import { mergeOwnerAccounts } from "../ledger";
 import { cleanUpAtStripe, FORMER_USER_NAME } from "./close-account";
 import {
   ensurePooledFormerUser,
+  forgetLedgerOwner,
   listDuePurges,
   listStripeCleanups,
   lockClosedAccount,
@@ -11,8 +11,8 @@ import {
 } from "./closure.repository";
 
 /**
- * Who stands for every purged former user: the owner of the pooled ledger accounts and of the
- * threads they started. A reserved id (see http/fields.ts), so no one signs in as it.
+ * Who stands for every purged former user in the threads they started. A reserved id (see
+ * http/fields.ts), so no one signs in as it.
  */
 export const POOLED_FORMER_USER = "former";
 
@@ -20,9 +20,11 @@ export const POOLED_FORMER_USER = "former";
  * The sweep's step for closed accounts: finishes Stripe clean-ups a closing could not, then
  * purges the former users whose retention (CLOSED_ACCOUNT_RETENTION_YEARS) has ended, by the
  * injected clock. A purge deletes their payments, requests and everything hanging off them,
- * their messages, memberships and consents, and folds their ledger accounts into the pooled
- * former user's (so every balance and the ledger's sums stay as they were). Each former user
- * goes in a transaction of their own; a row another process is purging is skipped.
+ * their messages, memberships and consents; their ledger accounts stay, with every transfer
+ * (the other side of each is someone else's balance, and the ledger is append-only), owned
+ * from then on by `former:<account id>`, which names no one, so the ledger still verifies.
+ * Each former user goes in a transaction of their own; a row another process is purging is
+ * skipped.
  */
 export async function purgeClosedAccounts(
   deps: Pick<Deps, "db" | "clock" | "stripe" | "logger">,
@@ -44,7 +46,7 @@ export async function purgeClosedAccounts(
     const done = await withTransaction(deps.db, async (trx) => {
       if (!(await lockClosedAccount(trx, formerId))) return false;
       await ensurePooledFormerUser(trx, POOLED_FORMER_USER, FORMER_USER_NAME, now);
-      await mergeOwnerAccounts(trx, formerId, POOLED_FORMER_USER, now);
+      await forgetLedgerOwner(trx, formerId);
       await purgeFormerUserRows(trx, formerId, POOLED_FORMER_USER);
       return true;
     });

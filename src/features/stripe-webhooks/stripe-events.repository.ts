@@ -20,3 +20,16 @@ export async function recordEvent(
     .executeTakeFirst();
   return inserted !== undefined;
 }
+
+/** Deletes up to `limit` recorded events received before `cutoff`; returns how many went. */
+export async function deleteEventsBefore(db: Db, cutoff: Date, limit: number): Promise<number> {
+  const result = await db
+    .deleteFrom("stripe_events")
+    .where(
+      "event_id",
+      "in",
+      db.selectFrom("stripe_events").select("event_id").where("received_at", "<", cutoff).limit(limit),
+    )
+    .executeTakeFirst();
+  return Number(result.numDeletedRows);
+}
