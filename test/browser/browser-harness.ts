@@ -37,12 +37,15 @@ export type BrowserWorld = {
 
 /**
  * The real app on a real listener (the harness's app: its own database, the Stripe emulator,
- * webhooks delivered in-process) and a headless Chromium driving it over HTTP.
+ * webhooks delivered in-process) and a headless Chromium driving it over HTTP. `open` builds the
+ * harness (a variant with more emulators, say) from the environment the world needs.
  */
-export async function openBrowserWorld(): Promise<BrowserWorld> {
+export async function openBrowserWorld<H extends Harness = Harness>(
+  open: (env: Record<string, string>) => Promise<H> = createHarness as (env: Record<string, string>) => Promise<H>,
+): Promise<BrowserWorld & { h: H }> {
   const port = await freePort();
   const baseUrl = `http://localhost:${port}`;
-  const h = await createHarness({ WEBAUTHN_ORIGINS: baseUrl });
+  const h = await open({ WEBAUTHN_ORIGINS: baseUrl });
   const server: ServerType = await new Promise((resolve) => {
     const s = serve({ fetch: h.app.fetch, hostname: "127.0.0.1", port }, () => resolve(s));
   });

@@ -1,4 +1,13 @@
 import type { z } from "@hono/zod-openapi";
+import type {
+  AccessLogEntry as AccessLogEntrySchema,
+  BalanceChallenge as BalanceChallengeSchema,
+  Balance as BalanceSchema,
+  BankAlert as BankAlertSchema,
+  BankLink as BankLinkSchema,
+  BankPartner as BankPartnerSchema,
+  StartedBankLink as StartedBankLinkSchema,
+} from "../../features/banks/banks.schemas";
 import type { Card as CardSchema, CardSetup as CardSetupSchema, PayoutState } from "../../features/cards/cards.schemas";
 import type { ConfirmationChallenge as ConfirmationChallengeSchema } from "../../features/confirmation/confirmation.schemas";
 import type {
@@ -43,6 +52,14 @@ export type Device = z.infer<typeof DeviceSchema>;
 export type RegistrationOptions = z.infer<typeof RegistrationOptionsSchema>;
 export type SecurityEvent = z.infer<typeof SecurityEventSchema>;
 
+export type BankPartner = z.infer<typeof BankPartnerSchema>;
+export type BankLink = z.infer<typeof BankLinkSchema>;
+export type StartedBankLink = z.infer<typeof StartedBankLinkSchema>;
+export type BankAlert = z.infer<typeof BankAlertSchema>;
+export type BalanceChallenge = z.infer<typeof BalanceChallengeSchema>;
+export type Balance = z.infer<typeof BalanceSchema>;
+export type BankAccessLogEntry = z.infer<typeof AccessLogEntrySchema>;
+
 /**
  * RFC 9457 problem, with the extensions this API adds; every member may be missing, since a
  * failure can come from something other than the API (a proxy, a dropped connection).
@@ -54,4 +71,6 @@ export type LiveEvent =
   | { type: "thread.created"; data: Thread }
   | { type: "message.created"; data: Message }
   | { type: "payment.updated"; data: Payment }
-  | { type: "request.updated"; data: PaymentRequest };
+  | { type: "request.updated"; data: PaymentRequest }
+  | { type: "bank_alert.updated"; data: BankAlert }
+  | { type: "bank_link.updated"; data: BankLink };

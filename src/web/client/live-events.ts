@@ -69,6 +69,12 @@ function apply(store: Store, type: string, data: string): void {
     case "request.updated":
       store.putRequest(event.data);
       break;
+    case "bank_alert.updated":
+      store.bankAlertUpdated(event.data);
+      break;
+    case "bank_link.updated":
+      store.bankLinkUpdated(event.data);
+      break;
     default:
       // Event types this client does not know yet are ignored, as the API allows new ones.
       break;

@@ -3,6 +3,7 @@ import { Api } from "./api";
 import type { Page, User } from "./api-types";
 import type { Ctx } from "./context";
 import { h, replace } from "./dom";
+import { finishBankLink } from "./flows/bank-link";
 import { runLiveEvents } from "./live-events";
 import { clearToken, savedToken, saveToken, tokenClaims } from "./session";
 import { type ConnectionState, Store } from "./store";
@@ -90,6 +91,8 @@ async function startSession(token: string, known?: User): Promise<void> {
   };
   renderShell(ctx, scope.signal, announcer);
   void runLiveEvents(api, store, scope.signal);
+  // Back from a bank's approval screen: finish linking it.
+  void finishBankLink(ctx);
 }
 
 function connectionText(state: ConnectionState): string {

@@ -1,5 +1,15 @@
 import type { Api } from "./api";
-import type { Message, Page, Payment, PaymentRequest, PaymentStatus, Thread, User } from "./api-types";
+import type {
+  BankAlert,
+  BankLink,
+  Message,
+  Page,
+  Payment,
+  PaymentRequest,
+  PaymentStatus,
+  Thread,
+  User,
+} from "./api-types";
 
 export type ConnectionState = "connecting" | "live" | "reconnecting";
 
@@ -10,6 +20,8 @@ type StoreEvents = {
   threads: Thread[];
   users: undefined;
   connection: ConnectionState;
+  bankAlert: BankAlert;
+  bankLink: BankLink;
 };
 
 /**
@@ -20,6 +32,7 @@ const STAGE: Record<PaymentStatus, number> = {
   requires_confirmation: 0,
   processing: 1,
   requires_action: 1,
+  held: 2,
   awaiting_recipient: 2,
   paying_out: 3,
   paid_out: 4,
@@ -169,6 +182,16 @@ export class Store {
         .map((m) => m.display_name)
         .join(", ") || "Just you"
     );
+  }
+
+  /** A fraud alert was delivered, answered or closed (its buttons follow). */
+  bankAlertUpdated(alert: BankAlert): void {
+    this.emit("bankAlert", alert);
+  }
+
+  /** A bank link changed (ended, from either side or by expiry). */
+  bankLinkUpdated(link: BankLink): void {
+    this.emit("bankLink", link);
   }
 
   async fetchPayment(id: string): Promise<Payment> {

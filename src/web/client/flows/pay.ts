@@ -56,7 +56,7 @@ async function freshChallenge(ctx: Ctx, paymentId: string): Promise<Confirmation
   return ctx.api.post<ConfirmationChallenge>(`/v1/payments/${encodeURIComponent(paymentId)}/confirmation`);
 }
 
-type Answer = { method: "webauthn" } | { method: "pin"; pin: string };
+export type Answer = { method: "webauthn" } | { method: "pin"; pin: string };
 
 function paymentSummary(ctx: Ctx, payment: Payment): HTMLElement {
   return h(
@@ -140,7 +140,7 @@ function askForConfirmation(
 }
 
 /** What the confirmation sends for an answer: the passkey's assertion (its prompt runs now), or the PIN. */
-async function confirmationResponse(
+export async function confirmationResponse(
   challenge: ConfirmationChallenge,
   answer: Answer,
 ): Promise<Record<string, unknown>> {

@@ -7,6 +7,7 @@ import { registerPasskey } from "../flows/passkey";
 import { changePin } from "../flows/pin";
 import { cardLabel, securityEventText } from "../labels";
 import { passkeysAvailable } from "../webauthn";
+import { bankLinksPanel } from "./bank-links";
 import { passkeyAddressNote } from "./signin";
 
 const EVENTS_PAGE_SIZE = 20;
@@ -213,6 +214,7 @@ export function securityView(ctx: Ctx, scope: AbortSignal): HTMLElement {
   // A payment confirmed elsewhere (another tab or device) adds to the log.
   ctx.store.on("payment", () => void guard(() => loadEvents(true)), scope);
   void refresh();
+  const bank = bankLinksPanel(ctx, scope);
 
   return h(
     "section",
@@ -223,5 +225,7 @@ export function securityView(ctx: Ctx, scope: AbortSignal): HTMLElement {
     section("Debit cards", cardsPanel),
     section("Passkeys (biometric)", devicesPanel),
     section("Security events", eventsList, moreEvents),
+    section("Bank links", bank.links),
+    section("Bank data access log", bank.log),
   );
 }

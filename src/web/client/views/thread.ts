@@ -4,6 +4,7 @@ import type { Ctx } from "../context";
 import { busy, errorBox, formatTime, h, uniqueId } from "../dom";
 import { openMoneySheet } from "../flows/money-sheet";
 import { paymentCard, requestCard } from "../money-cards";
+import { type BankThread, bankThread } from "./bank-thread";
 
 const PAGE_SIZE = 50;
 /** Close enough to the bottom that the chat keeps following the newest message. */
@@ -21,6 +22,9 @@ export function threadView(ctx: Ctx, threadId: string, scope: AbortSignal): HTML
   const rendered = new Set<string>();
   let cursor: string | null = null;
   let thread: Thread | undefined;
+  /** Set for a bank's thread: its actions, alert buttons and relayed composer. */
+  let bank: BankThread | undefined;
+  const bankSlot = h("div", { className: "chat-actions" });
 
   const nearBottom = () => scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight < STICK_TO_BOTTOM_PX;
   const scrollToBottom = () => {
@@ -69,7 +73,7 @@ export function threadView(ctx: Ctx, threadId: string, scope: AbortSignal): HTML
         time,
       );
     }
-    return h(
+    const bubble = h(
       "li",
       { className: `msg ${mine ? "mine" : "theirs"}` },
       h(
@@ -81,6 +85,8 @@ export function threadView(ctx: Ctx, threadId: string, scope: AbortSignal): HTML
       ),
       time,
     );
+    if (bank && !mine) bank.decorate(bubble, m);
+    return bubble;
   };
 
   const loadPage = async (before: string | null) => {
@@ -105,6 +111,11 @@ export function threadView(ctx: Ctx, threadId: string, scope: AbortSignal): HTML
       ]);
       thread = found;
       title.textContent = ctx.store.threadTitle(found);
+      if (found.kind === "bank") {
+        bank = bankThread(ctx, threadId, scope, (message) => errors.show(message));
+        bankSlot.append(bank.actions);
+        money.hidden = true;
+      }
       if (found.kind === "group") {
         members.textContent = ["You", ...ctx.store.othersIn(found).map((m) => m.display_name)].join(", ");
         members.hidden = false;
@@ -172,6 +183,13 @@ export function threadView(ctx: Ctx, threadId: string, scope: AbortSignal): HTML
     void busy(send, async () => {
       errors.show(null);
       try {
+        if (bank) {
+          // Relayed to the bank; the message arrives on the live stream like the bank's reply.
+          await bank.send(body);
+          text.value = "";
+          text.focus();
+          return;
+        }
         const message = await ctx.api.post<Message>(`/v1/threads/${encodeURIComponent(threadId)}/messages`, {
           body: { body },
         });
@@ -196,6 +214,7 @@ export function threadView(ctx: Ctx, threadId: string, scope: AbortSignal): HTML
       { className: "chat-header" },
       h("a", { href: "#/chats", className: "back", attrs: { "aria-label": "Back to chats" } }, "‹"),
       h("div", { className: "chat-title" }, title, members),
+      bankSlot,
     ),
     scroller,
     errors,
