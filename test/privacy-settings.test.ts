@@ -199,6 +199,32 @@ describe("consents", () => {
   });
 });
 
+describe("bad input on the settings and consent routes", () => {
+  it("answers problem+json and changes nothing", async () => {
+    const alice = await person("alice", null);
+    const before = await footprint(h.db);
+    const cases: [string, string, unknown, number, string][] = [
+      ["PUT", "/v1/me/privacy", { requests_from: "friends", threads_from: "everyone" }, 422, "VALIDATION_FAILED"],
+      ["PUT", "/v1/me/privacy", { requests_from: "nobody" }, 422, "VALIDATION_FAILED"],
+      ["PUT", "/v1/me/privacy", { requests_from: "nobody", threads_from: "nobody", x: 1 }, 422, "VALIDATION_FAILED"],
+      ["PUT", "/v1/me/privacy", "[1]", 422, "VALIDATION_FAILED"],
+      ["PUT", "/v1/me/privacy", "{", 400, "MALFORMED_JSON"],
+      ["POST", "/v1/me/consents", { purpose: "marketing" }, 422, "VALIDATION_FAILED"],
+      ["POST", "/v1/me/consents", { purpose: "terms" }, 422, "TERMS_VERSION_UNKNOWN"],
+      ["POST", "/v1/me/consents", { purpose: "terms", version: "1\u0000" }, 422, "VALIDATION_FAILED"],
+      ["POST", "/v1/me/consents", { purpose: "payments", version: "1" }, 422, "VALIDATION_FAILED"],
+      ["POST", "/v1/me/consents", {}, 422, "VALIDATION_FAILED"],
+      ["POST", "/v1/me/consents/marketing/withdraw", undefined, 422, "VALIDATION_FAILED"],
+      ["POST", "/v1/me/consents/%00/withdraw", undefined, 422, "VALIDATION_FAILED"],
+    ];
+    for (const [method, path, body, status, code] of cases) {
+      const res = await h.request(method, path, { token: alice.token, body });
+      await expectProblem(res, status, code);
+    }
+    expect(await footprint(h.db)).toEqual(before);
+  });
+});
+
 describe("private by default", () => {
   it("shows nothing about a payment to anyone outside its thread, on every read route", async () => {
     const [alice, bob, stranger] = [await person("alice"), await person("bob", null), await person("stranger")];
