@@ -94,6 +94,13 @@ const variables = z.object({
     .regex(/^pk_(test|live)_\w+$/, "must be a Stripe publishable key (pk_...)")
     .optional(),
   STRIPE_EMULATOR_PORT: port.default(12_111),
+  STRIPE_EMULATOR_URL: z
+    .url({ protocol: /^http$/ })
+    .refine(
+      (url) => new URL(url).origin === url && new URL(url).port !== "",
+      "must be an origin with a port (http://host:port)",
+    )
+    .optional(),
   STRIPE_MAX_NETWORK_RETRIES: z.coerce.number().int().min(0).max(5).default(2),
   STRIPE_TIMEOUT_MS: z.coerce.number().int().min(100).max(80_000).default(10_000),
   IDEMPOTENCY_KEY_TTL_HOURS: z.coerce
@@ -250,6 +257,8 @@ export type Config = {
     secretKey: string | undefined;
     publishableKey: string | undefined;
     emulatorPort: number;
+    /** A Stripe emulator serving elsewhere (shared by several processes): none is started here. */
+    emulatorUrl: string | undefined;
     maxNetworkRetries: number;
     timeoutMs: number;
   };
@@ -360,6 +369,7 @@ export function parseConfig(source: Record<string, string | undefined>): Config 
       secretKey: env.STRIPE_SECRET_KEY,
       publishableKey: env.STRIPE_PUBLISHABLE_KEY,
       emulatorPort: env.STRIPE_EMULATOR_PORT,
+      emulatorUrl: env.STRIPE_EMULATOR_URL,
       maxNetworkRetries: env.STRIPE_MAX_NETWORK_RETRIES,
       timeoutMs: env.STRIPE_TIMEOUT_MS,
     },

@@ -10,8 +10,8 @@ import type { Owner } from "../src/platform/embedded-postgres";
 import { runSweep } from "../src/sweep";
 import { freePort } from "./free-port";
 import { WALLET_FUNDING_MINOR } from "./fund-wallets";
-import { type Harness, TEST_ENV } from "./harness";
-import { type Created, PIN } from "./payment-helpers";
+import { agreeToPayments, type Harness, TEST_ENV } from "./harness";
+import { type Created, PIN, warningsOf } from "./payment-helpers";
 
 /**
  * What the chaos tests share: child processes they start and stop, API processes of the real
@@ -22,6 +22,7 @@ import { type Created, PIN } from "./payment-helpers";
 export const HAPROXY_PATH = process.env.HAPROXY_PATH ?? "/usr/sbin/haproxy";
 const TSX = path.resolve("node_modules/.bin/tsx");
 const ENTRY = path.resolve("src/entry/node.ts");
+const STRIPE_EMULATOR_ENTRY = path.resolve("src/entry/stripe-emulator.ts");
 
 /** How long start-up, or a state a test waits for, may take. */
 export const WAIT_TIMEOUT_MS = 60_000;
@@ -116,8 +117,43 @@ export async function until(
 
 export type Api = Running & { port: number };
 
-/** API processes of the real entry on one database, each in a process group of its own; all ready, or none left running. */
-export async function startApis(dir: string, databaseUrl: string, names: string[]): Promise<Api[]> {
+/**
+ * The Stripe emulator as a process of its own (`npm run stripe-emulator`), for the API processes
+ * to share (STRIPE_EMULATOR_URL), so a card saved through one process is known to the others;
+ * its webhooks go to webhookUrl (haproxy, which may start after it: deliveries are retried).
+ */
+export async function startStripeEmulator(webhookUrl: string): Promise<Running & { url: string }> {
+  const port = await freePort();
+  const emulator = run("stripe-emulator", TSX, [STRIPE_EMULATOR_ENTRY], {
+    env: {
+      PATH: process.env.PATH,
+      STRIPE_EMULATOR_PORT: String(port),
+      STRIPE_WEBHOOK_SECRET: TEST_ENV.STRIPE_WEBHOOK_SECRET,
+      STRIPE_WEBHOOK_URL: webhookUrl,
+    },
+    detached: true,
+  });
+  const url = `http://127.0.0.1:${port}`;
+  try {
+    await untilReady(`${url}/_emulator`, emulator);
+  } catch (err) {
+    await stop(emulator);
+    throw err;
+  }
+  return { ...emulator, url };
+}
+
+/**
+ * API processes of the real entry on one database, each in a process group of its own; all
+ * ready, or none left running. Each runs a Stripe emulator of its own unless stripeEmulatorUrl
+ * names a shared one.
+ */
+export async function startApis(
+  dir: string,
+  databaseUrl: string,
+  names: string[],
+  stripeEmulatorUrl?: string,
+): Promise<Api[]> {
   const apis: Api[] = [];
   for (const name of names) {
     const port = await freePort();
@@ -129,7 +165,10 @@ export async function startApis(dir: string, databaseUrl: string, names: string[
         DATABASE_URL: databaseUrl,
         PORT: String(port),
         DATA_DIR: path.join(dir, name),
-        STRIPE_EMULATOR_PORT: String(await freePort()),
+        BANK_EMULATOR_PORT: String(await freePort()),
+        ...(stripeEmulatorUrl
+          ? { STRIPE_EMULATOR_URL: stripeEmulatorUrl }
+          : { STRIPE_EMULATOR_PORT: String(await freePort()) }),
       },
       // A group of its own: tsx runs the service in a child process, and a SIGKILL to the
       // group kills the service itself, not only its wrapper.
@@ -231,8 +270,11 @@ export type Tally = {
 export type Answer = { status: number; body: Record<string, unknown> | undefined; code: string };
 type RequestOptions = { token?: string; key?: string; body?: unknown };
 export type Person = { id: string; token: string };
-/** A sender paying their own recipient, who has no payout card (the money waits for them). */
-export type Pair = { sender: Person; recipient: Person; thread: string };
+/**
+ * A sender paying their own recipient, who has no payout card (the money waits for them), from
+ * a funded wallet or with a debit card (see enrollCard).
+ */
+export type Pair = { sender: Person; recipient: Person; thread: string; funding: "wallet" | "card" };
 export type Confirmation = { pair: Pair; paymentId: string; key: string; body: unknown };
 
 export function requestInit(method: string, options: RequestOptions): RequestInit {
@@ -308,10 +350,20 @@ export function createClient(front: string, options: ClientOptions) {
 
 export type Call = ReturnType<typeof createClient>["call"];
 
+/** The harness's request shape over the retrying client, for the harness's own helpers. */
+const asRequest =
+  (call: Call): Harness["request"] =>
+  async (method, pathname, options = {}) => {
+    const answer = await call(method, pathname, { token: options.token, body: options.body });
+    return Response.json(answer.body ?? null, { status: answer.status });
+  };
+
+/** Signs in and agrees to the terms and to payments, as the web client's first run does. */
 async function signIn(call: Call, handle: string): Promise<Person> {
   const res = await call("POST", "/v1/dev/sessions", { body: { handle } });
   expect(res.status, JSON.stringify(res.body)).toBe(201);
   const session = res.body as { token: string; user: { id: string } };
+  await agreeToPayments(asRequest(call), session.token);
   return { id: session.user.id, token: session.token };
 }
 
@@ -325,7 +377,41 @@ export async function newPair(call: Call, i: number): Promise<Pair> {
     body: { kind: "direct", member_ids: [recipient.id] },
   });
   expect(thread.status).toBe(201);
-  return { sender, recipient, thread: String(thread.body?.id) };
+  return { sender, recipient, thread: String(thread.body?.id), funding: "wallet" };
+}
+
+/**
+ * Saves Stripe's visa debit test card for the pair's sender, as the web client does: a
+ * SetupIntent through the service, confirmed at the (shared) emulator with the publishable key
+ * as Stripe.js would, then the card saved through the service. The pair then pays by card.
+ */
+export async function enrollCard(call: Call, emulatorUrl: string, pair: Pair, i: number): Promise<Pair> {
+  const token = pair.sender.token;
+  const setup = await call("POST", "/v1/cards/setup", { token, key: `setup-${i}` });
+  expect(setup.status, JSON.stringify(setup.body)).toBe(201);
+  const { setup_intent_id, publishable_key } = setup.body as { setup_intent_id: string; publishable_key: string };
+  const confirmed = await fetch(`${emulatorUrl}/v1/setup_intents/${setup_intent_id}/confirm`, {
+    method: "POST",
+    headers: { Authorization: `Bearer ${publishable_key}`, "Content-Type": "application/x-www-form-urlencoded" },
+    body: new URLSearchParams({ payment_method: "pm_card_visa_debit" }),
+  });
+  expect(confirmed.status, await confirmed.clone().text()).toBe(200);
+  const card = await call("POST", "/v1/cards", { token, key: `card-${i}`, body: { setup_intent_id } });
+  expect(card.status, JSON.stringify(card.body)).toBe(201);
+  return { ...pair, funding: "card" };
+}
+
+/**
+ * Waits until no card payment's charge is still in flight: each is settled by its webhook,
+ * which the emulator retries (1 s, 5 s, 30 s) when a delivery is cut or refused.
+ */
+export async function untilChargesSettled(db: Db): Promise<void> {
+  await until(
+    async () =>
+      (await db.selectFrom("payments").select("id").where("status", "=", "processing").executeTakeFirst()) ===
+      undefined,
+    "every card charge settled by its webhook",
+  );
 }
 
 /** Creates a payment; the confirmation to send for it, or a violation. */
@@ -341,9 +427,16 @@ export async function createPayment(
     body: { recipient_id: pair.recipient.id, amount_minor: amount, currency: "USD" },
   });
   if (created.status !== 201) return `create ${key}: ${created.status} ${created.code}`;
-  const { payment, confirmation } = created.body as Created;
+  const answer = created.body as Created;
+  const { payment, confirmation } = answer;
   if (!confirmation) return `create ${key}: no confirmation challenge`;
-  const body = { challenge_id: confirmation.challenge_id, method: "pin", response: { pin: PIN } };
+  // Acknowledges the payment's risk warnings (a first payment to someone warns), as its sender would.
+  const body = {
+    challenge_id: confirmation.challenge_id,
+    method: "pin",
+    response: { pin: PIN },
+    acknowledged_warnings: warningsOf(answer),
+  };
   return { pair, paymentId: payment.id, key: `confirm-${key}`, body };
 }
 
@@ -426,8 +519,9 @@ export function createWorkload(call: Call, violations: string[]) {
 
 /**
  * The sweep, past every confirmation window, then the checks on what the client was told: every
- * acknowledged payment exists exactly once, with its amount, delivered to a wallet, nothing else
- * was made and nothing waits past its deadline; the ledger balances, no wallet is negative, and
+ * acknowledged payment exists exactly once, with its amount and its pair's funding (wallet or
+ * card, its charge settled: see untilChargesSettled), delivered to a wallet, nothing else was
+ * made and nothing waits past its deadline; the ledger balances, no wallet is negative, and
  * each pair's wallets moved exactly their payments. An API process may hold the sweep's election
  * meanwhile, so this one waits its turn. Returns the violations and the sweep rounds skipped.
  */
@@ -456,7 +550,7 @@ export async function sweepAndCheckPayments(
     if (!wanted) violations.push(`payment ${p.id} was never acknowledged`);
     else if (p.amount_minor !== wanted.amount)
       violations.push(`payment ${p.id}: ${p.amount_minor}, not ${wanted.amount}`);
-    if (p.status !== "awaiting_recipient" || p.funding !== "wallet" || (p.claim_by ?? now) <= now) {
+    if (p.status !== "awaiting_recipient" || p.funding !== wanted?.pair.funding || (p.claim_by ?? now) <= now) {
       violations.push(`payment ${p.id} is ${p.status} (${p.funding}), claim by ${p.claim_by?.toISOString()}`);
     }
   }
@@ -477,7 +571,9 @@ export async function sweepAndCheckPayments(
   for (const pair of pairs) {
     const sent = [...expected.values()].filter((e) => e.pair === pair).reduce((sum, e) => sum + e.amount, 0n);
     const [sender, recipient] = [balance.get(pair.sender.id), balance.get(pair.recipient.id)];
-    if (sender !== WALLET_FUNDING_MINOR - sent) violations.push(`sender ${pair.sender.id} holds ${sender}`);
+    // A card sender's wallet is never funded, and never touched.
+    const left = pair.funding === "wallet" ? WALLET_FUNDING_MINOR - sent : 0n;
+    if ((sender ?? 0n) !== left) violations.push(`sender ${pair.sender.id} holds ${sender}, not ${left}`);
     if (recipient !== sent) violations.push(`recipient ${pair.recipient.id} holds ${recipient}, not ${sent}`);
   }
   return { violations, sweepsSkipped };

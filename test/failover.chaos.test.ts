@@ -14,6 +14,7 @@ import {
   confirmThrough,
   createClient,
   createWorkload,
+  enrollCard,
   HAPROXY_DEFAULTS,
   HAPROXY_PATH,
   newPair,
@@ -21,11 +22,13 @@ import {
   serverStates,
   startApis,
   startHaproxy,
+  startStripeEmulator,
   statsSection,
   stop,
   sweepAndCheckPayments,
   takeOverParkedClaims,
   until,
+  untilChargesSettled,
   untilReady,
 } from "./chaos-helpers";
 import { freePort } from "./free-port";
@@ -35,7 +38,8 @@ import { createHarness, type Harness } from "./harness";
 import { describeMissingTools } from "./missing-tools";
 
 /**
- * `npm run chaos:failover`: the same wallet workload as the processes test, through haproxy to two
+ * `npm run chaos:failover`: the same workload as the processes test (wallet and card payments, one
+ * Stripe emulator shared by the processes), through haproxy to two
  * API processes of the real entry, but on a highly available Postgres: Patroni with etcd, a
  * primary and a synchronous standby, and a second haproxy in front of them that sends
  * connections to whichever node Patroni's REST API says is the primary (`GET /primary`, 200 on
@@ -99,9 +103,11 @@ let dir: string | undefined;
 let cluster: HaCluster | undefined;
 let h: Harness | undefined;
 const apis: Api[] = [];
-const proxies: Running[] = [];
+/** What the test started besides the API processes and the cluster: haproxies, the Stripe emulator. */
+const others: Running[] = [];
 let front: string;
 let databaseUrl: string;
+let emulatorUrl: string;
 let statsPort: number;
 
 describe.skipIf(missing.length > 0)("API processes on Patroni's primary and synchronous standby", () => {
@@ -118,7 +124,7 @@ describe.skipIf(missing.length > 0)("API processes on Patroni's primary and sync
       "haproxy-postgres",
       HAPROXY_DEFAULTS + postgresProxySection(pgFront, cluster.nodes) + statsSection(statsPort),
     );
-    proxies.push(postgresProxy);
+    others.push(postgresProxy);
     const [leader] = cluster.nodes;
     if (!leader) throw new Error("no nodes");
     databaseUrl = cluster.url(leader, pgFront);
@@ -131,17 +137,20 @@ describe.skipIf(missing.length > 0)("API processes on Patroni's primary and sync
     await migrateToLatest(migrator);
     await migrator.destroy();
 
-    apis.push(...(await startApis(dir, databaseUrl, ["api-1", "api-2"])));
     const apiFront = await freePort();
+    const stripeEmulator = await startStripeEmulator(`http://127.0.0.1:${apiFront}/v1/stripe/webhook`);
+    others.push(stripeEmulator);
+    emulatorUrl = stripeEmulator.url;
+    apis.push(...(await startApis(dir, databaseUrl, ["api-1", "api-2"], emulatorUrl)));
     const apiProxy = await startHaproxy(dir, "haproxy-api", HAPROXY_DEFAULTS + apiProxySection(apiFront, apis));
-    proxies.push(apiProxy);
+    others.push(apiProxy);
     front = `http://127.0.0.1:${apiFront}`;
     await untilReady(`${front}/readyz`, apiProxy);
     h = await createHarness({}, { database: { url: databaseUrl, drop: async () => {} } });
   }, 120_000);
 
   afterAll(async () => {
-    await Promise.all(proxies.map(stop));
+    await Promise.all(others.map(stop));
     await Promise.all(apis.map(stop));
     await h?.close();
     await cluster?.stop();
@@ -158,10 +167,16 @@ describe.skipIf(missing.length > 0)("API processes on Patroni's primary and sync
     const violations: string[] = [];
     const { tally, call } = createClient(front, { deadlineMs: REQUEST_DEADLINE_MS, inUseGraceMs: IN_USE_GRACE_MS });
 
-    const pairs = await Promise.all(Array.from({ length: PEOPLE }, (_, i) => newPair(call, i)));
+    // Every third sender pays with a debit card; the others from their wallets.
+    const pairs = await Promise.all(
+      Array.from({ length: PEOPLE }, async (_, i) => {
+        const pair = await newPair(call, i);
+        return i % 3 === 1 ? enrollCard(call, emulatorUrl, pair, i) : pair;
+      }),
+    );
     await fundWallets(
       databaseUrl,
-      pairs.map((p) => p.sender.id),
+      pairs.filter((p) => p.funding === "wallet").map((p) => p.sender.id),
     );
     const { expected, confirmed, parked, settle, payAll } = createWorkload(call, violations);
 
@@ -232,6 +247,7 @@ describe.skipIf(missing.length > 0)("API processes on Patroni's primary and sync
 
     const takenOver = await takeOverParkedClaims(h.db, parked, (c) => confirmThrough(call, c), settle);
     violations.push(...takenOver.violations);
+    await untilChargesSettled(h.db);
 
     const checked = await sweepAndCheckPayments(h, pairs, expected, confirmed);
     violations.push(...checked.violations);
@@ -254,7 +270,7 @@ describe.skipIf(missing.length > 0)("API processes on Patroni's primary and sync
     const seconds = (ms: number) => (ms / 1000).toFixed(1);
     console.log(
       [
-        `${PEOPLE} people paying ${PAYMENTS_EACH} times each from their wallets (create + PIN confirm), through haproxy`,
+        `${PEOPLE} people paying ${PAYMENTS_EACH} times each (create + PIN confirm; ${pairs.filter((p) => p.funding === "card").length} by debit card through one shared Stripe emulator, the others from their wallets), through haproxy`,
         `to ${apis.length} API processes, on Patroni (etcd) with a primary and a synchronous standby behind haproxy;`,
         `${crashed.name}, the primary, crashed (Patroni and Postgres SIGKILLed) after ${CRASH_AFTER} confirmations,`,
         `started again after ${REJOIN_AFTER}`,

@@ -14,6 +14,7 @@ import {
   createClient,
   createPayment,
   createWorkload,
+  enrollCard,
   HAPROXY_DEFAULTS,
   HAPROXY_PATH,
   killGroup,
@@ -24,11 +25,13 @@ import {
   serverStates,
   startApis,
   startHaproxy,
+  startStripeEmulator,
   statsSection,
   stop,
   sweepAndCheckPayments,
   takeOverParkedClaims,
   until,
+  untilChargesSettled,
   untilReady,
 } from "./chaos-helpers";
 import { freePort } from "./free-port";
@@ -38,7 +41,7 @@ import { describeMissingTools } from "./missing-tools";
 
 /**
  * `npm run chaos:processes`: two API processes of the real entry behind haproxy, one Postgres.
- * People pay each other from their wallets through haproxy, retrying every request under its
+ * People pay each other, from their wallets or with a debit card, through haproxy, retrying every request under its
  * Idempotency-Key on a network error or a 502/503/504, while one process is killed with SIGKILL;
  * haproxy's health checks (GET /readyz) take it out, and afterwards every acknowledged payment
  * exists once with its amount, money is conserved, no wallet is negative, nothing waits past its
@@ -47,9 +50,10 @@ import { describeMissingTools } from "./missing-tools";
  * it out) and their requests retried to success. The kill is timed to land inside a confirmation
  * (see killInsideConfirmation), so that path is taken on every run, not only when lucky.
  *
- * Payments are wallet-funded only: without STRIPE_SECRET_KEY each process runs a Stripe emulator
- * of its own, with state of its own, so a card saved through one process would be unknown to
- * the other; a wallet-funded payment to someone without a payout card never calls Stripe.
+ * The processes share one Stripe emulator, a process of its own (`npm run stripe-emulator`, each
+ * API process started with STRIPE_EMULATOR_URL), whose webhooks reach them through haproxy: a
+ * card saved through one process is charged through the other, and a charge's webhook cut by
+ * the kill is delivered again (the emulator retries as Stripe does) to the survivor.
  */
 const haproxyFound = existsSync(HAPROXY_PATH);
 
@@ -96,6 +100,7 @@ let postgres: EmbeddedPostgres | undefined;
 let h: Harness | undefined;
 const apis: Api[] = [];
 let haproxy: Running | undefined;
+let stripeEmulator: (Running & { url: string }) | undefined;
 let front: string;
 let statsPort: number;
 
@@ -114,9 +119,10 @@ describe.skipIf(!haproxyFound)("several API processes behind haproxy", () => {
     await migrateToLatest(migrator);
     await migrator.destroy();
 
-    apis.push(...(await startApis(dir, postgres.url, ["api-1", "api-2"])));
-
     const frontPort = await freePort();
+    stripeEmulator = await startStripeEmulator(`http://127.0.0.1:${frontPort}/v1/stripe/webhook`);
+    apis.push(...(await startApis(dir, postgres.url, ["api-1", "api-2"], stripeEmulator.url)));
+
     statsPort = await freePort();
     haproxy = await startHaproxy(
       dir,
@@ -131,6 +137,7 @@ describe.skipIf(!haproxyFound)("several API processes behind haproxy", () => {
   afterAll(async () => {
     if (haproxy) await stop(haproxy);
     await Promise.all(apis.map(stop));
+    if (stripeEmulator) await stop(stripeEmulator);
     await h?.close();
     await postgres?.stop();
     if (dir) await rm(dir, { recursive: true, force: true });
@@ -152,10 +159,18 @@ describe.skipIf(!haproxyFound)("several API processes behind haproxy", () => {
       downAt: () => downAt,
     });
 
-    const pairs = await Promise.all(Array.from({ length: PEOPLE + 1 }, (_, i) => newPair(call, i)));
+    const emulatorUrl = stripeEmulator?.url;
+    if (!emulatorUrl) throw new Error("set-up did not finish");
+    // Every third sender pays with a debit card; the others from their wallets.
+    const pairs = await Promise.all(
+      Array.from({ length: PEOPLE + 1 }, async (_, i) => {
+        const pair = await newPair(call, i);
+        return i % 3 === 1 ? enrollCard(call, emulatorUrl, pair, i) : pair;
+      }),
+    );
     await fundWallets(
       postgres.url,
-      pairs.map((p) => p.sender.id),
+      pairs.filter((p) => p.funding === "wallet").map((p) => p.sender.id),
     );
     // The last pair's payment is confirmed through the process that will be killed, while it is killed.
     const cutPair = pairs.pop();
@@ -215,6 +230,7 @@ describe.skipIf(!haproxyFound)("several API processes behind haproxy", () => {
     if (!parked.some((p) => p.key === cut.key)) violations.push("the cut confirmation was not held by its claim");
     const takenOver = await takeOverParkedClaims(db, parked, (c) => confirmThrough(call, c), settle);
     violations.push(...takenOver.violations);
+    await untilChargesSettled(db);
 
     const checked = await sweepAndCheckPayments(h, [...pairs, cutPair], expected, confirmed);
     violations.push(...checked.violations);
@@ -229,7 +245,7 @@ describe.skipIf(!haproxyFound)("several API processes behind haproxy", () => {
     const redispatched = Object.fromEntries([...servers].map(([name, s]) => [name, s.redispatches]));
     console.log(
       [
-        `${PEOPLE} people paying ${PAYMENTS_EACH} times each from their wallets (create + PIN confirm), one more cut by the kill,`,
+        `${PEOPLE} people paying ${PAYMENTS_EACH} times each (create + PIN confirm), ${pairs.filter((p) => p.funding === "card").length} of them by debit card through one shared Stripe emulator, the others from their wallets, one more cut by the kill,`,
         `through haproxy to ${apis.length} API processes; ${killed.name} killed with SIGKILL after ${KILL_AFTER} confirmations`,
         `  workload ${workloadMs} ms; haproxy marked it down ${downAt === undefined ? "never" : `${downAt - killedAt} ms`} after the kill`,
         `  requests ${tally.requests}, retried ${tally.retried}, acknowledged payments ${confirmed.size} of ${expected.size}`,

@@ -37,22 +37,27 @@ async function main(): Promise<void> {
   };
   try {
     const clock = systemClock;
-    const emulator = config.stripe.secretKey
-      ? undefined
-      : await started(
-          () =>
-            serveStripeEmulator({
-              port: config.stripe.emulatorPort,
-              clock,
-              webhookSecret: config.stripeWebhookSecret ?? "",
-              deliver: deliverTo(`http://${loopbackHost(config.host)}:${config.port}/v1/stripe/webhook`),
-            }).catch((err: unknown) => {
-              throw explainListenError(err, "127.0.0.1", config.stripe.emulatorPort, "STRIPE_EMULATOR_PORT");
-            }),
-          (running) => running.close(),
-        );
+    const sharedEmulator = config.stripe.emulatorUrl ? new URL(config.stripe.emulatorUrl) : undefined;
+    const emulator =
+      config.stripe.secretKey || sharedEmulator
+        ? undefined
+        : await started(
+            () =>
+              serveStripeEmulator({
+                port: config.stripe.emulatorPort,
+                clock,
+                webhookSecret: config.stripeWebhookSecret ?? "",
+                deliver: deliverTo(`http://${loopbackHost(config.host)}:${config.port}/v1/stripe/webhook`),
+              }).catch((err: unknown) => {
+                throw explainListenError(err, "127.0.0.1", config.stripe.emulatorPort, "STRIPE_EMULATOR_PORT");
+              }),
+            (running) => running.close(),
+          );
     if (emulator) logger.info({ port: emulator.port }, "Stripe emulator started (no STRIPE_SECRET_KEY: test mode)");
-    const stripe = createStripeClient(config, emulator);
+    const stripe = createStripeClient(
+      config,
+      sharedEmulator ? { host: sharedEmulator.hostname, port: Number(sharedEmulator.port) } : emulator,
+    );
     // No bank partner configured: outside production, link to a bank emulator of our own.
     const bankSecret = config.banks.emulator.secret;
     const bankEmulator =
