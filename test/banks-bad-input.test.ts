@@ -120,10 +120,10 @@ describe("bank webhooks that must be refused", () => {
     expect((await problemOf(alert)).code).toBe("BANK_SCOPE_NOT_GRANTED");
     const alerts = await h.request("GET", `/v1/bank-links/${link.id}/alerts`, { token: p.token });
     expect(((await alerts.json()) as { items: unknown[] }).items).toEqual([]);
-    const relay = await h.request("POST", `/v1/bank-links/${link.id}/alerts/bka_8d2k1m0c7x4v9t3r6p5n2b1a0q/answer`, {
+    const relay = await h.request("POST", `/v1/bank-links/${link.id}/alert-answers`, {
       token: p.token,
       headers: idempotencyKey(),
-      body: { answer: "not_me" },
+      body: { alert_id: "bka_8d2k1m0c7x4v9t3r6p5n2b1a0q", answer: "not_me" },
     });
     expect((await problemOf(relay)).code).toBe("BANK_SCOPE_NOT_GRANTED");
     await delivered(h);
@@ -304,7 +304,7 @@ describe("someone else's link", () => {
       ],
       ["GET", `/v1/bank-links/${link.id}/balance`],
       ["GET", `/v1/bank-links/${link.id}/alerts`],
-      ["POST", `/v1/bank-links/${link.id}/alerts/${alertId}/answer`, { answer: "it_was_me" }],
+      ["POST", `/v1/bank-links/${link.id}/alert-answers`, { alert_id: alertId, answer: "it_was_me" }],
       ["POST", `/v1/bank-links/${link.id}/messages`, { body: "hello" }],
     ];
     for (const [method, path, body] of routes) {

@@ -125,24 +125,24 @@ describe("fraud answers and the bank's webhooks under faults", () => {
     const alerts = await h.request("GET", `/v1/bank-links/${link.id}/alerts`, { token: p.token });
     const [alert] = ((await alerts.json()) as { items: { id: string }[] }).items;
     h.bank.control.failNext("institution_down");
-    const answered = await h.request("POST", `/v1/bank-links/${link.id}/alerts/${alert?.id}/answer`, {
+    const answered = await h.request("POST", `/v1/bank-links/${link.id}/alert-answers`, {
       token: p.token,
       headers: idempotencyKey(),
-      body: { answer: "not_me" },
+      body: { alert_id: alert?.id ?? "", answer: "not_me" },
     });
     expect(answered.status).toBe(200);
     expect(h.bank.control.alert(fraud?.alertId ?? "")?.status).toBe("open");
     // The same answer again is a no-op; a different one is refused.
-    const same = await h.request("POST", `/v1/bank-links/${link.id}/alerts/${alert?.id}/answer`, {
+    const same = await h.request("POST", `/v1/bank-links/${link.id}/alert-answers`, {
       token: p.token,
       headers: idempotencyKey(),
-      body: { answer: "not_me" },
+      body: { alert_id: alert?.id ?? "", answer: "not_me" },
     });
     expect(same.status).toBe(200);
-    const other = await h.request("POST", `/v1/bank-links/${link.id}/alerts/${alert?.id}/answer`, {
+    const other = await h.request("POST", `/v1/bank-links/${link.id}/alert-answers`, {
       token: p.token,
       headers: idempotencyKey(),
-      body: { answer: "it_was_me" },
+      body: { alert_id: alert?.id ?? "", answer: "it_was_me" },
     });
     expect(other.status).toBe(409);
 

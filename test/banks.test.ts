@@ -92,10 +92,10 @@ describe("bank linking, the bank's thread and revocation (against the emulator o
     expect(alertMessage.data.body).toContain("Was this you? 912.00 USD at Gadget Outlet 4410");
     const alertEvent = await nextOfType(stream, "bank_alert.updated");
     const alertId = alertEvent.data.id as string;
-    const answered = await h.request("POST", `/v1/bank-links/${link.id}/alerts/${alertId}/answer`, {
+    const answered = await h.request("POST", `/v1/bank-links/${link.id}/alert-answers`, {
       token: alex.token,
       headers: idempotencyKey(),
-      body: { answer: "not_me" },
+      body: { alert_id: alertId, answer: "not_me" },
     });
     expect(answered.status, await answered.clone().text()).toBe(200);
     expect(h.bank.control.received).toContainEqual({

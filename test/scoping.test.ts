@@ -1,16 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type BankHarness, createBankHarness, linkBank } from "./bank-helpers";
 import { enrollTestCard } from "./cards-helpers";
-import { createHarness, type Harness } from "./harness";
 import { newAuthenticator, registerPasskey, setPin } from "./security-helpers";
 
 /** Every authenticated route: no token is 401, and someone else's thread is 404 (never 403). */
-let h: Harness;
+let h: BankHarness;
 let routes: { method: string; path: string }[];
 let outsider: { id: string; token: string };
 let owned: { prefix: string; id: string; code: string }[];
 
 beforeAll(async () => {
-  h = await createHarness();
+  h = await createBankHarness();
   const [alice, bob] = await Promise.all([h.signIn("alice"), h.signIn("bob")]);
   outsider = await h.signIn("mallory");
   const res = await h.request("POST", "/v1/threads", {
@@ -29,8 +29,10 @@ beforeAll(async () => {
     token: alice.token,
     body: { amount_minor: 100, currency: "USD" },
   });
+  const bankLink = await linkBank(h, { ...alice, handle: "alice" });
   // Someone else's object for every route family with an id in its path.
   owned = [
+    { prefix: "/v1/bank-links/", id: bankLink.id, code: "BANK_LINK_NOT_FOUND" },
     { prefix: "/v1/threads/", id: thread, code: "THREAD_NOT_FOUND" },
     {
       prefix: "/v1/payments/",
@@ -53,8 +55,8 @@ beforeAll(async () => {
 });
 afterAll(() => h.close());
 
-/** Development sign-in, and Stripe's webhook (authenticated by its signature instead). */
-const PUBLIC = ["/v1/dev/", "/v1/stripe/webhook"];
+/** Development sign-in, and Stripe's and the banks' webhooks (authenticated by their signatures instead). */
+const PUBLIC = ["/v1/dev/", "/v1/stripe/webhook", "/v1/banks/"];
 const bodyFor = (method: string) => (method === "GET" || method === "DELETE" ? undefined : {});
 /** A body that passes validation, so the answer is about whose object it is and nothing else. */
 const VALID_BODIES: Record<string, object> = {
@@ -65,6 +67,13 @@ const VALID_BODIES: Record<string, object> = {
     method: "pin",
     response: { pin: "480917" },
   },
+  "/v1/bank-links/:id/balance/step-up": {
+    request_id: "bbr_8d2k1m0c7x4v9t3r6p5n2b1a0q",
+    challenge_id: "chl_8d2k1m0c7x4v9t3r6p5n2b1a0q",
+    method: "pin",
+    response: { pin: "480917" },
+  },
+  "/v1/bank-links/:id/alert-answers": { alert_id: "bka_8d2k1m0c7x4v9t3r6p5n2b1a0q", answer: "not_me" },
   "/v1/me/exports/:id/download": {
     challenge_id: "chl_8d2k1m0c7x4v9t3r6p5n2b1a0q",
     method: "pin",

@@ -11,7 +11,6 @@ import {
   BalanceChallenge,
   BankAlert,
   BankAlertList,
-  BankAlertParams,
   BankLink,
   BankLinkList,
   BankLinkParams,
@@ -189,13 +188,13 @@ const alerts = createRoute({
 
 const answer = createRoute({
   method: "post",
-  path: "/v1/bank-links/{id}/alerts/{alert}/answer",
+  path: "/v1/bank-links/{id}/alert-answers",
   tags,
   operationId: "answerBankAlert",
   summary: "Answer a fraud alert (it_was_me / not_me); relayed to the bank, whose outcome comes back as a message",
   security: bearerSecurity,
   request: {
-    params: BankAlertParams,
+    params: BankLinkParams,
     headers: IdempotencyKeyHeader,
     body: { required: true, content: json(AnswerAlertBody) },
   },
@@ -331,12 +330,12 @@ export const banksRoutes = createRouter()
     return c.json({ items: items.map(toBankAlertDto) }, 200);
   })
   .openapi(answer, async (c) => {
-    const params = c.req.valid("param");
+    const body = c.req.valid("json");
     const alert = await answerAlert(c.get("deps"), {
       userId: c.get("userId"),
-      linkId: params.id,
-      alertId: params.alert,
-      answer: c.req.valid("json").answer,
+      linkId: c.req.valid("param").id,
+      alertId: body.alert_id,
+      answer: body.answer,
     });
     return c.json(toBankAlertDto(alert), 200);
   })

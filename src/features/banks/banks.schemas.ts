@@ -10,10 +10,6 @@ export const BankPartnerParams = z.object({
     .regex(/^[a-z0-9-]{2,32}$/)
     .openapi({ param: { name: "partner", in: "path" }, example: "emubank" }),
 });
-export const BankAlertParams = z.object({
-  id: ownId("bkl").openapi({ param: { name: "id", in: "path" } }),
-  alert: ownId("bka").openapi({ param: { name: "alert", in: "path" } }),
-});
 
 const dateTime = (description?: string) =>
   z.string().openapi({ format: "date-time", ...(description ? { description } : {}) });
@@ -113,7 +109,7 @@ export const BankAlert = z
   .openapi("BankAlert");
 export const BankAlertList = z.object({ items: z.array(BankAlert) }).openapi("BankAlertList");
 export const AnswerAlertBody = z
-  .strictObject({ answer: z.enum(["it_was_me", "not_me"]) })
+  .strictObject({ alert_id: ownId("bka"), answer: z.enum(["it_was_me", "not_me"]) })
   .openapi("AnswerBankAlertRequest");
 
 export const RELAY_TEXT_MAX = 2000;

@@ -36,8 +36,8 @@ export function bankThread(ctx: Ctx, threadId: string, scope: AbortSignal, onErr
     const answer = (value: "it_was_me" | "not_me") => async () => {
       try {
         const answered = await ctx.api.post<BankAlert>(
-          `/v1/bank-links/${encodeURIComponent(alert.link_id)}/alerts/${encodeURIComponent(alert.id)}/answer`,
-          { body: { answer: value } },
+          `/v1/bank-links/${encodeURIComponent(alert.link_id)}/alert-answers`,
+          { body: { alert_id: alert.id, answer: value } },
         );
         alerts.set(answered.id, answered);
         renderSlot(messageId);
