@@ -148,3 +148,10 @@ export async function apart(a: Locator, b: Locator): Promise<boolean> {
     boxB.x + boxB.width <= boxA.x
   );
 }
+
+/** Signs in as a demo person and agrees on the first-run screen (the terms and payments), as a new person does. */
+export async function signInAs(page: Page, name: string): Promise<void> {
+  await page.getByRole("button", { name: `Sign in as ${name}` }).click();
+  await visible(page.getByRole("heading", { name: "Before you start" }));
+  await page.getByRole("button", { name: "Agree and continue" }).click();
+}

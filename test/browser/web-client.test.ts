@@ -11,6 +11,7 @@ import {
   pinPadsShown,
   recordPinPads,
   screenshot,
+  signInAs,
   visible,
 } from "./browser-harness";
 
@@ -78,9 +79,9 @@ describe.skipIf(!chromiumFound)("web client in Chromium: Alice and Bob", () => {
     "two people sign in as demo people and chat live",
     async () => {
       await screenshot(bob, "01-sign-in");
-      await bob.getByRole("button", { name: "Sign in as Bob" }).click();
+      await signInAs(bob, "Bob");
       await visible(bob.getByRole("heading", { name: "Chats" }));
-      await alice.getByRole("button", { name: "Sign in as Alice" }).click();
+      await signInAs(alice, "Alice");
 
       await alice.getByLabel("Chat with (handles)").fill("bob");
       await alice.getByRole("button", { name: "Start chat" }).click();
@@ -371,9 +372,9 @@ describe.skipIf(!chromiumFound)("web client in Chromium: a group of three", () =
   it(
     "Carol starts a group with Alice and Bob from the client; it appears in their lists at once",
     async () => {
-      await alice.getByRole("button", { name: "Sign in as Alice" }).click();
-      await bob.getByRole("button", { name: "Sign in as Bob" }).click();
-      await carol.getByRole("button", { name: "Sign in as Carol" }).click();
+      await signInAs(alice, "Alice");
+      await signInAs(bob, "Bob");
+      await signInAs(carol, "Carol");
       await visible(alice.getByRole("heading", { name: "Chats" }));
       await visible(bob.getByRole("heading", { name: "Chats" }));
 

@@ -8,7 +8,7 @@ import { audienceOf, findSettings, hasPaid, upsertSettings } from "./privacy.rep
 const DEFAULT_AUDIENCE: Audience = "everyone";
 
 const COLUMN_OF = { thread: "threads_from", request: "requests_from" } as const;
-const WHAT = { thread: "start a thread with", request: "ask money of" } as const;
+const WHAT = { thread: "new chats", request: "requests for money" } as const;
 
 /** The person's choices, with the defaults where they have not chosen. */
 export async function getPrivacySettings(
@@ -48,7 +48,7 @@ export async function requireContactAllowed(
   if (audience === "everyone") return;
   if (audience === "people_i_paid" && (await hasPaid(db, input.toId, input.fromId))) return;
   throw new AppError("CONTACT_NOT_ALLOWED", {
-    detail: `${input.toId} does not let you ${WHAT[input.kind]} them`,
+    detail: `This person does not accept ${WHAT[input.kind]} from you`,
     fields: { person_id: input.toId, kind: input.kind },
   });
 }

@@ -20,6 +20,13 @@ import type {
   Receipt as ReceiptSchema,
 } from "../../features/payments/payments.schemas";
 import type { PinStatus as PinStatusSchema } from "../../features/pin/pin.schemas";
+import type {
+  ClosureCheck as ClosureCheckSchema,
+  ConsentList as ConsentListSchema,
+  ExportArchive as ExportArchiveSchema,
+  ExportStarted as ExportStartedSchema,
+  PrivacySettings as PrivacySettingsSchema,
+} from "../../features/privacy/privacy.schemas";
 import type { Request as RequestSchema } from "../../features/requests/requests.schemas";
 import type { SecurityEvent as SecurityEventSchema } from "../../features/security/security.schemas";
 import type { Message as MessageSchema, Thread as ThreadSchema } from "../../features/threads/threads.schemas";
@@ -59,6 +66,12 @@ export type BankAlert = z.infer<typeof BankAlertSchema>;
 export type BalanceChallenge = z.infer<typeof BalanceChallengeSchema>;
 export type Balance = z.infer<typeof BalanceSchema>;
 export type BankAccessLogEntry = z.infer<typeof AccessLogEntrySchema>;
+
+export type PrivacySettings = z.infer<typeof PrivacySettingsSchema>;
+export type ConsentList = z.infer<typeof ConsentListSchema>;
+export type ExportStarted = z.infer<typeof ExportStartedSchema>;
+export type ExportArchive = z.infer<typeof ExportArchiveSchema>;
+export type ClosureCheck = z.infer<typeof ClosureCheckSchema>;
 
 /**
  * RFC 9457 problem, with the extensions this API adds; every member may be missing, since a

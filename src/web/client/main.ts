@@ -1,6 +1,6 @@
 import { PAGE_CONFIG_ELEMENT_ID, type PageConfig } from "../page-config";
 import { Api } from "./api";
-import type { Page, User } from "./api-types";
+import type { ConsentList, Page, User } from "./api-types";
 import type { Ctx } from "./context";
 import { h, replace } from "./dom";
 import { finishBankLink } from "./flows/bank-link";
@@ -8,7 +8,9 @@ import { runLiveEvents } from "./live-events";
 import { clearToken, savedToken, saveToken, tokenClaims } from "./session";
 import { type ConnectionState, Store } from "./store";
 import { chatList } from "./views/chats";
+import { consentView, needsConsent } from "./views/consent";
 import { historyView, receiptView } from "./views/history";
+import { privacyView } from "./views/privacy";
 import { securityView } from "./views/security";
 import { signInView } from "./views/signin";
 import { threadView } from "./views/thread";
@@ -89,10 +91,23 @@ async function startSession(token: string, known?: User): Promise<void> {
       return (view ?? scope).signal;
     },
   };
-  renderShell(ctx, scope.signal, announcer);
-  void runLiveEvents(api, store, scope.signal);
-  // Back from a bank's approval screen: finish linking it.
-  void finishBankLink(ctx);
+  const open = () => {
+    if (scope.signal.aborted) return;
+    renderShell(ctx, scope.signal, announcer);
+    void runLiveEvents(api, store, scope.signal);
+    // Back from a bank's approval screen: finish linking it.
+    void finishBankLink(ctx);
+  };
+  // First run (or new terms): nothing of payments opens until the person has agreed.
+  const consents = await api.get<ConsentList>("/v1/me/consents");
+  if (scope.signal.aborted) return;
+  if (!needsConsent(consents)) return open();
+  document.title = "Before you start · chat-pay";
+  replace(
+    root,
+    consentView(api, consents, open, () => signOut()),
+  );
+  root.querySelector<HTMLElement>("button")?.focus();
 }
 
 function connectionText(state: ConnectionState): string {
@@ -118,6 +133,7 @@ function renderShell(ctx: Ctx, signal: AbortSignal, announcer: HTMLElement): voi
     chats: h("a", { href: "#/chats" }, "Chats"),
     history: h("a", { href: "#/history" }, "Payments"),
     security: h("a", { href: "#/security" }, "Security"),
+    privacy: h("a", { href: "#/privacy" }, "Privacy"),
   };
   const signOutButton = h("button", { type: "button", className: "link-button" }, "Sign out");
   signOutButton.addEventListener("click", () => signOut());
@@ -143,7 +159,14 @@ function renderShell(ctx: Ctx, signal: AbortSignal, announcer: HTMLElement): voi
           ? h("span", { className: "badge test-mode", title: "Stripe emulator: no real money moves" }, "Test mode")
           : null,
         connection,
-        h("nav", { attrs: { "aria-label": "Main" } }, navLinks.chats, navLinks.history, navLinks.security),
+        h(
+          "nav",
+          { attrs: { "aria-label": "Main" } },
+          navLinks.chats,
+          navLinks.history,
+          navLinks.security,
+          navLinks.privacy,
+        ),
         h("span", { className: "me" }, h("span", { className: "me-name" }, ctx.store.me.display_name), signOutButton),
       ),
       layout,
@@ -165,6 +188,8 @@ function renderShell(ctx: Ctx, signal: AbortSignal, announcer: HTMLElement): voi
     if (section === "history" && id) content = receiptView(ctx, id, view.signal);
     else if (section === "history") content = historyView(ctx, view.signal);
     else if (section === "security") content = securityView(ctx, view.signal);
+    else if (section === "privacy")
+      content = privacyView(ctx, () => signOut("Your account is closed. Thank you for using chat-pay."));
     else if (id) content = threadView(ctx, id, view.signal);
     else {
       detail = false;
@@ -178,7 +203,8 @@ function renderShell(ctx: Ctx, signal: AbortSignal, announcer: HTMLElement): voi
     // Narrow screens show either the list or the page; wide ones show both.
     layout.dataset.view = detail ? "detail" : "list";
     replace(main, content);
-    document.title = `${section === "history" ? "Payments" : section === "security" ? "Security" : "Chats"} · chat-pay`;
+    const titles: Record<string, string> = { history: "Payments", security: "Security", privacy: "Privacy" };
+    document.title = `${titles[section] ?? "Chats"} · chat-pay`;
   };
   window.addEventListener("hashchange", route, { signal });
   signal.addEventListener("abort", () => view?.abort());

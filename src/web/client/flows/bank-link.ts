@@ -6,13 +6,12 @@
 import { ApiError, errorMessage, IdempotentAction, newIdempotencyKey } from "../api";
 import type { Balance, BalanceChallenge, BankLink, BankPartner, StartedBankLink } from "../api-types";
 import type { Ctx } from "../context";
-import { button, type Child, errorLine, h } from "../dom";
-import { pinPad } from "../keypads";
+import { button, h } from "../dom";
 import { formatMoney } from "../money";
-import type { Sheet } from "../sheet";
-import { type Answer, confirmationResponse } from "./pay";
+import { confirmationResponse } from "./pay";
 import { pinErrorMessage } from "./pin";
 import { inSheet, progress } from "./sheet-flow";
+import { askStepUp } from "./step-up";
 
 const SCOPE_LABELS: Record<BankPartner["scopes"][number], string> = {
   balances: "Show my balance when I ask",
@@ -89,24 +88,6 @@ export async function finishBankLink(ctx: Ctx): Promise<void> {
   });
 }
 
-/** The step-up step: the biometric and/or the PIN pad, as the challenge offers. */
-function askStepUp(sheet: Sheet, methods: string[], error: string | null): Promise<Answer> {
-  return sheet.step<Answer>("Confirm it is you", (done) => {
-    const parts: Child[] = [h("p", {}, "Your balance is shown once and never kept."), errorLine(error)];
-    if (methods.includes("webauthn")) {
-      const biometric = button("Confirm with biometric", "primary", () => done({ method: "webauthn" }));
-      biometric.dataset.autofocus = "";
-      parts.push(biometric);
-    }
-    if (methods.includes("pin")) {
-      if (methods.includes("webauthn")) parts.push(h("p", { className: "or" }, "or"));
-      parts.push(pinPad("Enter your payment PIN", (pin) => done({ method: "pin", pin })).element);
-    }
-    if (methods.length === 0) parts.push(errorLine("Set a PIN or register a passkey under Security first."));
-    return parts;
-  });
-}
-
 async function readBalance(ctx: Ctx, link: BankLink): Promise<Balance> {
   return ctx.api.get<Balance>(`/v1/bank-links/${encodeURIComponent(link.id)}/balance`);
 }
@@ -132,6 +113,7 @@ export function showBalance(ctx: Ctx, link: BankLink): Promise<void> {
       );
       const answer = await askStepUp(
         sheet,
+        "Your balance is shown once and never kept.",
         begun.challenge.methods.map((m) => m.method),
         error,
       );
