@@ -94,6 +94,7 @@ export const ERROR_CODES = [
   "BANK_ALERT_NOT_FOUND",
   "BANK_ALERT_ANSWERED",
   "BANK_LINKING_NOT_CONFIGURED",
+  "THREAD_WRITES_THROUGH_LINK",
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

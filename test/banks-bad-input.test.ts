@@ -317,6 +317,14 @@ describe("someone else's link", () => {
       expect((await problemOf(res)).code, `${method} ${path}`).toBe("BANK_LINK_NOT_FOUND");
     }
     expect(await linkCount(stranger)).toBe(0);
+    // The owner's own writes in the bank's thread go through the link (relayed), never around it.
+    const around = await h.request("POST", `/v1/threads/${link.thread_id}/messages`, {
+      token: owner.token,
+      headers: idempotencyKey(),
+      body: { body: "not relayed" },
+    });
+    expect(around.status).toBe(409);
+    expect((await problemOf(around)).code).toBe("THREAD_WRITES_THROUGH_LINK");
     const record = (await (
       await h.request("GET", `/v1/bank-links/${link.id}`, { token: owner.token })
     ).json()) as LinkDto;

@@ -231,4 +231,22 @@ describe("bank linking, the bank's thread and revocation (against the emulator o
     expect(await linkOf(kim, link.id)).toMatchObject({ status: "expired", ended_by: "expiry" });
     expect(await rowsHolding(h.databaseUrl, [...tokens, "Fresh Receipt Deli 9913"])).toEqual([]);
   });
+
+  it("ends every link when the person closes their account: the bank is told, nothing of the link remains", async () => {
+    const lee = await person();
+    const link = await linkBank(h, lee, { persona: "sam" });
+    const consentId = consentOf(h, "sam")?.consentId ?? "";
+    h.bank.control.purchase({ persona: "sam", merchant: "Closing Time Cafe 4242", amountMinor: 800 });
+    await delivered(h);
+    const tokens = [...h.bank.control.issuedTokens];
+    const closed = await h.request("POST", "/v1/me/closure", {
+      token: lee.token,
+      body: { confirm: "close my account" },
+    });
+    expect(closed.status, await closed.clone().text()).toBe(200);
+    expect(h.bank.control.consents().find((c) => c.consentId === consentId)?.status).toBe("revoked");
+    const row = await h.db.selectFrom("bank_links").select(["status", "ended_by"]).where("id", "=", link.id).execute();
+    expect(row).toEqual([{ status: "revoked", ended_by: "person" }]);
+    expect(await rowsHolding(h.databaseUrl, [...tokens, "Closing Time Cafe 4242"])).toEqual([]);
+  });
 });

@@ -105,6 +105,10 @@ export const PROBLEMS: Record<ErrorCode, { status: ContentfulStatusCode; title: 
   BANK_ALERT_NOT_FOUND: { status: 404, title: "Alert not found" },
   BANK_ALERT_ANSWERED: { status: 409, title: "This alert was already answered" },
   BANK_LINKING_NOT_CONFIGURED: { status: 503, title: "Bank linking is not configured on this server" },
+  THREAD_WRITES_THROUGH_LINK: {
+    status: 409,
+    title: "Write in this thread through its link (a bank's: its messages route)",
+  },
 };
 
 type ProblemOptions = {

@@ -1,6 +1,7 @@
 import type { Insertable } from "kysely";
 import type { Message, MessagesTable } from "../../../db/schema";
 import type { Deps } from "../../deps";
+import { AppError } from "../../errors";
 import { type Trx, withTransaction } from "../../platform/db";
 import { newId } from "../../platform/ids";
 import { publishEvent } from "../events";
@@ -8,13 +9,19 @@ import { requireMembership } from "./require-membership";
 import { insertMessage, listMemberIds, revealMessageOfPayment } from "./threads.repository";
 import { toMessageDto } from "./threads.schemas";
 
-/** Posts a text message to a thread the sender is a member of. */
+/** Posts a text message to a thread the sender is a member of (not a bank's: that goes through its link). */
 export function postMessage(
   deps: Pick<Deps, "db" | "clock">,
   input: { senderId: string; threadId: string; body: string },
 ): Promise<Message> {
   return withTransaction(deps.db, async (trx) => {
-    await requireMembership(trx, input.threadId, input.senderId);
+    const thread = await requireMembership(trx, input.threadId, input.senderId);
+    // A bank's thread is written to through its link, which relays only while the link is active.
+    if (thread.kind === "bank") {
+      throw new AppError("THREAD_WRITES_THROUGH_LINK", {
+        detail: "Write to the bank with POST /v1/bank-links/{id}/messages",
+      });
+    }
     return postMessageInTransaction(trx, {
       id: newId("msg"),
       thread_id: input.threadId,

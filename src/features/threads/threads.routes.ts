@@ -85,7 +85,7 @@ const post = createRoute({
   },
   responses: {
     201: { description: "Message posted", content: json(Message) },
-    ...problemResponses(404),
+    ...problemResponses(404, 409),
   },
 });
 
