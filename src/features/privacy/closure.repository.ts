@@ -21,7 +21,7 @@ export async function countMoneyInFlight(db: Db | Trx, userId: string) {
         .countAll<string>()
         .filterWhere((w) =>
           w.or([
-            w("status", "in", ["requires_confirmation", "processing", "requires_action", "paying_out"]),
+            w("status", "in", ["requires_confirmation", "processing", "requires_action", "held", "paying_out"]),
             w("refund_state", "=", "pending"),
           ]),
         )

@@ -3,7 +3,13 @@ import type { Deps } from "../../deps";
 import { AppError } from "../../errors";
 import { withTransaction } from "../../platform/db";
 import { newId } from "../../platform/ids";
-import { findStandingConsent, insertConsentIfNoneStands, listConsents, withdrawConsent } from "./privacy.repository";
+import {
+  findStandingConsent,
+  insertConsentIfNoneStands,
+  listBankConsents,
+  listConsents,
+  withdrawConsent,
+} from "./privacy.repository";
 
 /**
  * What a person can agree to, each with what it lets the service do. `terms` is agreed at a
@@ -20,9 +26,13 @@ export const CONSENT_PURPOSE_NAMES = Object.keys(CONSENT_PURPOSES) as [ConsentPu
 
 const isConsentPurpose = (purpose: string): purpose is ConsentPurpose => Object.hasOwn(CONSENT_PURPOSES, purpose);
 
-/** The person's agreements, standing and withdrawn, newest first. */
-export function listMyConsents(deps: Pick<Deps, "db">, userId: string): Promise<Consent[]> {
-  return listConsents(deps.db, userId);
+/**
+ * The person's agreements, standing and withdrawn, newest first, and the bank links they
+ * granted (each link is its own consent record, kept by the banks feature; ended by unlinking).
+ */
+export async function listMyConsents(deps: Pick<Deps, "db">, userId: string) {
+  const [items, bankLinks] = await Promise.all([listConsents(deps.db, userId), listBankConsents(deps.db, userId)]);
+  return { items, bankLinks };
 }
 
 /**

@@ -129,3 +129,15 @@ export function listStatementLines(db: Db | Trx, userId: string) {
     .orderBy("p.id")
     .execute();
 }
+
+/** The bank links the person granted: each is a consent record of its own (scopes, purpose, when, until, ended). */
+export function listBankConsents(db: Db | Trx, userId: string) {
+  return db
+    .selectFrom("bank_links")
+    .select(["id", "partner_id", "scopes", "purpose", "granted_at", "expires_at", "ended_at", "ended_by"])
+    .where("user_id", "=", userId)
+    .where("granted_at", "is not", null)
+    .$narrowType<{ granted_at: Date }>()
+    .orderBy("granted_at", "desc")
+    .execute();
+}

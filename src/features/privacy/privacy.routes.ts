@@ -189,7 +189,7 @@ export const privacyRoutes = createRouter()
     );
   })
   .openapi(listConsents, async (c) => {
-    const items = await listMyConsents(c.get("deps"), c.get("userId"));
+    const { items, bankLinks } = await listMyConsents(c.get("deps"), c.get("userId"));
     const current = c.get("deps").config.privacy.termsVersion;
     const standing = (purpose: string) =>
       items.some(
@@ -204,6 +204,15 @@ export const privacyRoutes = createRouter()
           standing: standing(purpose),
         })),
         items: items.map(toConsentDto),
+        bank_links: bankLinks.map((link) => ({
+          link_id: link.id,
+          partner_id: link.partner_id,
+          scopes: link.scopes,
+          purpose: link.purpose,
+          granted_at: link.granted_at.toISOString(),
+          expires_at: link.expires_at?.toISOString() ?? null,
+          ended_at: link.ended_at?.toISOString() ?? null,
+        })),
       },
       200,
     );

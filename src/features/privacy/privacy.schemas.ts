@@ -36,6 +36,19 @@ export const ConsentList = z
     current_terms_version: z.string(),
     purposes: z.array(z.object({ purpose, description: z.string(), standing: z.boolean() })),
     items: z.array(Consent).openapi({ description: "Every agreement, standing and withdrawn, newest first" }),
+    bank_links: z
+      .array(
+        z.object({
+          link_id: z.string(),
+          partner_id: z.string(),
+          scopes: z.array(z.string()),
+          purpose: z.string(),
+          granted_at: dateTime,
+          expires_at: dateTime.nullable(),
+          ended_at: dateTime.nullable(),
+        }),
+      )
+      .openapi({ description: "Bank links you granted, each a consent of its own (end one by unlinking it)" }),
   })
   .openapi("ConsentList");
 

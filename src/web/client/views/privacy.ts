@@ -98,6 +98,26 @@ export function privacyView(ctx: Ctx, onClosed: () => void): HTMLElement {
       consents.purposes.some((p) => p.purpose === "payments" && !p.standing)
         ? h("p", { className: "muted" }, "Without it you cannot send or ask for money.")
         : null,
+      consents.bank_links.length > 0
+        ? h(
+            "ul",
+            { className: "rows bank-consents" },
+            consents.bank_links.map((link) =>
+              h(
+                "li",
+                {},
+                h("span", {}, `Bank link: ${link.scopes.join(", ")}`),
+                h(
+                  "span",
+                  { className: "muted" },
+                  link.ended_at
+                    ? `ended ${formatDateTime(link.ended_at, ctx.locale)}`
+                    : `since ${formatDateTime(link.granted_at, ctx.locale)}; unlink it under Security`,
+                ),
+              ),
+            ),
+          )
+        : null,
       h(
         "details",
         {},
