@@ -122,7 +122,7 @@ async function inBatches<T>(count: number, batch: number, make: (i: number) => P
 }
 
 type Created = {
-  payment: { id: string };
+  payment: { id: string; risk: { warnings: { code: string }[] } | null };
   confirmation: { challenge_id: string; methods: { method: string; prompt: Record<string, unknown> }[] } | null;
 };
 
@@ -145,18 +145,28 @@ async function create(baseUrl: string, pair: Pair): Promise<Created> {
 
 async function confirm(baseUrl: string, pair: Pair, created: Created, method: "webauthn" | "pin"): Promise<void> {
   const challengeId = created.confirmation?.challenge_id;
-  let response: Record<string, unknown> = { pin: PIN };
-  if (method === "webauthn") {
+  const answer = async (): Promise<Record<string, unknown>> => {
+    if (method === "pin") return { pin: PIN };
     const prompt = created.confirmation?.methods.find((m) => m.method === "webauthn")?.prompt as
       | { options: PublicKeyCredentialRequestOptionsJSON }
       | undefined;
     if (!prompt) throw new Error("no webauthn method offered");
-    response = { credential: await pair.sender.authenticator.assert(prompt.options) };
+    return { credential: await pair.sender.authenticator.assert(prompt.options) };
+  };
+  // Acknowledges the risk decision's warnings (a pair's first payment warns), as the sender would,
+  // and once more any the confirmation's own decision added (many payments in the last hour).
+  const send = async (acknowledged: string[]) =>
+    call(baseUrl, "POST", `/v1/payments/${created.payment.id}/confirm`, {
+      token: pair.sender.token,
+      body: { challenge_id: challengeId, method, response: await answer(), acknowledged_warnings: acknowledged },
+    });
+  const seen = created.payment.risk?.warnings.map((w) => w.code) ?? [];
+  let confirmed = await send(seen);
+  if (confirmed.status === 409) {
+    const refusal = (await confirmed.json()) as { code: string; warnings?: string };
+    if (refusal.code !== "RISK_WARNINGS_NOT_ACKNOWLEDGED") throw new Error(`confirm: 409 ${refusal.code}`);
+    confirmed = await send([...seen, ...(refusal.warnings?.split(",") ?? [])]);
   }
-  const confirmed = await call(baseUrl, "POST", `/v1/payments/${created.payment.id}/confirm`, {
-    token: pair.sender.token,
-    body: { challenge_id: challengeId, method, response },
-  });
   if (confirmed.status !== 200)
     throw new Error(`confirm: ${confirmed.status} ${(await confirmed.text()).slice(0, 200)}`);
   await confirmed.arrayBuffer();

@@ -9,7 +9,15 @@ import { migrateToLatest } from "../src/platform/migrate";
 import { runSweep } from "../src/sweep";
 import { freePort } from "./free-port";
 import { createHarness, type Harness } from "./harness";
-import { type Created, directThread, expectMoneyAccountedFor, type Person, PIN, sender } from "./payment-helpers";
+import {
+  type Created,
+  directThread,
+  expectMoneyAccountedFor,
+  type Person,
+  PIN,
+  sender,
+  warningsOf,
+} from "./payment-helpers";
 
 /**
  * Postgres stopped (fast shutdown: every connection cut) while people are paying, then started
@@ -86,7 +94,8 @@ async function payRepeatedly(worker: number, seen: Seen, onProgress: () => void)
       }),
     );
     if (created.status !== 201 && created.status !== 200) seen.other.push(`create ${created.status}`);
-    const { payment, confirmation } = (await created.json()) as Created;
+    const answer = (await created.json()) as Created;
+    const { payment, confirmation } = answer;
     ids.push(payment.id);
     let challengeId = confirmation?.challenge_id;
     for (let attempt = 0; attempt < 5; attempt++) {
@@ -101,7 +110,12 @@ async function payRepeatedly(worker: number, seen: Seen, onProgress: () => void)
         h.request("POST", `/v1/payments/${payment.id}/confirm`, {
           token: alice.token,
           headers: { "Idempotency-Key": `confirm-${key}-${attempt}` },
-          body: { challenge_id: challengeId, method: "pin", response: { pin: PIN } },
+          body: {
+            challenge_id: challengeId,
+            method: "pin",
+            response: { pin: PIN },
+            acknowledged_warnings: warningsOf(answer),
+          },
         }),
       );
       if (confirmed.status === 200) break;

@@ -10,7 +10,7 @@ import { deliverTo } from "../src/stripe-emulator/serve";
 import { enrollTestCard } from "./cards-helpers";
 import { freePort } from "./free-port";
 import { createHarness, type Harness, requestThrough, signInThrough, TEST_ENV } from "./harness";
-import { directThread, PIN, paymentOf, sendOk, settle } from "./payment-helpers";
+import { directThread, PIN, paymentOf, sendOk, settle, warningsOf } from "./payment-helpers";
 import { problemOf, setPin } from "./security-helpers";
 import { openSse } from "./sse-client";
 import { createTestClock } from "./test-clock";
@@ -95,7 +95,12 @@ describe("the Worker in workerd", () => {
     const again = await sendOk(h, alice, thread, bob, 1234, "tacos");
     const confirmed = await h.request("POST", `/v1/payments/${again.payment.id}/confirm`, {
       token: alice.token,
-      body: { challenge_id: again.confirmation?.challenge_id, method: "pin", response: { pin: PIN } },
+      body: {
+        challenge_id: again.confirmation?.challenge_id,
+        method: "pin",
+        response: { pin: PIN },
+        acknowledged_warnings: warningsOf(again),
+      },
     });
     expect(confirmed.status, await confirmed.clone().text()).toBe(200);
     expect(await confirmed.json()).toMatchObject({ status: "awaiting_recipient", funding: "card" });

@@ -75,7 +75,7 @@ const RULES_V1: {
     kind: "recipient_account_newer_than",
     outcome: "warn",
     message: "This person's account is less than two days old.",
-    params: { hours: 48 },
+    params: { hours: 48, only_new_payee: true },
     tier: null,
   },
   {

@@ -39,6 +39,20 @@ async function typeAmountOnKeypad(page: Page, keys: string[]): Promise<void> {
 }
 
 /** A first payment's setup in the sheet: a test debit card, then the new PIN typed twice. */
+/**
+ * The risk warnings a payment to someone new shows before it is confirmed: each read, then
+ * "I understand" (the confirmation sends them as acknowledged).
+ */
+async function acknowledgeWarnings(page: Page, ...warnings: string[]): Promise<void> {
+  await visible(sheet(page).getByRole("heading", { name: "Before you pay" }));
+  const note = sheet(page).getByRole("note", { name: "Warnings about this payment" });
+  for (const warning of warnings) await visible(note.getByText(warning));
+  await sheet(page).getByRole("button", { name: "I understand, continue" }).click();
+}
+
+const FIRST_PAYEE = "You have never paid this person. Only pay people you know and trust.";
+const NEW_ACCOUNT = "This person's account is less than two days old.";
+
 async function enrollAndSetPin(page: Page, card: RegExp, cardAdded: string, pin: string): Promise<void> {
   await visible(sheet(page).getByRole("heading", { name: "Add a debit card" }));
   await sheet(page).getByRole("radio", { name: card }).check();
@@ -139,9 +153,13 @@ describe.skipIf(!chromiumFound)("web client in Chromium: Alice and Bob", () => {
       expect(await weak.textContent()).toBe("Choose another PIN: it must not be ascending digits.");
       await screenshot(alice, "06-weak-pin-refused");
 
-      // The PIN typed twice confirms the payment: the sheet closes without asking for it again.
+      // Bob is new to her (and to payments): she reads why that matters and acknowledges it; then
+      // the PIN typed twice confirms the payment: the sheet closes without asking for it again.
       await sheet(alice).getByLabel("New 6-digit PIN", { exact: true }).fill(ALICE_PIN);
       await sheet(alice).getByLabel("Enter the same PIN again", { exact: true }).fill(ALICE_PIN);
+      await visible(sheet(alice).getByRole("heading", { name: "Before you pay" }));
+      await screenshot(alice, "06b-risk-warnings");
+      await acknowledgeWarnings(alice, FIRST_PAYEE, NEW_ACCOUNT);
       await sheet(alice).waitFor({ state: "detached" });
       expect(await pinPadsShown(alice)).toEqual(["New 6-digit PIN", ...SET_AND_REPEAT]);
 
@@ -202,6 +220,7 @@ describe.skipIf(!chromiumFound)("web client in Chromium: Alice and Bob", () => {
       await visible(sheet(bob).getByRole("heading", { name: "Set a payment PIN" }));
       await sheet(bob).getByLabel("New 6-digit PIN", { exact: true }).fill(BOB_PIN);
       await sheet(bob).getByLabel("Enter the same PIN again", { exact: true }).fill(BOB_PIN);
+      await acknowledgeWarnings(bob, FIRST_PAYEE, NEW_ACCOUNT);
       await sheet(bob).waitFor({ state: "detached" });
       expect(await pinPadsShown(bob)).toEqual(SET_AND_REPEAT);
 
@@ -430,6 +449,7 @@ describe.skipIf(!chromiumFound)("web client in Chromium: a group of three", () =
       await recordPinPads(alice);
       await alicesCard.getByRole("button", { name: "Pay $10.00" }).click();
       await enrollAndSetPin(alice, /^Visa debit/, "Visa debit •••• 5556 added", ALICE_PIN);
+      await acknowledgeWarnings(alice, FIRST_PAYEE, NEW_ACCOUNT);
       await sheet(alice).waitFor({ state: "detached" });
       expect(await pinPadsShown(alice)).toEqual(SET_AND_REPEAT);
       await visible(alicesCard.getByText("You paid $10.00"));
@@ -446,6 +466,7 @@ describe.skipIf(!chromiumFound)("web client in Chromium: a group of three", () =
       await recordPinPads(bob);
       await bobsCard.getByRole("button", { name: "Pay $10.00" }).click();
       await enrollAndSetPin(bob, /^Mastercard debit/, "Mastercard debit •••• 8210 added", BOB_PIN);
+      await acknowledgeWarnings(bob, FIRST_PAYEE, NEW_ACCOUNT);
       await sheet(bob).waitFor({ state: "detached" });
       expect(await pinPadsShown(bob)).toEqual(SET_AND_REPEAT);
 

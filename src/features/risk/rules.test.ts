@@ -56,6 +56,11 @@ const cases: { rule: Rule; fires: Partial<RiskSignals>; near: Partial<RiskSignal
     near: { recipientAgeMs: 48 * HOUR },
   },
   {
+    rule: rule("recipient_account_newer_than", { hours: 48, only_new_payee: true }),
+    fires: { recipientAgeMs: HOUR, paidRecipientBefore: false },
+    near: { recipientAgeMs: HOUR, paidRecipientBefore: true },
+  },
+  {
     rule: rule("sender_account_newer_than", { hours: 24, min_amount_minor: 20_000 }),
     fires: { senderAgeMs: HOUR, amountMinor: 20_000n },
     near: { senderAgeMs: HOUR, amountMinor: 19_999n },

@@ -52,8 +52,9 @@ export const RULE_KINDS = {
     matches: (p, s) => s.memo !== null && patternOf(p.pattern).test(s.memo.normalize("NFKC")),
   }),
   recipient_account_newer_than: kind({
-    params: z.object({ hours }),
-    matches: (p, s) => s.recipientAgeMs < p.hours * HOUR_MS,
+    // only_new_payee: not once the sender has paid them (they know each other by now).
+    params: z.object({ hours, only_new_payee: z.boolean().default(false) }),
+    matches: (p, s) => s.recipientAgeMs < p.hours * HOUR_MS && !(p.only_new_payee && s.paidRecipientBefore),
   }),
   sender_account_newer_than: kind({
     params: z.object({ hours, min_amount_minor: minor }),

@@ -28,6 +28,7 @@ import type {
   PrivacySettings as PrivacySettingsSchema,
 } from "../../features/privacy/privacy.schemas";
 import type { Request as RequestSchema } from "../../features/requests/requests.schemas";
+import type { Report as ReportSchema } from "../../features/risk/risk.schemas";
 import type { SecurityEvent as SecurityEventSchema } from "../../features/security/security.schemas";
 import type { Message as MessageSchema, Thread as ThreadSchema } from "../../features/threads/threads.schemas";
 import type { DevSession as DevSessionSchema, User as UserSchema } from "../../features/users/users.schemas";
@@ -45,6 +46,7 @@ export type Thread = z.infer<typeof ThreadSchema>;
 export type Message = z.infer<typeof MessageSchema>;
 export type Page<T> = { items: T[]; next_cursor: string | null };
 export type Payment = z.infer<typeof PaymentSchema>;
+export type Report = z.infer<typeof ReportSchema>;
 export type PaymentStatus = Payment["status"];
 export type CreatedPayment = z.infer<typeof CreatedPaymentSchema>;
 export type Receipt = z.infer<typeof ReceiptSchema>;

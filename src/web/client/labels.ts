@@ -37,6 +37,12 @@ export function paymentStatusText(p: Payment, viewerId: string, nameOf: NameOf, 
       return "Expired before it was confirmed";
     case "refunded":
       return "Refunded";
+    case "held":
+      // Held by the risk decision: the recipient sees money on its way, never money received.
+      if (!sending) return `Pending: ${sender}'s payment is on its way`;
+      return p.risk?.held_until
+        ? `Held until ${formatDateTime(p.risk.held_until, locale)}: you can cancel until then`
+        : "Held while we check it for your safety; you can still cancel it";
   }
 }
 

@@ -3,7 +3,8 @@ import type { Message, Payment, PaymentRequest } from "./api-types";
 import type { Ctx } from "./context";
 import { busy, h, replace } from "./dom";
 import { addCardToReceive } from "./flows/card";
-import { authenticateExistingPayment, confirmExistingPayment, paymentAction } from "./flows/pay";
+import { authenticateExistingPayment, confirmExistingPayment, paymentAction, riskWarnings } from "./flows/pay";
+import { reportPayment } from "./flows/report";
 import { payRequest, requestAction } from "./flows/request";
 import {
   ownShareText,
@@ -94,6 +95,8 @@ export function paymentCard(ctx: Ctx, paymentId: string, message: Message, scope
       h("p", { className: "money-card-kind" }, paymentHeadline(p, me, nameOf), p.request_id ? " · for a request" : ""),
       h("p", { className: "money-amount" }, amount),
       p.memo ? h("p", { className: "memo" }, p.memo) : null,
+      // The sender's risk warnings, while they decide whether to confirm.
+      p.status === "requires_confirmation" && p.risk?.warnings.length ? riskWarnings(p.risk.warnings) : null,
       h("p", { className: "status", attrs: { "data-status": p.status } }, status),
       actions.length ? h("div", { className: "button-row" }, actions) : null,
       problem,
@@ -137,6 +140,8 @@ function actionsFor(ctx: Ctx, p: Payment, guard: (work: () => Promise<void>) => 
       actionButton("Cancel payment", "secondary", "cancel", () => guard(() => paymentAction(ctx, p, "cancel"))),
     );
   }
+  // Once sent, either person can report it (a scam; the sender also a mistake or one they did not make).
+  if (p.funding !== null) buttons.push(actionButton("Report", "secondary", "report", () => reportPayment(ctx, p)));
   return buttons;
 }
 

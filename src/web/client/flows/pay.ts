@@ -83,6 +83,9 @@ async function confirmPayment(
 ): Promise<Payment> {
   let current = challenge ?? (await freshChallenge(ctx, payment.id));
   let preset: Answer | undefined = pinJustSet ? { method: "pin", pin: pinJustSet } : undefined;
+  // The payment as last read: its risk warnings are what the person acknowledges.
+  let shown = payment;
+  let acknowledged = await acknowledgeWarnings(ctx, sheet, shown, []);
   let error: string | null = null;
   // Once the PIN is locked or disabled the pad is not offered again in this sheet.
   let pinBlocked = false;
@@ -90,15 +93,20 @@ async function confirmPayment(
   for (;;) {
     const methods = current.methods.map((m) => m.method).filter((m) => m !== "pin" || !pinBlocked);
     if (methods.length === 0 && pinBlocked) throw new Error(error ?? "Your PIN is locked");
-    const offered = preset && methods.includes(preset.method) ? preset : undefined;
+    const offered: Answer | undefined = preset && methods.includes(preset.method) ? preset : undefined;
     preset = undefined;
-    const answer: Answer = offered ?? (await askForConfirmation(ctx, sheet, title, payment, methods, error));
+    const answer: Answer = offered ?? (await askForConfirmation(ctx, sheet, title, shown, methods, error));
     sheet.show(title, progress("Confirming…"));
     try {
       const response = await confirmationResponse(current, answer);
       // No Idempotency-Key: a confirmation is safe to repeat by the payment's own id, and the body holds the PIN.
       const confirmed = await ctx.api.post<Payment>(`/v1/payments/${encodeURIComponent(payment.id)}/confirm`, {
-        body: { challenge_id: current.challenge_id, method: answer.method, response },
+        body: {
+          challenge_id: current.challenge_id,
+          method: answer.method,
+          response,
+          acknowledged_warnings: acknowledged,
+        },
       });
       return ctx.store.putPayment(confirmed);
     } catch (err) {
@@ -106,11 +114,43 @@ async function confirmPayment(
       // A lost answer may still have confirmed it: ask the payment itself before trying again.
       const now = await ctx.store.fetchPayment(payment.id).catch(() => undefined);
       if (now && now.status !== "requires_confirmation") return now;
+      // New warnings since the payment was created (someone reported the recipient meanwhile).
+      if (now && err instanceof ApiError && err.code === "RISK_WARNINGS_NOT_ACKNOWLEDGED") {
+        shown = now;
+        acknowledged = await acknowledgeWarnings(ctx, sheet, shown, acknowledged);
+        error = null;
+        if (answer.method === "pin") preset = answer;
+      }
       if (err instanceof ApiError && RENEW_CHALLENGE.has(err.code)) current = await freshChallenge(ctx, payment.id);
       if (err instanceof ApiError && (err.code === "PIN_LOCKED" || err.code === "PIN_DISABLED")) pinBlocked = true;
       if (err instanceof ApiError && (err.code === "PAYMENT_EXPIRED" || err.status === 404)) throw err;
     }
   }
+}
+
+/**
+ * The payment's risk warnings not yet acknowledged, one plain sentence each, before anything
+ * else: the person reads them and says they understand (or closes the sheet). Resolves to every
+ * code acknowledged so far, for the confirmation to send.
+ */
+async function acknowledgeWarnings(ctx: Ctx, sheet: Sheet, payment: Payment, done: string[]): Promise<string[]> {
+  const fresh = (payment.risk?.warnings ?? []).filter((w) => !done.includes(w.code));
+  if (fresh.length === 0) return done;
+  await sheet.step<void>("Before you pay", (next) => {
+    const understood = button("I understand, continue", "primary", () => next());
+    understood.dataset.action = "acknowledge";
+    return [paymentSummary(ctx, payment), riskWarnings(fresh), understood];
+  });
+  return [...done, ...fresh.map((w) => w.code)];
+}
+
+/** Risk warnings as a list the person reads (and a screen reader announces as a note). */
+export function riskWarnings(warnings: readonly { code: string; message: string }[]): HTMLElement {
+  return h(
+    "ul",
+    { className: "risk-warnings", attrs: { role: "note", "aria-label": "Warnings about this payment" } },
+    warnings.map((w) => h("li", { attrs: { "data-warning": w.code } }, w.message)),
+  );
 }
 
 /** The confirmation step: the payment, then the biometric button and/or the PIN pad, as offered. */
