@@ -17,6 +17,7 @@ let dataDir: string;
 let port: number;
 let pgPort: number;
 let stripePort: number;
+let bankPort: number;
 
 beforeAll(async () => {
   dataDir = await mkdtemp(path.join(os.tmpdir(), "chat-pay-start-"));
@@ -24,6 +25,7 @@ beforeAll(async () => {
   port = await freePort();
   pgPort = await freePort();
   stripePort = await freePort();
+  bankPort = await freePort();
 });
 afterAll(() => rm(dataDir, { recursive: true, force: true }));
 
@@ -36,6 +38,7 @@ function start(env: Record<string, string> = {}, entry = ENTRY, cwd?: string): R
     PORT: String(port),
     EMBEDDED_POSTGRES_PORT: String(pgPort),
     STRIPE_EMULATOR_PORT: String(stripePort),
+    BANK_EMULATOR_PORT: String(bankPort),
     LOG_LEVEL: "info",
     ...env,
   };
@@ -142,6 +145,7 @@ describe("npm start", () => {
     for (const [variable, taken] of [
       ["PORT", port],
       ["STRIPE_EMULATOR_PORT", stripePort],
+      ["BANK_EMULATOR_PORT", bankPort],
       ["EMBEDDED_POSTGRES_PORT", pgPort],
     ] as const) {
       const squatter = net.createServer();
