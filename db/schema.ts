@@ -447,6 +447,8 @@ export type BankLinksTable = {
   granted_at: Date | null;
   expires_at: Date | null;
   reconfirmed_at: Date | null;
+  /** When the person was told the consent is about to expire (cleared when they renew it). */
+  reminded_at: Date | null;
   ended_at: Date | null;
   ended_by: "person" | "bank" | "expiry" | null;
   /** Until then the person may see the balance without a new step-up (extended on each look). */

@@ -167,6 +167,7 @@ const variables = z.object({
   BANK_EMULATOR_PORT: port.default(12_112),
   BANK_REDIRECT_URL: optionalUrl,
   BANK_CONSENT_DAYS: z.coerce.number().int().min(1).max(365).default(90),
+  BANK_RECONFIRM_NOTICE_DAYS: z.coerce.number().int().min(1).max(60).default(7),
   BANK_RETENTION_DAYS: z.coerce.number().int().min(1).max(365).default(30),
   BANK_STEP_UP_IDLE_MINUTES: z.coerce.number().int().min(1).max(60).default(5),
   BANK_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5_000),
@@ -300,6 +301,8 @@ export type Config = {
     /** Where the bank sends the person back after they approve (the web client). */
     redirectUrl: string;
     consentMs: number;
+    /** How long before the consent expires the person is asked, in the bank's thread, to renew it. */
+    reconfirmNoticeMs: number;
     retentionMs: number;
     stepUpIdleMs: number;
     timeoutMs: number;
@@ -419,6 +422,7 @@ export function parseConfig(source: Record<string, string | undefined>): Config 
       emulator: { secret: env.BANK_EMULATOR_SECRET, port: env.BANK_EMULATOR_PORT },
       redirectUrl: env.BANK_REDIRECT_URL ?? `${webauthnOrigins(env)[0]}/`,
       consentMs: env.BANK_CONSENT_DAYS * 86_400_000,
+      reconfirmNoticeMs: env.BANK_RECONFIRM_NOTICE_DAYS * 86_400_000,
       retentionMs: env.BANK_RETENTION_DAYS * 86_400_000,
       stepUpIdleMs: env.BANK_STEP_UP_IDLE_MINUTES * 60_000,
       timeoutMs: env.BANK_TIMEOUT_MS,

@@ -249,4 +249,31 @@ describe("bank linking, the bank's thread and revocation (against the emulator o
     expect(row).toEqual([{ status: "revoked", ended_by: "person" }]);
     expect(await rowsHolding(h.databaseUrl, [...tokens, "Closing Time Cafe 4242"])).toEqual([]);
   });
+
+  it("asks for renewal before the consent expires, and a renewal keeps the link past the first expiry", async () => {
+    let ana = await person();
+    const again = async () => {
+      ana = { ...(await h.signIn(ana.handle)), handle: ana.handle };
+    };
+    const link = await linkBank(h, ana, { persona: "sam" });
+    const expiresAt = new Date(link.expires_at ?? 0).getTime();
+    h.clock.set(new Date(expiresAt - h.config.banks.reconfirmNoticeMs + 1_000));
+    await runSweep(h.deps);
+    await runSweep(h.deps);
+    await again();
+    const reminders = (await messagesOf(h, ana, link.thread_id ?? "")).filter((m) => m.body.includes("Renew it"));
+    expect(reminders).toHaveLength(1);
+    const renewed = await h.request("POST", `/v1/bank-links/${link.id}/reconfirm`, {
+      token: ana.token,
+      headers: idempotencyKey(),
+    });
+    expect(renewed.status, await renewed.clone().text()).toBe(200);
+    const record = (await renewed.json()) as LinkDto & { reconfirmed_at: string };
+    expect(new Date(record.expires_at ?? 0).getTime()).toBe(h.clock.now().getTime() + 90 * DAY_MS);
+    expect(record.reconfirmed_at).toBe(h.clock.now().toISOString());
+    h.clock.set(new Date(expiresAt + 1_000));
+    await runSweep(h.deps);
+    await again();
+    expect(await linkOf(ana, link.id)).toMatchObject({ status: "active" });
+  });
 });

@@ -42,6 +42,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn("granted_at", "timestamptz")
     .addColumn("expires_at", "timestamptz")
     .addColumn("reconfirmed_at", "timestamptz")
+    .addColumn("reminded_at", "timestamptz")
     .addColumn("ended_at", "timestamptz")
     .addColumn("ended_by", "text", (c) => c.check(sql`ended_by in ('person', 'bank', 'expiry')`))
     .addColumn("stepped_up_until", "timestamptz")

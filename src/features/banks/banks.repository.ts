@@ -288,3 +288,17 @@ export async function pendingLinkIdsOfUser(trx: Trx, userId: string): Promise<st
     .execute();
   return rows.map((row) => row.id);
 }
+
+/** Active links expiring before the time whose person has not been reminded yet. */
+export async function listLinksToRemind(db: Db, expiringBefore: Date, limit: number): Promise<string[]> {
+  const rows = await db
+    .selectFrom("bank_links")
+    .select("id")
+    .where("status", "=", "active")
+    .where("expires_at", "<=", expiringBefore)
+    .where("reminded_at", "is", null)
+    .orderBy("id")
+    .limit(limit)
+    .execute();
+  return rows.map((row) => row.id);
+}

@@ -19,6 +19,7 @@ export async function reconfirmLink(
     const renewed = await updateLink(trx, link.id, {
       expires_at: new Date(now.getTime() + deps.config.banks.consentMs),
       reconfirmed_at: now,
+      reminded_at: null,
       updated_at: now,
     });
     await logAccess(trx, link, "consent_reconfirmed", now, { expires_at: renewed.expires_at?.toISOString() ?? null });

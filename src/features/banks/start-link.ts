@@ -52,6 +52,7 @@ export async function startLink(
       granted_at: null,
       expires_at: null,
       reconfirmed_at: null,
+      reminded_at: null,
       ended_at: null,
       ended_by: null,
       stepped_up_until: null,

@@ -7,13 +7,15 @@ import {
   deleteOutboxBefore,
   deletePendingLink,
   listLinkIds,
+  listLinksToRemind,
   listLinksWithContentBefore,
   lockLink,
   purgeWebhookEventsBefore,
+  updateLink,
 } from "./banks.repository";
 import { deliverOutbox } from "./deliver-outbox";
 import { endLink } from "./end-link";
-import { logAccess } from "./link-context";
+import { logAccess, postBankMessage } from "./link-context";
 
 const SWEEP_BATCH = 100;
 
@@ -37,9 +39,27 @@ async function purgeOldContent(deps: Pick<Deps, "db" | "clock">, linkId: string,
   });
 }
 
+/** Asks the person, in the bank's thread, to renew a consent about to expire (once per period). */
+async function remindToReconfirm(deps: Pick<Deps, "db" | "clock">, linkId: string): Promise<boolean> {
+  const now = deps.clock.now();
+  return withTransaction(deps.db, async (trx) => {
+    const link = await lockLink(trx, linkId);
+    if (link?.status !== "active" || link.reminded_at || !link.expires_at) return false;
+    await postBankMessage(
+      trx,
+      link,
+      `Your permission to bring these updates into chat-pay ends on ${link.expires_at.toISOString().slice(0, 10)}. Renew it under Security to keep them coming; otherwise the link ends then and everything here is deleted.`,
+      now,
+    );
+    await updateLink(trx, link.id, { reminded_at: now, updated_at: now });
+    return true;
+  });
+}
+
 /**
- * The banks' housekeeping: links past their expiry end (the bank told, everything deleted),
- * authorizations never completed lapse, delivered content leaves after the retention window,
+ * The banks' housekeeping: consents about to expire are brought up for renewal, links past
+ * their expiry end (the bank told, everything deleted), authorizations never completed lapse,
+ * delivered content leaves after the retention window,
  * queued answers and messages are retried, and event ids older than twice the signature
  * tolerance (past which a replay is refused as stale anyway) are forgotten. Bounded batches;
  * safe to run twice at once (rows are locked, and ending a link that ended is a no-op).
@@ -49,6 +69,11 @@ export async function sweepBanks(deps: Pick<Deps, "db" | "clock" | "config" | "l
   let expired = 0;
   for (const linkId of await listLinkIds(deps.db, { status: "active", expiringBefore: now }, SWEEP_BATCH)) {
     if ((await endLink(deps, { linkId, by: "expiry" }))?.status === "expired") expired++;
+  }
+  let reminded = 0;
+  const soon = new Date(now.getTime() + deps.config.banks.reconfirmNoticeMs);
+  for (const linkId of await listLinksToRemind(deps.db, soon, SWEEP_BATCH)) {
+    if (await remindToReconfirm(deps, linkId)) reminded++;
   }
   const lapsed = await listLinkIds(deps.db, { status: "pending", authorizeBefore: now }, SWEEP_BATCH);
   for (const linkId of lapsed) await withTransaction(deps.db, (trx) => deletePendingLink(trx, linkId));
@@ -62,5 +87,5 @@ export async function sweepBanks(deps: Pick<Deps, "db" | "clock" | "config" | "l
     deps.db,
     new Date(now.getTime() - 2 * deps.config.banks.webhookToleranceMs),
   );
-  return { expired, lapsed: lapsed.length, messagesPurged, sent, eventsForgotten };
+  return { expired, reminded, lapsed: lapsed.length, messagesPurged, sent, eventsForgotten };
 }

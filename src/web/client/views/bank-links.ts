@@ -1,4 +1,4 @@
-import { errorMessage } from "../api";
+import { errorMessage, newIdempotencyKey } from "../api";
 import type { BankAccessLogEntry, BankLink, Page } from "../api-types";
 import type { Ctx } from "../context";
 import { button, formatDateTime, h, replace } from "../dom";
@@ -43,18 +43,29 @@ export function bankLinksPanel(ctx: Ctx, scope: AbortSignal): { links: HTMLEleme
       h("summary", {}, "Consent you gave"),
       h("pre", { className: "disclosure" }, link.disclosure),
     );
-    const unlink = link.status === "active" ? button("Unlink", "secondary", () => void unlinkBank(ctx, link)) : null;
+    const active = link.status === "active";
+    const unlink = active ? button("Unlink", "secondary", () => void unlinkBank(ctx, link)) : null;
+    const renew = active
+      ? button("Renew consent", "secondary", () => {
+          const path = `/v1/bank-links/${encodeURIComponent(link.id)}/reconfirm`;
+          void ctx.api
+            .post(path, { idempotencyKey: newIdempotencyKey() })
+            .then(() => ctx.announce(`${link.bank_name}: consent renewed.`))
+            .then(refresh, (err: unknown) => ctx.announce(errorMessage(err)));
+        })
+      : null;
     return h(
       "li",
       { className: "bank-link", attrs: { "data-status": link.status } },
       h("strong", {}, link.bank_name),
       h("p", { className: "muted" }, `${when}. Shares: ${link.scopes.join(", ")}.`),
       consent,
+      renew,
       unlink,
     );
   };
 
-  const refresh = async () => {
+  async function refresh(): Promise<void> {
     try {
       const [found, entries] = await Promise.all([
         ctx.api.get<{ items: BankLink[] }>("/v1/bank-links"),
@@ -82,7 +93,7 @@ export function bankLinksPanel(ctx: Ctx, scope: AbortSignal): { links: HTMLEleme
     } catch (err) {
       replace(links, h("p", { className: "error", attrs: { role: "alert" } }, errorMessage(err)));
     }
-  };
+  }
   ctx.store.on("bankLink", () => void refresh(), scope);
   void refresh();
   return { links, log };
