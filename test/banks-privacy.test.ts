@@ -83,6 +83,24 @@ describe("what the service keeps of a bank link", () => {
     expect((await openSecret(withKeys([newKey]), link.id, resealed)).refresh_token).toBe(opened.refresh_token);
   });
 
+  it("refreshes an expired access token through the refresh grant, sealing the new one", async () => {
+    const p = await person();
+    const link = await linkBank(h, p);
+    const before = await openSecret(h.config, link.id, await secretRow(link.id));
+    h.clock.advance(2 * 3_600_000);
+    const self = { ...(await h.signIn(p.handle)), handle: p.handle };
+    await stepUpAndRead(
+      requestThrough(async (path, init) => h.app.request(path, init)),
+      self,
+      link.id,
+    );
+    const after = await openSecret(h.config, link.id, await secretRow(link.id));
+    expect(after.access_token).not.toBe(before.access_token);
+    expect(after.refresh_token).toBe(before.refresh_token);
+    expect(h.bank.control.issuedTokens).toContain(after.access_token);
+    expect(await rowsHolding(h.databaseUrl, [...h.bank.control.issuedTokens])).toEqual([]);
+  });
+
   it("never writes a balance to any table or to the log", async () => {
     const lines: string[] = [];
     const sink = new Writable({

@@ -183,6 +183,13 @@ export async function revokeAtBank(ctx: Ctx, refreshToken: string): Promise<void
 async function answerOf(ctx: Ctx, response: Response): Promise<unknown> {
   if (response.status === 401) {
     const body = (await response.json().catch(() => ({}))) as { code?: string };
+    // An access token that lapsed in flight is refreshed on the next call; anything else ends the consent.
+    if (body.code === "invalid_token") {
+      throw new AppError("BANK_UNAVAILABLE", {
+        detail: `${ctx.partner.name} refused an expired access token; retry`,
+        retryAfterSeconds: 1,
+      });
+    }
     throw new BankConsentEnded(typeof body.code === "string" ? body.code : "unauthorized");
   }
   if (response.status === 403) {
