@@ -40,6 +40,9 @@ beforeAll(async () => {
       code: "PAYMENT_NOT_FOUND",
     },
     { prefix: "/v1/requests/", id: ((await request.json()) as { id: string }).id, code: "REQUEST_NOT_FOUND" },
+    // Reporting someone you share no thread with; the review API, without the operator role.
+    { prefix: "/v1/people/", id: alice.id, code: "PERSON_NOT_FOUND" },
+    { prefix: "/v1/risk/", id: "pay_8d2k1m0c7x4v9t3r6p5n2b1a0q", code: "ROUTE_NOT_FOUND" },
     { prefix: "/v1/cards/", id: ((await card.json()) as { id: string }).id, code: "CARD_NOT_FOUND" },
     { prefix: "/v1/me/devices/", id: await registerPasskey(h, alice, newAuthenticator()), code: "DEVICE_NOT_FOUND" },
     {
@@ -73,6 +76,8 @@ const VALID_BODIES: Record<string, object> = {
     method: "pin",
     response: { pin: "480917" },
   },
+  "/v1/payments/:id/reports": { reason: "scam" },
+  "/v1/people/:id/reports": { thread_id: "thr_8d2k1m0c7x4v9t3r6p5n2b1a0q", reason: "abuse" },
   "/v1/bank-links/:id/alert-answers": { alert_id: "bka_8d2k1m0c7x4v9t3r6p5n2b1a0q", answer: "not_me" },
   "/v1/me/exports/:id/download": {
     challenge_id: "chl_8d2k1m0c7x4v9t3r6p5n2b1a0q",

@@ -388,6 +388,43 @@ export const DATA_MAP: Readonly<Record<string, TableEntry>> = {
     retention: `every read and purge of the person's bank data (no content), while the account is open; ${RETAINED}`,
     closing: { pseudonymise: ["user_id"] },
   },
+  // Risk (issue 17): decisions on a person's payments, their tier and limit, their reports, operators' actions.
+  risk_rule_sets: { about: "service", why: "the versions of the risk rules (no one's data)" },
+  risk_rules: { about: "service", why: "the risk rules and their thresholds (no one's data)" },
+  risk_decisions: {
+    about: "person",
+    // Decisions on the payments the person sent; those on payments to them are fraud signals about them, not given out.
+    rowsAbout: (u) => sql`t.payment_id in (select id from payments where sender_id = ${u})`,
+    key: ["id"],
+    exported: ["id", "payment_id", "stage", "outcome", "reasons", "rules_version", "created_at"],
+    retention: `with its payment: ${RETAINED}`,
+    closing: { none: "names a payment, not a person" },
+  },
+  risk_profiles: {
+    about: "person",
+    rowsAbout: (u) => sql`t.user_id = ${u}`,
+    key: ["user_id"],
+    exported: ["tier", "limited", "updated_at"],
+    retention: "while the account is open; deleted on closing",
+    closing: "delete",
+  },
+  risk_reports: {
+    about: "person",
+    // The reports the person made; reports about them are not given out (they would name who reported).
+    rowsAbout: (u) => sql`t.reporter_id = ${u}`,
+    key: ["id"],
+    exported: ["id", "subject_id", "payment_id", "reason", "note", "status", "return_request_id", "created_at"],
+    retention: `kept as the record of a fraud case: ${RETAINED}`,
+    closing: { pseudonymise: ["reporter_id", "subject_id"] },
+  },
+  risk_operator_actions: {
+    about: "person",
+    rowsAbout: (u) => sql`t.operator_id = ${u}`,
+    key: ["id"],
+    exported: ["id", "action", "subject_kind", "subject_id", "reason", "created_at"],
+    retention: "the audit trail of operators' decisions (who decided what, and why), kept as the record of each case",
+    closing: { none: "append-only audit of operators' decisions; a subject that is a person is a bare id" },
+  },
   kysely_migration: { about: "service", why: "which migrations ran" },
   kysely_migration_lock: { about: "service", why: "the migrator's lock" },
 };
