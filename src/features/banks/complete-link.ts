@@ -3,6 +3,7 @@ import type { Deps } from "../../deps";
 import { AppError } from "../../errors";
 import { withTransaction } from "../../platform/db";
 import { newId } from "../../platform/ids";
+import { challengeHash } from "../security";
 import { openServiceThread } from "../threads";
 import { ensureUser } from "../users";
 import { type BankTokens, exchangeCode, revokeAtBank } from "./bank-client";
@@ -16,7 +17,6 @@ import {
 } from "./banks.repository";
 import { bankContext, logAccess, postBankMessage } from "./link-context";
 import { bankPartyId } from "./partners";
-import { sha256Hex } from "./state-hash";
 import { openSecret, sealSecret } from "./token-vault";
 
 /** The sealed form of a link's tokens. */
@@ -41,7 +41,7 @@ export async function completeLink(
   deps: Pick<Deps, "db" | "clock" | "config">,
   input: { userId: string; state: string; code: string | undefined; error: string | undefined },
 ): Promise<BankLink> {
-  const stateHash = await sha256Hex(input.state);
+  const stateHash = await challengeHash(input.state);
   const claimed = await withTransaction(deps.db, (trx) => claimPendingLink(trx, input.userId, stateHash));
   if (!claimed) throw stateInvalid("matches no link you started, or was already used");
   const ctx = bankContext(deps, claimed.partner_id);

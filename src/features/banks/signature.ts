@@ -1,3 +1,5 @@
+import { toHex } from "./hex";
+
 /** The header a bank signs its webhooks with, and the service its calls to the bank. */
 export const BANK_SIGNATURE_HEADER = "Bank-Signature";
 
@@ -9,8 +11,6 @@ async function mac(secret: string, timestampSeconds: number, payload: string): P
   ]);
   return new Uint8Array(await crypto.subtle.sign("HMAC", key, encoder.encode(`${timestampSeconds}.${payload}`)));
 }
-
-const toHex = (bytes: Uint8Array) => Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
 
 /** `t=<unix seconds>,v1=<hex HMAC-SHA256 of "t.payload">`, the scheme Stripe uses too. */
 export async function signBankPayload(payload: string, secret: string, at: Date): Promise<string> {

@@ -3,11 +3,11 @@ import type { BankLink, BankScope } from "../../../db/schema";
 import type { Deps } from "../../deps";
 import { withTransaction } from "../../platform/db";
 import { newId } from "../../platform/ids";
+import { challengeHash } from "../security";
 import { authorizationUrl } from "./bank-client";
 import { insertLink, upsertSecret } from "./banks.repository";
 import { disclosureText, LINK_PURPOSE } from "./disclosure";
 import { requirePartner } from "./partners";
-import { sha256Hex } from "./state-hash";
 import { sealSecret } from "./token-vault";
 
 /** How long the person has to approve at the bank before the started link lapses. */
@@ -44,7 +44,7 @@ export async function startLink(
         consentDays: Math.round(deps.config.banks.consentMs / 86_400_000),
         retentionDays: Math.round(deps.config.banks.retentionMs / 86_400_000),
       }),
-      oauth_state_hash: await sha256Hex(state),
+      oauth_state_hash: await challengeHash(state),
       authorize_by: new Date(now.getTime() + AUTHORIZE_WINDOW_MS),
       bank_consent_id: null,
       thread_id: null,

@@ -1,5 +1,6 @@
 import type { Config } from "../../config";
 import { AppError } from "../../errors";
+import { toHex } from "./hex";
 
 /** What a link's OAuth material looks like at rest: AES-256-GCM under one key of the keyring. */
 export type SealedSecret = { key_id: string; iv: Uint8Array<ArrayBuffer>; ciphertext: Uint8Array<ArrayBuffer> };
@@ -8,7 +9,6 @@ const IV_BYTES = 12;
 const KEY_ID_HEX_LENGTH = 16;
 
 const encoder = new TextEncoder();
-const hex = (bytes: ArrayBuffer) => Array.from(new Uint8Array(bytes), (b) => b.toString(16).padStart(2, "0")).join("");
 
 type VaultKey = { id: string; key: Awaited<ReturnType<typeof crypto.subtle.importKey>> };
 
@@ -25,7 +25,7 @@ function keyringOf(keys: readonly string[]): Promise<VaultKey[]> {
     ring = Promise.all(
       keys.map(async (secret) => {
         const raw = await crypto.subtle.digest("SHA-256", encoder.encode(`bank-token-key:${secret}`));
-        const id = hex(await crypto.subtle.digest("SHA-256", raw)).slice(0, KEY_ID_HEX_LENGTH);
+        const id = toHex(new Uint8Array(await crypto.subtle.digest("SHA-256", raw))).slice(0, KEY_ID_HEX_LENGTH);
         const key = await crypto.subtle.importKey("raw", raw, { name: "AES-GCM" }, false, ["encrypt", "decrypt"]);
         return { id, key };
       }),

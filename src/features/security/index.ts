@@ -6,6 +6,7 @@
 export { parseMethodResponse, pickMethod } from "./challenge-method";
 export {
   CHALLENGE_TTL_MS,
+  challengeHash,
   challengeMatches,
   consumeChallenge,
   newChallenge,
