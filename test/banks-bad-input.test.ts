@@ -13,6 +13,7 @@ import {
   type LinkDto,
   linkBank,
   messagesOf,
+  rowsHolding,
   startLinking,
   WEBHOOK_PATH,
 } from "./bank-helpers";
@@ -96,8 +97,13 @@ describe("bank webhooks that must be refused", () => {
     });
     expect((await problemOf(replay)).code).toBe("BANK_WEBHOOK_STALE");
 
+    // A bank that puts an account number in a merchant name: the number is never shown or kept.
+    const leaky = await post(receiptEvent(consentId, "Transfer to 0031 4159 4821 Savings"));
+    expect(leaky.status).toBe(200);
     const bodies = (await messagesOf(h, p, link.thread_id ?? "")).map((m) => m.body);
-    expect(bodies.length).toBe(before + 1);
+    expect(bodies).toContain("Receipt: 5.00 USD at Transfer to ••• Savings");
+    expect(await rowsHolding(h.databaseUrl, ["0031 4159 4821"])).toEqual([]);
+    expect(bodies.length).toBe(before + 2);
     expect(bodies.filter((b) => b.includes("Replayed Shop"))).toHaveLength(1);
     expect(bodies.join(" ")).not.toMatch(/Forged|Unsigned|Stale/);
   });

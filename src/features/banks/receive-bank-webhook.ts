@@ -66,6 +66,10 @@ function bankText(value: unknown, field: string, max: number): string {
   return text;
 }
 
+/** Long digit runs (an account or card number a bank put in a merchant name) are never shown or kept. */
+const LONG_NUMBER = /\d[\d -]{4,}\d/g;
+const merchantOf = (value: unknown) => bankText(value, "merchant", MERCHANT_MAX).replace(LONG_NUMBER, "•••");
+
 function amountOf(data: Record<string, unknown>): { minor: number; currency: string } {
   const minor = data.amount_minor;
   const currency = data.currency;
@@ -136,7 +140,7 @@ async function apply(trx: Trx, link: BankLink, event: BankEvent, now: Date): Pro
   const { data } = event;
   if (event.type === "transaction.created") {
     const amount = amountOf(data);
-    const merchant = bankText(data.merchant, "merchant", MERCHANT_MAX);
+    const merchant = merchantOf(data.merchant);
     await postBankMessage(
       trx,
       link,
@@ -148,7 +152,7 @@ async function apply(trx: Trx, link: BankLink, event: BankEvent, now: Date): Pro
   }
   if (event.type === "fraud.alert") {
     const amount = amountOf(data);
-    const merchant = bankText(data.merchant, "merchant", MERCHANT_MAX);
+    const merchant = merchantOf(data.merchant);
     const bankAlertId = bankText(data.alert_id, "alert_id", 100);
     if (await lockAlertByBankId(trx, link.id, bankAlertId)) return;
     const message = await postBankMessage(
