@@ -19,6 +19,7 @@ import {
   sendOk,
   settle,
 } from "./payment-helpers";
+import { setTier } from "./risk-helpers";
 import { newAuthenticator, registerPasskey } from "./security-helpers";
 
 /**
@@ -169,6 +170,8 @@ describe("closing an account", () => {
     expect(declined.status).toBe(201);
     const declinedId = ((await declined.json()) as { payment: { id: string } }).payment.id;
     expect((await h.request("POST", `/v1/payments/${declinedId}/cancel`, { token: bob.token })).status).toBe(200);
+    // An operator's audited decision about her (append-only) and her risk profile.
+    await setTier(h, alice, "verified");
     expect(
       (
         await h.request("PUT", "/v1/me/privacy", {

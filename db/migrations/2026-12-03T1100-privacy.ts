@@ -6,7 +6,8 @@ import { type Kysely, sql } from "kysely";
  * accounts closed and pseudonymised, kept until their retention ends (closed_accounts, which
  * names only the former-user id that replaced the person's, and Stripe's handles of what is
  * still to be deleted there). The append-only guards of the ledger's accounts, the payment
- * audit and risk decisions let exactly the pseudonymisation and the purge through.
+ * audit, risk decisions and operators' actions let exactly the pseudonymisation and the purge
+ * through.
  */
 export async function up(db: Kysely<unknown>): Promise<void> {
   const audience = (column: string) => sql`${sql.ref(column)} in ('everyone', 'people_i_paid', 'nobody')`;
@@ -48,21 +49,25 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       select former_id from closed_accounts where former_id = nullif(current_setting('chat_pay.purging', true), '')
     $$`.execute(db);
   // Append-only rows, but for the two changes privacy needs: closing an account replaces a
-  // person's id in the named column with their former-user id (once), and a purge of a former
+  // person's id in the named columns with their former-user id (once), and a purge of a former
   // user may delete rows.
   await sql`
     create function append_only_but_private() returns trigger language plpgsql as $$
     declare
-      col text := tg_argv[0];
+      changed text[];
     begin
       if tg_op = 'DELETE' and privacy_purging() is not null then
         return old;
       end if;
-      if tg_op = 'UPDATE' and col is not null
-         and (to_jsonb(new) - col) = (to_jsonb(old) - col)
-         and to_jsonb(new) ->> col in (select former_id from closed_accounts)
-         and to_jsonb(old) ->> col not like 'fmr\_%' then
-        return new;
+      if tg_op = 'UPDATE' and tg_nargs > 0 then
+        select array_agg(n.key) into changed from jsonb_each(to_jsonb(new)) as n
+        where n.value is distinct from to_jsonb(old) -> n.key;
+        if changed <@ tg_argv and not exists (
+             select 1 from unnest(changed) as c
+             where to_jsonb(new) ->> c not in (select former_id from closed_accounts)
+                or to_jsonb(old) ->> c like 'fmr\\_%') then
+          return new;
+        end if;
       end if;
       raise exception '% rows are append-only: % refused', tg_table_name, tg_op using errcode = 'restrict_violation';
     end $$`.execute(db);
@@ -72,6 +77,10 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   await sql`drop trigger risk_decisions_append_only on risk_decisions`.execute(db);
   await sql`create trigger risk_decisions_append_only before update or delete on risk_decisions
             for each row execute function append_only_but_private()`.execute(db);
+  // An operator's audited action may name a person (as its subject, or an operator as its actor).
+  await sql`drop trigger risk_operator_actions_append_only on risk_operator_actions`.execute(db);
+  await sql`create trigger risk_operator_actions_append_only before update or delete on risk_operator_actions
+            for each row execute function append_only_but_private('operator_id', 'subject_id')`.execute(db);
 
   // A ledger account's owner may change twice, and nothing else about it: closing replaces a
   // person with their former-user id, and the purge replaces that with `former:<account id>`,
@@ -81,7 +90,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     begin
       if (to_jsonb(new) - 'owner_id') = (to_jsonb(old) - 'owner_id') and (
            (new.owner_id in (select former_id from closed_accounts)
-            and old.owner_id <> 'platform' and old.owner_id not like 'fmr\_%' and old.owner_id not like 'former:%')
+            and old.owner_id <> 'platform' and old.owner_id not like 'fmr\\_%' and old.owner_id not like 'former:%')
         or (old.owner_id = privacy_purging() and new.owner_id = 'former:' || old.id)) then
         return new;
       end if;
@@ -98,7 +107,7 @@ export async function down(db: Kysely<unknown>): Promise<void> {
   await sql`create trigger ledger_accounts_identity_guard
             before update of id, owner_id, purpose, currency, debits_must_not_exceed_credits, created_at on ledger_accounts
             for each row execute function ledger_refuse_change()`.execute(db);
-  for (const table of ["payment_audit", "risk_decisions"]) {
+  for (const table of ["payment_audit", "risk_decisions", "risk_operator_actions"]) {
     await sql`drop trigger ${sql.raw(`${table}_append_only`)} on ${sql.table(table)}`.execute(db);
     await sql`create trigger ${sql.raw(`${table}_append_only`)} before update or delete on ${sql.table(table)}
               for each row execute function ledger_refuse_change()`.execute(db);

@@ -208,10 +208,17 @@ export async function referencesTo(db: Db | Trx, table: string): Promise<{ table
 /**
  * The rows a purge removes for a former user, dependants first: every row that references
  * their payments and requests (found through the foreign keys, so a table added later that
- * hangs off a payment goes with it), those payments and requests, their messages, their thread
- * memberships and consents; the threads they started pass to the pooled former user.
+ * hangs off a payment goes with it), those payments and requests, and their messages; the
+ * threads they started pass to the pooled former user; then every row of `named` (the data
+ * map's pseudonymised columns, in the order to delete them) that still holds their id, and
+ * last their closed-account record and their row in users.
  */
-export async function purgeFormerUserRows(trx: Trx, formerId: string, pooledId: string): Promise<void> {
+export async function purgeFormerUserRows(
+  trx: Trx,
+  formerId: string,
+  pooledId: string,
+  named: readonly { table: string; columns: readonly string[] }[],
+): Promise<void> {
   const payments = sql`(select id from payments where sender_id = ${formerId} or recipient_id = ${formerId})`;
   const requests = sql`(select id from payment_requests where author_id = ${formerId})`;
   await trx.deleteFrom("payment_request_shares").where("payer_id", "=", formerId).execute();
@@ -225,9 +232,14 @@ export async function purgeFormerUserRows(trx: Trx, formerId: string, pooledId: 
     await sql`delete from ${sql.table(table)} where id in ${ids}`.execute(trx);
   }
   await trx.deleteFrom("messages").where("sender_id", "=", formerId).execute();
-  await trx.deleteFrom("thread_members").where("user_id", "=", formerId).execute();
   await trx.updateTable("threads").set({ created_by: pooledId }).where("created_by", "=", formerId).execute();
-  await trx.deleteFrom("consents").where("user_id", "=", formerId).execute();
+  for (const { table, columns } of named) {
+    const holds = sql.join(
+      columns.map((column) => sql`${sql.ref(column)} = ${formerId}`),
+      sql` or `,
+    );
+    await sql`delete from ${sql.table(table)} where ${holds}`.execute(trx);
+  }
   await trx.deleteFrom("closed_accounts").where("former_id", "=", formerId).execute();
   await trx.deleteFrom("users").where("id", "=", formerId).execute();
 }

@@ -423,7 +423,8 @@ export const DATA_MAP: Readonly<Record<string, TableEntry>> = {
     key: ["id"],
     exported: ["id", "action", "subject_kind", "subject_id", "reason", "created_at"],
     retention: "the audit trail of operators' decisions (who decided what, and why), kept as the record of each case",
-    closing: { none: "append-only audit of operators' decisions; a subject that is a person is a bare id" },
+    // Append-only, but for this: the guard lets closing replace a person's id with their former-user id.
+    closing: { pseudonymise: ["operator_id", "subject_id"] },
   },
   kysely_migration: { about: "service", why: "which migrations ran" },
   kysely_migration_lock: { about: "service", why: "the migrator's lock" },

@@ -9,6 +9,7 @@ import {
   lockClosedAccount,
   purgeFormerUserRows,
 } from "./closure.repository";
+import { personalTables } from "./data-map";
 
 /**
  * Who stands for every purged former user in the threads they started. A reserved id (see
@@ -16,11 +17,21 @@ import {
  */
 export const POOLED_FORMER_USER = "former";
 
+/** Where closing left a former user's id (the data map's pseudonymised columns), dependants first. */
+const PSEUDONYMISED = personalTables()
+  .reverse()
+  .flatMap(([table, entry]) =>
+    typeof entry.closing === "object" && "pseudonymise" in entry.closing
+      ? [{ table, columns: entry.closing.pseudonymise }]
+      : [],
+  );
+
 /**
  * The sweep's step for closed accounts: finishes Stripe clean-ups a closing could not, then
  * purges the former users whose retention (CLOSED_ACCOUNT_RETENTION_YEARS) has ended, by the
  * injected clock. A purge deletes their payments, requests and everything hanging off them,
- * their messages, memberships and consents; their ledger accounts stay, with every transfer
+ * their messages, and every other row closing left under their id (memberships, consents,
+ * reports, audited decisions...); their ledger accounts stay, with every transfer
  * (the other side of each is someone else's balance, and the ledger is append-only), owned
  * from then on by `former:<account id>`, which names no one, so the ledger still verifies.
  * Each former user goes in a transaction of their own; a row another process is purging is
@@ -47,7 +58,7 @@ export async function purgeClosedAccounts(
       if (!(await lockClosedAccount(trx, formerId))) return false;
       await ensurePooledFormerUser(trx, POOLED_FORMER_USER, FORMER_USER_NAME, now);
       await forgetLedgerOwner(trx, formerId);
-      await purgeFormerUserRows(trx, formerId, POOLED_FORMER_USER);
+      await purgeFormerUserRows(trx, formerId, POOLED_FORMER_USER, PSEUDONYMISED);
       return true;
     });
     if (done) purged++;
