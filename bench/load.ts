@@ -3,6 +3,7 @@ import type {
   PublicKeyCredentialCreationOptionsJSON,
   PublicKeyCredentialRequestOptionsJSON,
 } from "@simplewebauthn/server";
+import { agreeToPayments } from "../test/consent-helpers";
 import { createSoftwareAuthenticator, type SoftwareAuthenticator } from "../test/software-authenticator";
 import { percentile } from "./lib";
 import { openLoop, type StepResult, sustainable } from "./open-loop";
@@ -59,6 +60,7 @@ async function signIn(baseUrl: string, handle: string): Promise<Person> {
     201,
     "sign-in",
   );
+  await agreeToPayments((method, path, options) => call(baseUrl, method, path, options), session.token);
   return { id: session.user.id, token: session.token, authenticator: createSoftwareAuthenticator({ origin, rpId }) };
 }
 

@@ -15,8 +15,11 @@ import { createStripeClient } from "../src/platform/stripe";
 import { createEsbuildWebClient } from "../src/platform/web-client-esbuild";
 import { type RunningEmulator, serveStripeEmulator } from "../src/stripe-emulator/serve";
 import type { Deliver } from "../src/stripe-emulator/webhooks";
+import { agreeToPayments } from "./consent-helpers";
 import { withDatabase } from "./global-setup";
 import { createTestClock, type TestClock } from "./test-clock";
+
+export { agreeToPayments };
 
 export const TEST_JWT_SECRET = "test-jwt-secret-that-is-long-enough-0123456789";
 
@@ -160,14 +163,4 @@ export function signInThrough(request: Harness["request"]): Harness["signIn"] {
     await agreeToPayments(request, session.token);
     return { id: session.user.id, token: session.token };
   };
-}
-
-/** Agrees to the current terms and to payments (what the web client's first-run screen records). */
-export async function agreeToPayments(request: Harness["request"], token: string): Promise<void> {
-  const consents = await request("GET", "/v1/me/consents", { token });
-  const { current_terms_version: version } = (await consents.json()) as { current_terms_version: string };
-  for (const body of [{ purpose: "terms", version }, { purpose: "payments" }]) {
-    const res = await request("POST", "/v1/me/consents", { token, body });
-    if (res.status !== 201 && res.status !== 200) throw new Error(`consent failed: ${res.status} ${await res.text()}`);
-  }
 }
