@@ -8,7 +8,7 @@ import { deliverWaitingPayments } from "./features/payments";
 import { pinConfirmationMethod } from "./features/pin";
 import { requireConsent, requireContactAllowed } from "./features/privacy";
 import { syncShareWithPayment } from "./features/requests";
-import { paymentRisk, stepUpPolicy } from "./features/risk";
+import { alertOnHold, paymentRisk, stepUpPolicy } from "./features/risk";
 import type { Clock } from "./platform/clock";
 import type { Db } from "./platform/db";
 import type { Election } from "./platform/election";
@@ -51,14 +51,15 @@ export function createSecurityHooks(choices: Partial<SecurityHooks> = {}): Secur
 }
 
 /**
- * Who reacts to what: a request's share follows the payment made for it, and money waiting for
+ * Who reacts to what: a request's share follows the payment made for it, a payment the risk
+ * decision holds is told to its sender in their safety thread, and money waiting for
  * a person is paid out once their payout card is ready. Closing an account ends the person's
  * bank links (the banks told, everything the links hold deleted); a feature that keeps
  * something for a person beyond the data map's rows (a hold to cancel) lists its verb in
  * accountClosing.
  */
 const changeHooks: ChangeHooks = {
-  paymentChanged: [syncShareWithPayment],
+  paymentChanged: [syncShareWithPayment, alertOnHold],
   payoutReady: [deliverWaitingPayments],
   accountClosing: [endLinksOfClosingAccount],
 };

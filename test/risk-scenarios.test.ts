@@ -77,6 +77,27 @@ const review = async (method: string, path: string, body?: unknown, token?: stri
     ...(body === undefined ? {} : { body }),
   });
 
+/** The service's notices in the person's safety thread (over HTTP), and the live events that carried them. */
+async function alertsOf(p: Person): Promise<{ bodies: string[]; live: number }> {
+  const threads = (await (await h.request("GET", "/v1/threads", { token: p.token })).json()) as {
+    items: { id: string; title: string | null }[];
+  };
+  const safety = threads.items.find((t) => t.title === "Safety");
+  if (!safety) return { bodies: [], live: 0 };
+  const messages = (await (await h.request("GET", `/v1/threads/${safety.id}/messages`, { token: p.token })).json()) as {
+    items: { kind: string; sender_id: string; body: string }[];
+  };
+  const notices = messages.items.filter((m) => m.kind === "notice" && m.sender_id === "platform");
+  const live = await h.db
+    .selectFrom("user_events")
+    .select((eb) => eb.fn.countAll<string>().as("n"))
+    .where("user_id", "=", p.id)
+    .where("type", "=", "message.created")
+    .where(sql<boolean>`data->>'thread_id' = ${safety.id}`)
+    .executeTakeFirstOrThrow();
+  return { bodies: notices.map((m) => m.body), live: Number(live.n) };
+}
+
 const decisionsOf = (paymentId: string) =>
   h.db.selectFrom("risk_decisions").selectAll().where("payment_id", "=", paymentId).orderBy("id").execute();
 
@@ -185,6 +206,27 @@ describe("holds", () => {
     expect(canceled.status, await canceled.clone().text()).toBe(200);
     expect(await canceled.json()).toMatchObject({ status: "canceled" });
     expect([await wallet(newcomer), await wallet(bob)]).toEqual(start);
+
+    // The sender was told in their safety thread, live, both times; the recipient was not.
+    const alerts = await alertsOf(newcomer);
+    expect(alerts.bodies.join("\n")).toMatch(
+      /Your payment of 200\.00 USD to .* is held until \d\d:\d\d UTC for your safety/,
+    );
+    expect(alerts.bodies.join("\n")).toMatch(/was canceled while it was held\. The money is back with you\./);
+    expect(alerts.live).toBe(2);
+    expect((await alertsOf(bob)).bodies).toEqual([]);
+    // The service is nobody to pay, even in its own thread (its id is reserved, never a person's).
+    const safety = (
+      (await (await h.request("GET", "/v1/threads", { token: newcomer.token })).json()) as {
+        items: { id: string; title: string | null }[];
+      }
+    ).items.find((t) => t.title === "Safety");
+    const toService = await send(h, newcomer, safety?.id ?? "", {
+      recipient_id: "platform",
+      amount_minor: 100,
+      currency: "USD",
+    });
+    expect((await problem(toService, 422)).code).toBe("VALIDATION_FAILED");
   });
 
   it("moves a delayed payment once its window is over (the sweep), not before", async () => {
@@ -351,6 +393,9 @@ describe("reports", () => {
       credible_reports: 3,
     });
 
+    expect((await alertsOf(mallory)).bodies).toEqual([
+      "People have reported payments with you, so payments to you are paused while we look at the reports.",
+    ]);
     const lifted = await review("PUT", `/people/${mallory.id}`, {
       limited: false,
       reason: "Refunds made, seller verified",
@@ -516,6 +561,9 @@ describe("the review API", () => {
       reason: "Confirmed by the bank",
     });
     expect(await upheld.json()).toMatchObject({ status: "upheld" });
+    expect((await alertsOf(victim)).bodies).toEqual([
+      "We looked at your report and acted on it. Thank you for telling us.",
+    ]);
     expect(
       (
         await problem(

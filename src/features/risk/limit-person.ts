@@ -1,5 +1,6 @@
 import type { Deps } from "../../deps";
 import type { Trx } from "../../platform/db";
+import { alertPerson } from "./alerts";
 import { credibleReporters, profileOf, upsertProfile } from "./risk.repository";
 
 /**
@@ -14,6 +15,13 @@ export async function limitIfReported(
 ): Promise<boolean> {
   if ((await profileOf(trx, subjectId))?.limited) return false;
   if ((await credibleReporters(trx, subjectId)) < deps.config.risk.reportsToLimit) return false;
-  await upsertProfile(trx, subjectId, { limited: true, limited_reason: "reports" }, deps.clock.now());
+  const now = deps.clock.now();
+  await upsertProfile(trx, subjectId, { limited: true, limited_reason: "reports" }, now);
+  await alertPerson(trx, {
+    userId: subjectId,
+    body: "People have reported payments with you, so payments to you are paused while we look at the reports.",
+    paymentId: null,
+    at: now,
+  });
   return true;
 }

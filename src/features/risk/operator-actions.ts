@@ -4,6 +4,7 @@ import { AppError } from "../../errors";
 import { type Trx, withTransaction } from "../../platform/db";
 import { cancelHeldPayment, releaseHeldPayment } from "../payments";
 import { findKnownUsers } from "../users";
+import { alertPerson } from "./alerts";
 import { limitIfReported } from "./limit-person";
 import {
   findParties,
@@ -78,6 +79,15 @@ export async function resolveReport(
     const now = deps.clock.now();
     const resolved = await updateReport(trx, report.id, { status: input.outcome, resolved_at: now });
     await audit(trx, input, `report_${input.outcome}`, { kind: "report", id: report.id }, now);
+    await alertPerson(trx, {
+      userId: report.reporter_id,
+      body:
+        input.outcome === "upheld"
+          ? "We looked at your report and acted on it. Thank you for telling us."
+          : "We looked at your report and found nothing we could act on. Thank you for telling us.",
+      paymentId: report.payment_id,
+      at: now,
+    });
     if (input.outcome === "upheld") await limitIfReported(deps, trx, report.subject_id);
     return resolved;
   });
@@ -106,7 +116,17 @@ export async function setPersonRisk(
     );
     const subject = { kind: "person" as const, id: input.userId };
     if (input.tier) await audit(trx, input, `set_tier_${input.tier}`, subject, now);
-    if (input.limited !== undefined) await audit(trx, input, input.limited ? "limit" : "lift_limit", subject, now);
+    if (input.limited !== undefined) {
+      await audit(trx, input, input.limited ? "limit" : "lift_limit", subject, now);
+      await alertPerson(trx, {
+        userId: input.userId,
+        body: input.limited
+          ? "Payments to and from you are paused while we look at your account."
+          : "Payments to and from you are no longer paused.",
+        paymentId: null,
+        at: now,
+      });
+    }
     const profile = await profileOf(trx, input.userId);
     return { id: input.userId, tier: profile?.tier ?? "unverified", limited: profile?.limited ?? false };
   });
