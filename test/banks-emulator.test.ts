@@ -138,4 +138,29 @@ describe("the bank emulator", () => {
     expect(bank.control.tokenCount(tokens.consent_id)).toBe(0);
     expect((await fdx(bank, "/fdx/v6/accounts", tokens.access_token)).status).toBe(401);
   });
+
+  it("has the bank's own pages for the demo: a purchase, a suspicious one, revoking access", async () => {
+    const bank = emulator();
+    const tokens = await tokensFor(bank, ["transaction_alerts", "fraud_alerts"]);
+    const home = await bank.app.request("/");
+    expect(await home.text()).toContain("Revoke chat-pay's access");
+    const form = (fields: Record<string, string>) => ({ method: "POST", body: new URLSearchParams(fields) });
+    const bought = await bank.app.request(
+      "/app/purchases",
+      form({ persona: "alex", merchant: "Pier Cafe", amount: "4.50" }),
+    );
+    expect(bought.status).toBe(303);
+    expect(bank.control.account("acc_alex_chk")?.balanceMinor).toBe(124_016 - 450);
+    const refused = await bank.app.request("/app/purchases", form({ persona: "nobody", merchant: "X", amount: "1" }));
+    expect(decodeURIComponent(refused.headers.get("location") ?? "")).toContain("Choose a customer");
+    expect(bank.control.account("acc_alex_chk")?.balanceMinor).toBe(124_016 - 450);
+    const flagged = await bank.app.request(
+      "/app/fraud-alerts",
+      form({ persona: "alex", merchant: "Odd Shop", amount: "99" }),
+    );
+    expect(decodeURIComponent(flagged.headers.get("location") ?? "")).toContain("alerts sent");
+    const revoked = await bank.app.request(`/app/consents/${tokens.consent_id}/revoke`, { method: "POST" });
+    expect(revoked.status).toBe(303);
+    expect(bank.control.tokenCount(tokens.consent_id)).toBe(0);
+  });
 });

@@ -1,4 +1,5 @@
 import { Hono } from "hono";
+import { bankAppRoutes } from "./bank-app";
 import { controlRoutes, createBankControl } from "./control";
 import { fdxError } from "./faults";
 import { fdxRoutes } from "./fdx";
@@ -9,7 +10,8 @@ import { type BankEmulatorOptions, createBankStore } from "./store";
  * A bank partner of our own for local runs and tests: an OAuth 2.0 authorization server with a
  * simulated login and approval screen (PKCE S256 required), FDX-shaped reads that enforce the
  * granted scopes, the partner calls the service makes (fraud answers, relayed messages), signed
- * webhooks with retries and switches, bank-side revocation, and injectable faults. In-memory and
+ * webhooks with retries and switches, bank-side revocation, injectable faults, and the bank's own
+ * pages at its root for the demo (a purchase, a suspicious one, revoking access). In-memory and
  * driven by the injected clock.
  */
 export function createBankEmulator(options: BankEmulatorOptions) {
@@ -18,7 +20,8 @@ export function createBankEmulator(options: BankEmulatorOptions) {
   const app = new Hono()
     .route("/", oauthRoutes(store))
     .route("/", fdxRoutes(store))
-    .route("/", controlRoutes(store, control));
+    .route("/", controlRoutes(store, control))
+    .route("/", bankAppRoutes(store, control));
   app.notFound((c) => fdxError(c, 404, "404", `No route for ${c.req.method} ${c.req.path}`));
   return { app, control };
 }

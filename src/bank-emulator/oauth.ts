@@ -1,9 +1,8 @@
 import { type Context, Hono } from "hono";
 import { newId } from "../platform/ids";
 import { faultResponse } from "./faults";
+import { escapeHtml, formFields, page } from "./html";
 import { BANK_SCOPES, type BankScope, type BankStore } from "./store";
-
-const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
 
 const base64url = (bytes: ArrayBuffer) =>
   Buffer.from(bytes).toString("base64").replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
@@ -47,14 +46,6 @@ function readAuthorizeRequest(store: BankStore, params: Record<string, string | 
     codeChallenge: params.code_challenge ?? "",
     scopes: [...new Set(scopes)] as BankScope[],
   };
-}
-
-function page(title: string, body: string): string {
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title>
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<style>body{font-family:system-ui,sans-serif;max-width:28rem;margin:2rem auto;padding:0 1rem;color:#123}
-h1{font-size:1.3rem}button{font-size:1rem;padding:.6rem 1rem;margin:.3rem .3rem 0 0}label{display:block;margin:.6rem 0}
-.bank{color:#0a5;font-weight:700}</style></head><body>${body}</body></html>`;
 }
 
 function authorizePage(store: BankStore, request: AuthorizeRequest): string {
@@ -102,11 +93,6 @@ function clientAuthOf(c: Context, form: Record<string, string>): ClientAuth {
 const oauthError = (c: Context, status: 400 | 401, error: string, description: string) =>
   c.json({ error, error_description: description }, status);
 
-async function formOf(c: Context): Promise<Record<string, string>> {
-  const body = await c.req.parseBody();
-  return Object.fromEntries(Object.entries(body).filter((e): e is [string, string] => typeof e[1] === "string"));
-}
-
 /** The OAuth 2.0 authorization server: a login and approval screen, the token endpoint (PKCE S256 required), revocation. */
 export function oauthRoutes(store: BankStore) {
   const authenticated = (c: Context, form: Record<string, string>) => {
@@ -122,7 +108,7 @@ export function oauthRoutes(store: BankStore) {
       return c.html(authorizePage(store, request));
     })
     .post("/oauth/authorize", async (c) => {
-      const form = await formOf(c);
+      const form = await formFields(c);
       const request = readAuthorizeRequest(store, form);
       if (typeof request === "string")
         return c.html(page("Cannot connect", `<h1>Cannot connect</h1><p>${escapeHtml(request)}</p>`), 400);
@@ -151,7 +137,7 @@ export function oauthRoutes(store: BankStore) {
     .post("/oauth/token", async (c) => {
       const fault = await faultResponse(c, store);
       if (fault) return fault;
-      const form = await formOf(c);
+      const form = await formFields(c);
       if (!authenticated(c, form)) return oauthError(c, 401, "invalid_client", "Client authentication failed");
       if (form.grant_type === "authorization_code") {
         const code = store.takeCode(form.code ?? "");
@@ -193,7 +179,7 @@ export function oauthRoutes(store: BankStore) {
       return oauthError(c, 400, "unsupported_grant_type", "Use authorization_code or refresh_token");
     })
     .post("/oauth/revoke", async (c) => {
-      const form = await formOf(c);
+      const form = await formFields(c);
       if (!authenticated(c, form)) return oauthError(c, 401, "invalid_client", "Client authentication failed");
       const token = form.token ?? "";
       const viaAccess = store.consentOfAccessToken(token);
