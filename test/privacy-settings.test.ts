@@ -148,6 +148,8 @@ describe("consents", () => {
     });
     expect(await expectProblem(payment, 403, "CONSENT_REQUIRED")).toMatchObject({ purpose: "payments" });
     await expectProblem(await ask(alice, threadId, bob), 403, "CONSENT_REQUIRED");
+    // A card is payment data too: no enrolling without the opt-in.
+    await expectProblem(await h.request("POST", "/v1/cards/setup", { token: alice.token }), 403, "CONSENT_REQUIRED");
     expect(await footprint(h.db)).toEqual(before);
     await expectProblem(
       await h.request("POST", "/v1/me/consents/payments/withdraw", { token: alice.token }),

@@ -26,7 +26,7 @@ const setup = createRoute({
   request: { headers: IdempotencyKeyHeader },
   responses: {
     201: { description: "What the client needs to collect the card", content: json(CardSetup) },
-    ...problemResponses(503),
+    ...problemResponses(403, 503),
   },
 });
 

@@ -14,8 +14,12 @@ export async function ensureCustomer(deps: Pick<Deps, "db" | "clock" | "stripe">
   return (await findCustomerId(deps.db, userId)) ?? customer.id;
 }
 
-/** Starts enrolling a card: a SetupIntent for off-session use, and what the client needs to collect the card. */
-export async function setupCard(deps: Pick<Deps, "db" | "clock" | "stripe">, userId: string) {
+/**
+ * Starts enrolling a card: a SetupIntent for off-session use, and what the client needs to
+ * collect the card. A card is payment data: the person must have agreed to payments first.
+ */
+export async function setupCard(deps: Pick<Deps, "db" | "clock" | "stripe" | "config" | "privacy">, userId: string) {
+  await deps.privacy.requireConsent(deps, userId, "payments");
   const customerId = await ensureCustomer(deps, userId);
   const intent = await callStripe(() =>
     deps.stripe.sdk.setupIntents.create({
