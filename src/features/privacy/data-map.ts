@@ -23,6 +23,9 @@ import { type RawBuilder, sql } from "kysely";
  * - `closing`: what closing the account does: `delete` (the rowsAbout rows go), `pseudonymise`
  *   with the columns whose value is the person's id (replaced by a random former-user id; what
  *   else is scrubbed is done by close-account.ts and said in `retention`), or `none` with why.
+ *   When the retention ends, the purge (purge-closed-accounts.ts) deletes every row still
+ *   holding the former-user id in a pseudonymised column, and what hangs off their payments;
+ *   only the ledger's accounts stay, owned from then on by no one.
  *
  * The first entry is the person's own row (users), which closing deletes last; closing deletes
  * the other tables' rows backwards through this order (a table whose rows are found through
