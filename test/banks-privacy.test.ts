@@ -101,7 +101,7 @@ describe("what the service keeps of a bank link", () => {
     expect(await rowsHolding(h.databaseUrl, [...h.bank.control.issuedTokens])).toEqual([]);
   });
 
-  it("never writes a balance to any table or to the log", async () => {
+  it("never writes a balance or a token to any table or to the log", async () => {
     const lines: string[] = [];
     const sink = new Writable({
       write(chunk, _encoding, done) {
@@ -113,7 +113,7 @@ describe("what the service keeps of a bank link", () => {
     const request = requestThrough(async (path, init) => logged.request(path, init));
     h.deliverTo(logged);
     const p = await person();
-    const link = await linkBank(h, p, { persona: "sam" });
+    const link = await linkBank({ ...h, request }, p, { persona: "sam" });
     const balance = await stepUpAndRead(request, p, link.id);
     const [checking] = balance.accounts;
     expect(checking?.balance_minor).toBe(h.bank.control.account("acc_sam_chk")?.balanceMinor);
@@ -122,6 +122,8 @@ describe("what the service keeps of a bank link", () => {
     expect(lines.length).toBeGreaterThan(0);
     expect(lines.join("\n")).not.toContain(minor);
     expect(lines.join("\n")).not.toContain(major);
+    // Nor a token: the link's whole life so far went through the logged app.
+    for (const token of h.bank.control.issuedTokens) expect(lines.join("\n")).not.toContain(token);
     expect(await rowsHolding(h.databaseUrl, [minor, major])).toEqual([]);
     const log = await request("GET", "/v1/me/bank-access-log", { token: p.token });
     const entries = ((await log.json()) as { items: { action: string; detail: Record<string, unknown> }[] }).items;
