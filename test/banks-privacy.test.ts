@@ -18,6 +18,7 @@ import {
 } from "./bank-helpers";
 import { requestThrough } from "./harness";
 import { type Person, PIN, sender } from "./payment-helpers";
+import { newAuthenticator, problemOf, registerPasskey } from "./security-helpers";
 
 let h: BankHarness;
 let n = 0;
@@ -130,6 +131,57 @@ describe("what the service keeps of a bank link", () => {
     expect(entries.map((e) => e.action)).toContain("balance_fetched");
     expect(JSON.stringify(entries)).not.toContain(minor);
     h.deliverTo(h.app);
+  });
+});
+
+describe("the balance's step-up", () => {
+  it("takes a passkey, and a challenge works only for its own link and request", async () => {
+    const p = await person();
+    const authenticator = newAuthenticator();
+    await registerPasskey(h, p, authenticator);
+    const link = await linkBank(h, p);
+    const other = await linkBank(h, p, { persona: "sam" });
+    const begin = async (linkId: string) => {
+      const res = await h.request("POST", `/v1/bank-links/${linkId}/balance/challenge`, {
+        token: p.token,
+        headers: idempotencyKey(),
+      });
+      expect(res.status, await res.clone().text()).toBe(201);
+      return (await res.json()) as {
+        request_id: string;
+        challenge: { challenge_id: string; methods: { method: string; prompt: Record<string, unknown> }[] };
+      };
+    };
+    const answer = (linkId: string, body: Record<string, unknown>) =>
+      h.request("POST", `/v1/bank-links/${linkId}/balance/step-up`, {
+        token: p.token,
+        headers: idempotencyKey(),
+        body,
+      });
+
+    const first = await begin(link.id);
+    expect(first.challenge.methods.map((m) => m.method)).toEqual(["webauthn", "pin"]);
+    const pin = { challenge_id: first.challenge.challenge_id, method: "pin", response: { pin: PIN } };
+    // Another link, or another request, cannot use it.
+    const elsewhere = await answer(other.id, { request_id: first.request_id, ...pin });
+    expect((await problemOf(elsewhere)).code).toBe("CONFIRMABLE_CHANGED");
+    const second = await begin(link.id);
+    const otherRequest = await answer(link.id, { request_id: second.request_id, ...pin });
+    expect((await problemOf(otherRequest)).code).toBe("CHALLENGE_MISMATCH");
+    expect((await h.request("GET", `/v1/bank-links/${other.id}/balance`, { token: p.token })).status).toBe(403);
+
+    const options = first.challenge.methods.find((m) => m.method === "webauthn")?.prompt.options;
+    const credential = await authenticator.assert(options as Parameters<typeof authenticator.assert>[0]);
+    const stepped = await answer(link.id, {
+      request_id: first.request_id,
+      challenge_id: first.challenge.challenge_id,
+      method: "webauthn",
+      response: { credential },
+    });
+    expect(stepped.status, await stepped.clone().text()).toBe(200);
+    expect((await h.request("GET", `/v1/bank-links/${link.id}/balance`, { token: p.token })).status).toBe(200);
+    // The step-up opened this link only.
+    expect((await h.request("GET", `/v1/bank-links/${other.id}/balance`, { token: p.token })).status).toBe(403);
   });
 });
 
