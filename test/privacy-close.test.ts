@@ -1,5 +1,6 @@
 import { sql } from "kysely";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { buildApp } from "../src/app";
 import { ensureAccount, PLATFORM_OWNER } from "../src/features/ledger/accounts";
 import { verifyLedger } from "../src/features/ledger/verify-ledger";
 import { PROBLEM_CONTENT_TYPE } from "../src/http/problem";
@@ -7,7 +8,7 @@ import { newId } from "../src/platform/ids";
 import { runSweep } from "../src/sweep";
 import { enrollTestCard } from "./cards-helpers";
 import { footprint } from "./footprint";
-import { createHarness, type Harness } from "./harness";
+import { createHarness, type Harness, requestThrough } from "./harness";
 import {
   confirmWithPin,
   directThread,
@@ -264,5 +265,20 @@ describe("closing an account", () => {
       items: { last4: string }[];
     };
     expect(cards.items.map((c) => c.last4)).toEqual(["5556"]);
+  });
+
+  it("lets another process that had recorded the person record them anew within a minute", async () => {
+    const alice = await person("alice", null);
+    // A second app on the same database: another API process, with its own memory of who it recorded.
+    const otherApp = buildApp(h.deps);
+    const otherProcess = requestThrough(async (path, init) => otherApp.request(path, init));
+    const choose = (send: Harness["request"]) =>
+      send("PUT", "/v1/me/privacy", { token: alice.token, body: { requests_from: "nobody", threads_from: "nobody" } });
+    expect((await choose(otherProcess)).status).toBe(200);
+    expect((await close(alice)).status).toBe(200);
+    h.clock.advance(61_000);
+    // The same token names a new, empty person there too.
+    expect((await choose(otherProcess)).status).toBe(200);
+    expect((await close(alice)).status).toBe(200);
   });
 });

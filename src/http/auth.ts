@@ -11,6 +11,7 @@ const SYMMETRIC_ALGORITHM = "HS256";
 const ASYMMETRIC_ALGORITHMS = ["RS256", "PS256", "ES256", "EdDSA"];
 const BEARER = /^Bearer ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*)$/;
 const KNOWN_USERS_MAX = 10_000;
+const KNOWN_USER_TTL_MS = 60_000;
 
 /** `roles`: the token's `roles` claim (strings only; anything else is no role), e.g. an operator's. */
 export type VerifiedToken = { sub: string; name: string | undefined; roles: readonly string[] };
@@ -84,19 +85,22 @@ export function signSessionToken(
 }
 
 /**
- * Verifies the bearer token and records the person it names, once per process for each person.
+ * Verifies the bearer token and records the person it names, once a minute per process for each
+ * person (a person whose account another process closed is recorded anew within the minute).
  * Who records people is handed in (app.ts), so this layer below the features names none.
  */
 export function requireAuth(verify: TokenVerifier, recordPerson: RecordPerson): MiddlewareHandler<AppEnv> {
-  const knownUsers = new Set<string>();
+  /** Until when each person counts as recorded, in ms. */
+  const knownUsers = new Map<string, number>();
   return async (c, next) => {
     const match = BEARER.exec(c.req.header("Authorization") ?? "");
     if (!match?.[1]) throw unauthenticated("Send Authorization: Bearer <token>");
     const { sub, name, roles } = await verify(match[1]);
-    if (!knownUsers.has(sub)) {
+    const now = c.get("deps").clock.now().getTime();
+    if ((knownUsers.get(sub) ?? 0) <= now) {
       await recordPerson(c.get("deps"), { id: sub, displayName: name });
       if (knownUsers.size >= KNOWN_USERS_MAX) knownUsers.clear();
-      knownUsers.add(sub);
+      knownUsers.set(sub, now + KNOWN_USER_TTL_MS);
     }
     c.set("userId", sub);
     c.set("roles", roles);
