@@ -37,7 +37,7 @@ const list = (name: string, fallback: string) =>
     .map((s) => s.trim())
     .filter(Boolean);
 
-const SCENARIOS = list("BENCH_SCENARIOS", "xacts,wallet,card,pin,history,sse,baselines,soak");
+const SCENARIOS = list("BENCH_SCENARIOS", "xacts,wallet,risk,card,pin,history,sse,baselines,soak");
 const STEP_SECONDS = num("BENCH_STEP_SECONDS", 5);
 const SOAK_SECONDS = num("BENCH_SOAK_SECONDS", 300);
 const PAIRS = num("BENCH_PAIRS", 100);
@@ -75,6 +75,8 @@ const RATES: Record<Exclude<Scenario, "sse">, number[]> = {
   history: list("BENCH_RATES_HISTORY", "25,50,100,200,400,800,1200").map(Number),
   hello: list("BENCH_RATES_HELLO", "500,1000,2000,4000,6000,8000").map(Number),
 };
+/** Wallet payment rates the risk decision's cost is measured at, each with and without rules. */
+const RISK_RATES = list("BENCH_RATES_RISK", "50,100,200,400").map(Number);
 
 /** Settings passed to the server (anything in the environment wins). */
 const SERVER_DEFAULTS: Record<string, string> = {
@@ -133,6 +135,7 @@ async function main(): Promise<void> {
   const readiness: Record<string, string> = {};
   let seeding: { seconds: number; note: string } | undefined;
   let transactions: Record<string, number> | undefined;
+  let riskCost: RiskCost | undefined;
 
   const startServer = async (): Promise<ChildProcess> => {
     const child = spawn(process.execPath, [...SERVER_NODE_ARGS, "--import", "tsx", "src/entry/node.ts"], {
@@ -177,7 +180,7 @@ async function main(): Promise<void> {
 
     // PIN last: past its ceiling it can leave the server unable to answer (see the report's notes).
     const paymentScenarios = (["wallet", "card", "history", "pin"] as const).filter((s) => SCENARIOS.includes(s));
-    if (paymentScenarios.length > 0 || ["soak", "sse", "xacts"].some((s) => SCENARIOS.includes(s))) {
+    if (paymentScenarios.length > 0 || ["soak", "sse", "xacts", "risk"].some((s) => SCENARIOS.includes(s))) {
       const seeded = await ask(load, {
         cmd: "seed",
         baseUrl,
@@ -215,6 +218,11 @@ async function main(): Promise<void> {
       });
       for (const r of results) steps.push(row(r, BOUNDS[scenario], rssMaxOrNaN(r.started_at, r.ended_at)));
       await checkpoint(scenario);
+    }
+
+    if (SCENARIOS.includes("risk")) {
+      riskCost = await measureRiskCost(load, baseUrl, dbUrl);
+      await checkpoint("risk");
     }
 
     if (SCENARIOS.includes("sse")) {
@@ -395,6 +403,25 @@ async function main(): Promise<void> {
     );
   }
   if (transactions) console.log(`\nDatabase transactions per request: ${JSON.stringify(transactions)}`);
+  if (riskCost) {
+    console.log(
+      `\nThe risk decision's cost: wallet create+confirm at each rate with the rule set (version ${riskCost.rulesVersion}, ${riskCost.rules} rules) and with an empty one, run back to back\n`,
+    );
+    printTable(
+      riskCost.pairs.map(({ ruled, empty }) => ({
+        offered: ruled.offered_rps,
+        rules_achieved: ruled.achieved_rps.toFixed(0),
+        rules_p50_ms: ruled.p50_ms.toFixed(1),
+        rules_p99_ms: ruled.p99_ms.toFixed(1),
+        rules_errors: ruled.errors,
+        empty_achieved: empty.achieved_rps.toFixed(0),
+        empty_p50_ms: empty.p50_ms.toFixed(1),
+        empty_p99_ms: empty.p99_ms.toFixed(1),
+        empty_errors: empty.errors,
+        p50_added_ms: (ruled.p50_ms - empty.p50_ms).toFixed(1),
+      })),
+    );
+  }
   console.log(`\nGET /readyz after each scenario: ${JSON.stringify(readiness)}`);
   const pinMax = maxSustainable(steps, "pin");
   const targets = {
@@ -428,12 +455,76 @@ async function main(): Promise<void> {
     ceilings: { argon2, pgbench: pgbenchResult, hello_max_rps: helloMax },
     sse: sseResult,
     transactions_per_request: transactions,
+    risk_cost: riskCost,
     readyz_after_each_scenario: readiness,
     soak,
     targets,
   });
   await writeFile(svgFile, latencyChart(steps, BOUNDS, title));
   console.log(`\nresults: ${file}\nchart: ${svgFile}`);
+}
+
+type RiskCost = { rulesVersion: number; rules: number; pairs: { ruled: StepResult; empty: StepResult }[] };
+
+/**
+ * What the risk decision costs a wallet payment (it runs at create and again at confirm): after
+ * a warm-up step, at each rate, a step with the newest rule set, then one with an empty set (a new version with no
+ * rules, which decides without reading any signal), back to back so both see the same data;
+ * the rules come back as a further version afterwards (rule sets are never edited).
+ */
+async function measureRiskCost(load: ChildProcess, baseUrl: string, dbUrl: string): Promise<RiskCost> {
+  const client = new pg.Client({ connectionString: dbUrl });
+  await client.connect();
+  const newVersion = async (note: string, copyFrom?: number) => {
+    const { rows } = await client.query<{ v: number }>("select max(version) + 1 as v from risk_rule_sets");
+    const version = Number(rows[0]?.v);
+    await client.query("insert into risk_rule_sets (version, note, created_at) values ($1, $2, now())", [
+      version,
+      note,
+    ]);
+    if (copyFrom !== undefined) {
+      await client.query(
+        `insert into risk_rules (version, code, kind, outcome, message, params, tier)
+         select $1, code, kind, outcome, message, params, tier from risk_rules where version = $2`,
+        [version, copyFrom],
+      );
+    }
+    return version;
+  };
+  try {
+    const { rows } = await client.query<{ v: number; n: string }>(
+      "select s.version as v, (select count(*) from risk_rules r where r.version = s.version)::text as n from risk_rule_sets s order by s.version desc limit 1",
+    );
+    const rulesVersion = Number(rows[0]?.v);
+    const pairs: RiskCost["pairs"] = [];
+    const step = async (rate: number) => {
+      const [result] = await runSteps(load, {
+        cmd: "steps",
+        scenario: "wallet",
+        baseUrl,
+        rates: [rate],
+        seconds: STEP_SECONDS,
+        boundMs: BOUNDS.wallet,
+      });
+      if (!result) throw new Error(`risk: no result at ${rate}/s`);
+      return normalise(result);
+    };
+    // A first step warms the server up (JIT, plans, pools), so neither side pays for it.
+    await step(RISK_RATES[0] ?? 10);
+    for (const rate of RISK_RATES) {
+      const ruled = await step(rate);
+      await newVersion("bench: no rules");
+      const empty = await step(rate);
+      await newVersion("bench: the rules again", rulesVersion);
+      pairs.push({ ruled, empty });
+      console.error(
+        `risk at ${rate}/s: p50 ${ruled.p50_ms.toFixed(1)} ms with rules, ${empty.p50_ms.toFixed(1)} ms without`,
+      );
+    }
+    return { rulesVersion, rules: Number(rows[0]?.n), pairs };
+  } finally {
+    await client.end();
+  }
 }
 
 /** IPC is JSON: NaN (no successful operation) arrives as null. */

@@ -229,6 +229,22 @@ describe("holds", () => {
     expect((await problem(toService, 422)).code).toBe("VALIDATION_FAILED");
   });
 
+  it("holds a card-funded payment the same way: the charge's hold stays pending, and canceling refunds the card", async () => {
+    const [bob] = await established("bob");
+    const newcomer = await sender(h, `card_newcomer_${handles++}`, "visa_debit");
+    const thread = await directThread(h, newcomer, bob);
+    const created = await sendOk(h, newcomer, thread, bob, 20_000);
+    const held = await confirmOk(newcomer, created);
+    expect(held).toMatchObject({ status: "held", risk: { outcome: "delay" } });
+    expect(await wallet(bob)).toEqual({ available: WALLET_FUNDING_MINOR, pending: 20_000n });
+    const canceled = await h.request("POST", `/v1/payments/${created.payment.id}/cancel`, { token: newcomer.token });
+    expect(await canceled.json()).toMatchObject({ status: "canceled", funding: "card" });
+    await settle(h);
+    const row = await h.db.selectFrom("payments").selectAll().where("id", "=", created.payment.id).executeTakeFirst();
+    expect(row).toMatchObject({ refund_state: "succeeded" });
+    expect(await wallet(bob)).toEqual({ available: WALLET_FUNDING_MINOR, pending: 0n });
+  });
+
   it("moves a delayed payment once its window is over (the sweep), not before", async () => {
     const [bob] = await established("bob");
     const newcomer = await person("newcomer");

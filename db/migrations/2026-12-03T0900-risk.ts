@@ -169,6 +169,14 @@ const RULES_V1: {
     tier: "unverified",
   },
   {
+    code: "unverified_weekly_cap",
+    kind: "velocity_sum",
+    outcome: "block",
+    message: "Unverified accounts can send up to 5,000.00 in 7 days. Verify your identity to send more.",
+    params: { window_minutes: 10_080, sum_minor: 500_000 },
+    tier: "unverified",
+  },
+  {
     code: "verified_daily_sum",
     kind: "velocity_sum",
     outcome: "delay",
