@@ -112,6 +112,15 @@ const RULES_V1: {
     tier: null,
   },
   {
+    code: "mass_request",
+    kind: "mass_request",
+    outcome: "warn",
+    message: "This request went to many people at once. Pay only if you know what it is for.",
+    // Any account (a hundred years): asking ten or more people in a day is unexpected for a payer.
+    params: { people: 10, author_account_hours: 876_000 },
+    tier: null,
+  },
+  {
     code: "velocity_count",
     kind: "velocity_count",
     outcome: "warn",
