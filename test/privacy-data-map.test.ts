@@ -59,6 +59,7 @@ describe("the data map", () => {
       const named = [
         ...entry.key,
         ...entry.exported,
+        ...(entry.alsoAbout?.exported ?? []),
         ...(typeof entry.closing === "object" && "pseudonymise" in entry.closing ? entry.closing.pseudonymise : []),
       ];
       expect(
@@ -67,7 +68,9 @@ describe("the data map", () => {
       ).toEqual([]);
       expect(entry.exported.length, `${table} is personal but exports nothing`).toBeGreaterThan(0);
       expect(entry.retention.length, `${table} has no retention rule`).toBeGreaterThan(10);
-      expect(entry.exported.filter((c) => NEVER_EXPORTED.includes(c))).toEqual([]);
+      expect(
+        [...entry.exported, ...(entry.alsoAbout?.exported ?? [])].filter((c) => NEVER_EXPORTED.includes(c)),
+      ).toEqual([]);
     }
   });
 
@@ -77,6 +80,9 @@ describe("the data map", () => {
         h.db,
       );
       await expect(run, table).resolves.toBeDefined();
+      if (!entry.alsoAbout) continue;
+      const also = sql`select count(*) from ${sql.table(table)} as t where ${entry.alsoAbout.rowsAbout("usr_nobody")}`;
+      await expect(also.execute(h.db), `${table} (also about)`).resolves.toBeDefined();
     }
   });
 

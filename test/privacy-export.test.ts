@@ -16,6 +16,7 @@ import {
   sendOk,
   settle,
 } from "./payment-helpers";
+import { setTier } from "./risk-helpers";
 import { newAuthenticator, registerPasskey } from "./security-helpers";
 
 /**
@@ -27,7 +28,10 @@ import { newAuthenticator, registerPasskey } from "./security-helpers";
 type Archive = {
   format: string;
   person_id: string;
-  tables: Record<string, { retention: string; rows: Record<string, unknown>[] }>;
+  tables: Record<
+    string,
+    { retention: string; rows: Record<string, unknown>[]; rows_about_you?: Record<string, unknown>[] }
+  >;
   statement_csv: string;
 };
 type Started = { export_id: string; confirmation: { challenge_id: string; methods: { method: string }[] } };
@@ -56,6 +60,14 @@ beforeAll(async () => {
     token: bob.token,
     body: { amount_minor: 800, currency: "USD", memo: "=cmd|' /C calc'!A0" },
   });
+  // Bob reports Alice (she sees that she was reported, never by whom), and an operator sets her tier.
+  const report = await h.request("POST", `/v1/people/${alice.id}/reports`, {
+    token: bob.token,
+    headers: { "Idempotency-Key": "report-alice" },
+    body: { thread_id: aliceBob, reason: "abuse", note: "bob-wrote-this-note" },
+  });
+  expect(report.status, await report.clone().text()).toBe(201);
+  await setTier(h, alice, "verified");
   const bobCarol = await directThread(h, bob, carol);
   const toCarol = await sendOk(h, bob, bobCarol, carol, 4100, carolMemo);
   expect((await confirmWithPin(h, bob, toCarol)).status).toBe(200);
@@ -128,7 +140,7 @@ describe("the export", () => {
       const entry = DATA_MAP[table];
       expect(entry?.about, `${table} names the person but the data map says it is not about people`).toBe("person");
       if (entry?.about !== "person") continue;
-      const exported = archive.tables[table]?.rows ?? [];
+      const exported = [...(archive.tables[table]?.rows ?? []), ...(archive.tables[table]?.rows_about_you ?? [])];
       const keys = entry.key.filter((k) => entry.exported.includes(k));
       if (keys.length === 0) {
         expect(exported.length, table).toBeGreaterThanOrEqual(rows.length);
@@ -145,6 +157,10 @@ describe("the export", () => {
     expect(archive.tables.cards?.rows[0]).toMatchObject({ brand: "mastercard", last4: "8210" });
     expect(archive.tables.webauthn_credentials?.rows[0]).toMatchObject({ name: "Alice's laptop" });
     expect(archive.tables.payment_pins?.rows[0]).toHaveProperty("failed_attempts");
+    // A report about her and an operator's decision about her: what and when, not who.
+    expect(archive.tables.risk_reports?.rows_about_you).toEqual([expect.objectContaining({ reason: "abuse" })]);
+    expect(archive.tables.risk_reports?.rows_about_you?.[0]).not.toHaveProperty("reporter_id");
+    expect(archive.tables.risk_operator_actions?.rows_about_you?.[0]).not.toHaveProperty("operator_id");
 
     // Delivered once: the challenge is used up; and nothing kept the answer.
     const again = await download(alice, started, PIN, { "Idempotency-Key": "export-1" });
@@ -167,7 +183,15 @@ describe("the export", () => {
       .select("pin_hash")
       .where("user_id", "=", alice.id)
       .executeTakeFirstOrThrow();
-    for (const other of [carol.id, "carol_export", carolMemo, bobToCarol, "carol-only", "5556"]) {
+    for (const other of [
+      carol.id,
+      "carol_export",
+      carolMemo,
+      bobToCarol,
+      "carol-only",
+      "5556",
+      "bob-wrote-this-note",
+    ]) {
       expect(text, other).not.toContain(other);
     }
     for (const secret of [PIN, pin.pin_hash, "$argon2id$", secrets.payment_method_id, secrets.fingerprint]) {

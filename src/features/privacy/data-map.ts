@@ -19,6 +19,8 @@ import { type RawBuilder, sql } from "kysely";
  * - `exported`: the columns the export gives, in order. Secrets (a PIN's hash, a passkey's
  *   public key, challenge digests, Stripe's payment method ids) and other people's details are
  *   left out; every column not listed is left out.
+ * - `alsoAbout` (optional): rows about the person in another role, given with fewer columns
+ *   (`rowsAbout`, `exported`, and `why`): a report about them, without who made it.
  * - `retention`: how long rows are kept, in words.
  * - `closing`: what closing the account does: `delete` (the rowsAbout rows go), `pseudonymise`
  *   with the columns whose value is the person's id (replaced by a random former-user id; what
@@ -38,6 +40,7 @@ export type TableEntry =
       rowsAbout: (userId: string) => RawBuilder<unknown>;
       key: readonly string[];
       exported: readonly string[];
+      alsoAbout?: { rowsAbout: (userId: string) => RawBuilder<unknown>; exported: readonly string[]; why: string };
       retention: string;
       closing: "delete" | { pseudonymise: readonly string[] } | { none: string };
     };
@@ -417,6 +420,11 @@ export const DATA_MAP: Readonly<Record<string, TableEntry>> = {
     rowsAbout: (u) => sql`t.reporter_id = ${u}`,
     key: ["id"],
     exported: ["id", "subject_id", "payment_id", "reason", "note", "status", "return_request_id", "created_at"],
+    alsoAbout: {
+      rowsAbout: (u) => sql`t.subject_id = ${u}`,
+      exported: ["id", "payment_id", "reason", "status", "created_at", "resolved_at"],
+      why: "reports about the person: what and when, never who made them or their note",
+    },
     retention: `kept as the record of a fraud case: ${RETAINED}`,
     closing: { pseudonymise: ["reporter_id", "subject_id"] },
   },
@@ -425,6 +433,11 @@ export const DATA_MAP: Readonly<Record<string, TableEntry>> = {
     rowsAbout: (u) => sql`t.operator_id = ${u}`,
     key: ["id"],
     exported: ["id", "action", "subject_kind", "subject_id", "reason", "created_at"],
+    alsoAbout: {
+      rowsAbout: (u) => sql`(t.subject_kind = 'person' and t.subject_id = ${u})`,
+      exported: ["id", "action", "reason", "created_at"],
+      why: "operators' decisions about the person (their tier, a limit), without which operator",
+    },
     retention: "the audit trail of operators' decisions (who decided what, and why), kept as the record of each case",
     // Append-only, but for this: the guard lets closing replace a person's id with their former-user id.
     closing: { pseudonymise: ["operator_id", "subject_id"] },

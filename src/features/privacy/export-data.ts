@@ -33,8 +33,14 @@ export type ExportArchive = {
   format: string;
   person_id: string;
   generated_at: string;
-  /** Every table with rows about the person, as the data map exports them, with its retention rule. */
-  tables: Record<string, { retention: string; rows: Record<string, unknown>[] }>;
+  /**
+   * Every table with rows about the person, as the data map exports them, with its retention
+   * rule; `rows_about_you`: rows about them in another role (a report about them), fewer columns.
+   */
+  tables: Record<
+    string,
+    { retention: string; rows: Record<string, unknown>[]; rows_about_you?: Record<string, unknown>[] }
+  >;
   /** The person's payments as a CSV statement (RFC 4180). */
   statement_csv: string;
 };
@@ -64,7 +70,13 @@ export async function produceExport(
       const tables: ExportArchive["tables"] = {};
       for (const [table, entry] of personalTables()) {
         const rows = await selectRowsAbout(trx, table, entry, input.userId);
-        if (rows.length > 0) tables[table] = { retention: entry.retention, rows: rows.map(plain) };
+        const also = entry.alsoAbout ? await selectRowsAbout(trx, table, entry.alsoAbout, input.userId) : [];
+        if (rows.length === 0 && also.length === 0) continue;
+        tables[table] = {
+          retention: entry.retention,
+          rows: rows.map(plain),
+          ...(also.length > 0 ? { rows_about_you: also.map(plain) } : {}),
+        };
       }
       return {
         format: EXPORT_FORMAT,

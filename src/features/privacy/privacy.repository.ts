@@ -86,15 +86,15 @@ export function withdrawConsent(trx: Trx, id: string, at: Date): Promise<Consent
     .executeTakeFirst();
 }
 
-/** The rows of one table about the person, only the columns the data map exports, in key order. */
+/** The rows of one table about the person, only the columns the data map exports, in the order of the exported columns. */
 export async function selectRowsAbout(
   db: Db | Trx,
   table: string,
-  entry: PersonalEntry,
+  entry: Pick<PersonalEntry, "rowsAbout" | "exported">,
   userId: string,
 ): Promise<Record<string, unknown>[]> {
   const columns = sql.join(entry.exported.map((c) => sql.ref(`t.${c}`)));
-  const order = sql.join(entry.key.map((c) => sql.ref(`t.${c}`)));
+  const order = sql.join(entry.exported.map((_, i) => sql.raw(String(i + 1))));
   const { rows } = await sql<Record<string, unknown>>`
     select ${columns} from ${sql.table(table)} as t where ${entry.rowsAbout(userId)} order by ${order}`.execute(db);
   return rows;

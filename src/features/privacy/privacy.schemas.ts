@@ -77,7 +77,17 @@ export const ExportArchive = z
     person_id: z.string(),
     generated_at: dateTime,
     tables: z
-      .record(z.string(), z.object({ retention: z.string(), rows: z.array(z.looseObject({})) }))
+      .record(
+        z.string(),
+        z.object({
+          retention: z.string(),
+          rows: z.array(z.looseObject({})),
+          rows_about_you: z
+            .array(z.looseObject({}))
+            .optional()
+            .openapi({ description: "Rows about you in another role (a report about you), with fewer columns" }),
+        }),
+      )
       .openapi({ description: "Every table with rows about you: its rows and how long it keeps them" }),
     statement_csv: z.string().openapi({ description: "Your payments as CSV (RFC 4180)" }),
   })
