@@ -229,7 +229,7 @@ describe("holds", () => {
     expect((await problem(toService, 422)).code).toBe("VALIDATION_FAILED");
   });
 
-  it("holds a card-funded payment the same way: the charge's hold stays pending, and canceling refunds the card", async () => {
+  it("holds a card-funded payment the same way: the charge's hold stays pending; canceling refunds the card, the sweep releases it", async () => {
     const [bob] = await established("bob");
     const newcomer = await sender(h, `card_newcomer_${handles++}`, "visa_debit");
     const thread = await directThread(h, newcomer, bob);
@@ -243,6 +243,14 @@ describe("holds", () => {
     const row = await h.db.selectFrom("payments").selectAll().where("id", "=", created.payment.id).executeTakeFirst();
     expect(row).toMatchObject({ refund_state: "succeeded" });
     expect(await wallet(bob)).toEqual({ available: WALLET_FUNDING_MINOR, pending: 0n });
+
+    // Another, left alone: once its window is over the sweep posts the charge's hold to the recipient.
+    const later = await sendOk(h, newcomer, thread, bob, 20_000);
+    expect((await confirmOk(newcomer, later)).status).toBe("held");
+    h.clock.advance(61 * 60_000);
+    expect((await runSweep(h.deps))?.payments?.holdsReleased).toBeGreaterThanOrEqual(1);
+    expect(await paymentOf(h, bob, later.payment.id)).toMatchObject({ status: "awaiting_recipient", funding: "card" });
+    expect(await wallet(bob)).toEqual({ available: WALLET_FUNDING_MINOR + 20_000n, pending: 0n });
   });
 
   it("moves a delayed payment once its window is over (the sweep), not before", async () => {

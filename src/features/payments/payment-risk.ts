@@ -66,6 +66,7 @@ export async function decideAtConfirm(
     const updated = await updatePayment(trx, payment.id, {
       risk_outcome: verdict.outcome,
       risk_warnings: patch.risk_warnings,
+      updated_at: now,
     });
     return {
       payment: updated,
