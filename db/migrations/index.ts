@@ -22,8 +22,8 @@ export const migrations: Record<string, Migration> = {
   "2026-11-22T1400-payments": payments,
   "2026-11-22T1500-payout-reversals": payoutReversals,
   "2026-12-02T0900-private-payment-messages": privatePaymentMessages,
-  "2026-12-03T0900-risk": risk,
   "2026-12-03T0800-disputes": disputes,
+  "2026-12-03T0900-risk": risk,
   "2026-12-03T1000-banks": banks,
   "2026-12-03T1100-privacy": privacy,
 };
