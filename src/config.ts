@@ -46,6 +46,10 @@ const variables = z.object({
     .url({ protocol: /^postgres(ql)?$/ })
     .optional()
     .or(z.literal("").transform(() => undefined)),
+  DATABASE_LISTEN_URL: z
+    .url({ protocol: /^postgres(ql)?$/ })
+    .optional()
+    .or(z.literal("").transform(() => undefined)),
   DATA_DIR: z.string().min(1).default(DEFAULT_DATA_DIR),
   EMBEDDED_POSTGRES_PORT: port.default(54_329),
   DB_POOL_MAX: z.coerce.number().int().min(1).max(200).default(10),
@@ -228,6 +232,8 @@ export type Config = {
   logLevel: Env["LOG_LEVEL"];
   database: {
     url: string | undefined;
+    /** A direct connection for LISTEN when `url` goes through a transaction-mode pooler (PgBouncer); default `url`. */
+    listenUrl: string | undefined;
     dataDir: string;
     embeddedPort: number;
     poolMax: number;
@@ -339,6 +345,7 @@ export function parseConfig(source: Record<string, string | undefined>): Config 
     logLevel: env.LOG_LEVEL,
     database: {
       url: env.DATABASE_URL,
+      listenUrl: env.DATABASE_LISTEN_URL,
       dataDir: env.DATA_DIR,
       embeddedPort: env.EMBEDDED_POSTGRES_PORT,
       poolMax: env.DB_POOL_MAX,

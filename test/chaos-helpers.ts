@@ -146,14 +146,15 @@ export async function startStripeEmulator(webhookUrl: string): Promise<Running &
 /**
  * API processes of the real entry on one database, each in a process group of its own; all
  * ready, or none left running. Each runs a Stripe emulator of its own unless stripeEmulatorUrl
- * names a shared one.
+ * names a shared one; env adds to (or overrides) their environment.
  */
 export async function startApis(
   dir: string,
   databaseUrl: string,
   names: string[],
-  stripeEmulatorUrl?: string,
+  options: { stripeEmulatorUrl?: string; env?: Record<string, string> } = {},
 ): Promise<Api[]> {
+  const { stripeEmulatorUrl } = options;
   const apis: Api[] = [];
   for (const name of names) {
     const port = await freePort();
@@ -169,6 +170,7 @@ export async function startApis(
         ...(stripeEmulatorUrl
           ? { STRIPE_EMULATOR_URL: stripeEmulatorUrl }
           : { STRIPE_EMULATOR_PORT: String(await freePort()) }),
+        ...options.env,
       },
       // A group of its own: tsx runs the service in a child process, and a SIGKILL to the
       // group kills the service itself, not only its wrapper.

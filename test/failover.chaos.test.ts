@@ -141,7 +141,7 @@ describe.skipIf(missing.length > 0)("API processes on Patroni's primary and sync
     const stripeEmulator = await startStripeEmulator(`http://127.0.0.1:${apiFront}/v1/stripe/webhook`);
     others.push(stripeEmulator);
     emulatorUrl = stripeEmulator.url;
-    apis.push(...(await startApis(dir, databaseUrl, ["api-1", "api-2"], emulatorUrl)));
+    apis.push(...(await startApis(dir, databaseUrl, ["api-1", "api-2"], { stripeEmulatorUrl: emulatorUrl })));
     const apiProxy = await startHaproxy(dir, "haproxy-api", HAPROXY_DEFAULTS + apiProxySection(apiFront, apis));
     others.push(apiProxy);
     front = `http://127.0.0.1:${apiFront}`;

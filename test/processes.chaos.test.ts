@@ -121,7 +121,7 @@ describe.skipIf(!haproxyFound)("several API processes behind haproxy", () => {
 
     const frontPort = await freePort();
     stripeEmulator = await startStripeEmulator(`http://127.0.0.1:${frontPort}/v1/stripe/webhook`);
-    apis.push(...(await startApis(dir, postgres.url, ["api-1", "api-2"], stripeEmulator.url)));
+    apis.push(...(await startApis(dir, postgres.url, ["api-1", "api-2"], { stripeEmulatorUrl: stripeEmulator.url })));
 
     statsPort = await freePort();
     haproxy = await startHaproxy(

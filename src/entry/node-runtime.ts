@@ -10,7 +10,8 @@ import { StartupError } from "../platform/startup-error";
 import { isDatabaseUnavailable } from "../platform/transient";
 
 /**
- * databaseUrl: where db points, for connections outside the pool (the event notifier's LISTEN).
+ * databaseUrl: where db points, for connections outside the pool (the sweep's election);
+ * listenUrl: where the event notifier's LISTEN connects (DATABASE_LISTEN_URL, else databaseUrl).
  * variables: what config was parsed from, generated secrets included (handed on to a local Worker).
  */
 export type NodeRuntime = {
@@ -19,6 +20,7 @@ export type NodeRuntime = {
   logger: Logger;
   db: Db;
   databaseUrl: string;
+  listenUrl: string;
   close(): Promise<void>;
 };
 
@@ -65,5 +67,5 @@ export async function openNodeRuntime(env: Record<string, string | undefined>): 
       `Cannot reach the database at ${which} (${(err as Error).message}): check that it runs and the URL is right.`,
     );
   }
-  return { config, variables, logger, db, databaseUrl, close };
+  return { config, variables, logger, db, databaseUrl, listenUrl: config.database.listenUrl ?? databaseUrl, close };
 }

@@ -84,7 +84,7 @@ async function main(): Promise<void> {
         : config;
     const notifier = await started(
       async () => {
-        const listener = createPgEventNotifier({ url: runtime.databaseUrl, logger });
+        const listener = createPgEventNotifier({ url: runtime.listenUrl, logger });
         await listener.start();
         return listener;
       },
