@@ -158,6 +158,12 @@ export type PaymentFacts = {
   currency: string;
   memo: string | null;
   requestId: string | null;
+  /**
+   * The payment's place among its sender's payments once it exists (null while it is being
+   * created): counts of what they sent are taken as of its creation, so confirming it sees the
+   * same velocity its creation did, whatever the sender started since.
+   */
+  seq: bigint | null;
 };
 
 /** A decision: the strictest outcome of the rules that matched, why, and what the sender must acknowledge. */

@@ -67,6 +67,7 @@ export async function createPayment(
       currency: input.currency,
       memo: input.memo || null,
       requestId: input.requestId ?? null,
+      seq: null,
     });
     // Blocked: refused with the rule's reason, and the rollback leaves nothing behind.
     if (verdict.blockedBecause !== null) throw new AppError("PAYMENT_BLOCKED", { detail: verdict.blockedBecause });

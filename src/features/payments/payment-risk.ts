@@ -22,6 +22,7 @@ export const factsOf = (p: Payment): PaymentFacts => ({
   currency: p.currency,
   memo: p.memo,
   requestId: p.request_id,
+  seq: p.seq,
 });
 
 /** The warnings of both decisions, each once, create's first (what the sender saw in the bubble). */

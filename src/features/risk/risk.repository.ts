@@ -95,7 +95,8 @@ export async function readSignalRow(
     windows.length > 0
       ? sql`, lateral (select ${sql.join(velocity)} from payments
               where sender_id = ${payment.senderId} and status in (${sql.join(SENT)})
-                and created_at > ${widest} and id <> ${payment.id}) v`
+                and created_at > ${widest} and id <> ${payment.id}
+                ${payment.seq === null ? sql`` : sql`and seq < ${payment.seq}`}) v`
       : sql``;
   const dayAgo = new Date(now.getTime() - DAY_MS);
   const result = await sql<SignalRow>`

@@ -24,7 +24,7 @@ export type RiskSignals = {
   /** The sender's payments that reached someone: how many, and the largest. */
   historyCount: number;
   historyMaxMinor: bigint;
-  /** Per window length in minutes: the sender's other payments in it (count and sum), this one not included. */
+  /** Per window length in minutes: the sender's payments in it made before this one (count and sum). */
   velocity: Record<number, { count: number; sumMinor: bigint }>;
   /** Distinct people whose credible reports about the recipient stand. */
   recipientReports: number;
