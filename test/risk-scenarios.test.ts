@@ -637,3 +637,40 @@ describe("the review API", () => {
     expect((await problem(own, 404)).code).toBe("PAYMENT_NOT_FOUND");
   });
 });
+
+describe("rules as data", () => {
+  it("decides with the newest rule set at once: an empty one allows everything, the rules added back warn again", async () => {
+    const [alice, bob, carol] = await established("alice", "bob", "carol");
+    const t1 = await directThread(h, alice, bob);
+    const t2 = await directThread(h, alice, carol);
+    expect((await sendOk(h, alice, t1, bob, 100)).payment.risk?.outcome).toBe("warn");
+
+    const newVersion = async (note: string, copyFrom?: number) => {
+      const { v } = await h.db
+        .selectFrom("risk_rule_sets")
+        .select((eb) => eb(eb.fn.max("version"), "+", 1).as("v"))
+        .executeTakeFirstOrThrow();
+      await h.db.insertInto("risk_rule_sets").values({ version: v, note, created_at: h.clock.now() }).execute();
+      if (copyFrom !== undefined) {
+        await sql`insert into risk_rules (version, code, kind, outcome, message, params, tier)
+                  select ${v}, code, kind, outcome, message, params, tier from risk_rules where version = ${copyFrom}`.execute(
+          h.db,
+        );
+      }
+      return v;
+    };
+    const empty = await newVersion("no rules");
+    const allowed = await sendOk(h, alice, t2, carol, 100, "gift cards, urgent");
+    expect(allowed.payment.risk).toMatchObject({ outcome: "allow", warnings: [] });
+    expect((await decisionsOf(allowed.payment.id)).map((d) => d.rules_version)).toEqual([empty]);
+
+    const again = await newVersion("the rules again", 1);
+    const warned = await sendOk(h, alice, t2, carol, 100, "gift cards, urgent");
+    expect(warned.payment.risk?.warnings.map((w) => w.code)).toEqual([
+      "first_payee",
+      "memo_gift_cards",
+      "memo_urgency",
+    ]);
+    expect((await decisionsOf(warned.payment.id)).map((d) => d.rules_version)).toEqual([again]);
+  });
+});

@@ -1,23 +1,59 @@
 import type { Deps, PaymentFacts, PaymentRisk, RiskVerdict } from "../../deps";
 import type { Db, Trx } from "../../platform/db";
-import { currentRuleSet, insertDecision, readSignalRow } from "./risk.repository";
-import { evaluateRules, type RiskSignals, velocityWindows } from "./rules";
+import { currentRuleSet, insertDecision, newestRuleSetVersion, readSignalRow, type SignalRow } from "./risk.repository";
+import { evaluateRules, type RiskSignals, type Rule, velocityWindows } from "./rules";
+
+type RuleSet = { version: number; rules: Rule[]; windows: number[] };
+
+/**
+ * The newest rule set as this process last read it, per app (its configuration): a decision
+ * checks the newest version in the query it makes anyway, and reads the rules again only when
+ * a version has been added since.
+ */
+const ruleSets = new WeakMap<object, RuleSet>();
+
+async function readRuleSet(db: Db | Trx): Promise<RuleSet> {
+  const { version, rules } = await currentRuleSet(db);
+  return { version, rules, windows: velocityWindows(rules) };
+}
 
 /**
  * The risk decision on a payment: the newest rule set, evaluated on signals read in the
  * payment's transaction (so concurrent payments of the same sender, serialised by its lock,
- * see each other). An empty rule set reads nothing more and allows.
+ * see each other). An empty rule set reads nothing more than its version and allows.
  */
-async function decide(deps: Pick<Deps, "clock">, db: Db | Trx, payment: PaymentFacts): Promise<RiskVerdict> {
-  const { version, rules } = await currentRuleSet(db);
-  if (rules.length === 0) {
-    return { outcome: "allow", reasons: [], warnings: [], blockedBecause: null, rulesVersion: version };
-  }
+async function decide(deps: Pick<Deps, "clock" | "config">, db: Db | Trx, payment: PaymentFacts): Promise<RiskVerdict> {
   const now = deps.clock.now();
-  const windows = velocityWindows(rules);
-  const row = await readSignalRow(db, payment, windows, now);
+  const cached = ruleSets.get(deps.config);
+  const verdict = cached && (await decideWith(cached, db, payment, now, false));
+  if (verdict) return verdict;
+  const set = await readRuleSet(db);
+  ruleSets.set(deps.config, set);
+  const fresh = await decideWith(set, db, payment, now, true);
+  if (!fresh) throw new Error("A rule set read just now was refused as stale");
+  return fresh;
+}
+
+/** The decision under one rule set; undefined when it is not the newest (unless just read, so trusted). */
+async function decideWith(
+  set: RuleSet,
+  db: Db | Trx,
+  payment: PaymentFacts,
+  now: Date,
+  trusted: boolean,
+): Promise<RiskVerdict | undefined> {
+  if (set.rules.length === 0) {
+    if (!trusted && (await newestRuleSetVersion(db)) !== set.version) return undefined;
+    return { outcome: "allow", reasons: [], warnings: [], blockedBecause: null, rulesVersion: set.version };
+  }
+  const row = await readSignalRow(db, payment, set.windows, now);
+  if (!trusted && row.rules_version !== set.version) return undefined;
+  return evaluateRules(set.rules, signalsOf(row, payment, set.windows, now), set.version);
+}
+
+function signalsOf(row: SignalRow, payment: PaymentFacts, windows: readonly number[], now: Date): RiskSignals {
   const age = (d: Date) => now.getTime() - d.getTime();
-  const signals: RiskSignals = {
+  return {
     amountMinor: payment.amountMinor,
     memo: payment.memo,
     senderTier: row.sender_tier ?? "unverified",
@@ -38,7 +74,6 @@ async function decide(deps: Pick<Deps, "clock">, db: Db | Trx, payment: PaymentF
       ? { authorAgeMs: age(row.author_created), peopleAskedLastDay: Number(row.people_asked ?? 0) }
       : null,
   };
-  return evaluateRules(rules, signals, version);
 }
 
 /** What compose.ts hands the payment flow as Deps.risk. */

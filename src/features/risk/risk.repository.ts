@@ -42,24 +42,18 @@ export async function currentRuleSet(db: Db | Trx): Promise<{ version: number; r
   return { version, rules };
 }
 
-/** Adds a rule set as the newest version (rules are never edited, only superseded). */
-export async function insertRuleSet(trx: Trx, input: { note: string; rules: Rule[]; at: Date }): Promise<number> {
-  const row = await trx
+/** The newest rule set's version (0 before any). */
+export async function newestRuleSetVersion(db: Db | Trx): Promise<number> {
+  const row = await db
     .selectFrom("risk_rule_sets")
-    .select((eb) => eb.fn.coalesce(eb.fn.max("version"), sql<number>`0`).as("v"))
-    .executeTakeFirstOrThrow();
-  const version = Number(row.v) + 1;
-  await trx.insertInto("risk_rule_sets").values({ version, note: input.note, created_at: input.at }).execute();
-  if (input.rules.length > 0) {
-    await trx
-      .insertInto("risk_rules")
-      .values(input.rules.map((r) => ({ ...r, version, params: JSON.stringify(r.params) })))
-      .execute();
-  }
-  return version;
+    .select((eb) => eb.fn.max("version").as("v"))
+    .executeTakeFirst();
+  return Number(row?.v ?? 0);
 }
 
-type SignalRow = {
+export type SignalRow = {
+  /** The newest rule set's version, to tell whether the rules the caller holds are still the newest. */
+  rules_version: number;
   sender_created: Date;
   recipient_created: Date;
   sender_tier: RiskTier | null;
@@ -101,6 +95,7 @@ export async function readSignalRow(
   const dayAgo = new Date(now.getTime() - DAY_MS);
   const result = await sql<SignalRow>`
     select
+      (select max(version) from risk_rule_sets) as rules_version,
       s.created_at as sender_created,
       r.created_at as recipient_created,
       sp.tier as sender_tier,
