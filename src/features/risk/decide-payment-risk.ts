@@ -25,30 +25,33 @@ async function readRuleSet(db: Db | Trx): Promise<RuleSet> {
 async function decide(deps: Pick<Deps, "clock" | "config">, db: Db | Trx, payment: PaymentFacts): Promise<RiskVerdict> {
   const now = deps.clock.now();
   const cached = ruleSets.get(deps.config);
-  const verdict = cached && (await decideWith(cached, db, payment, now, false));
-  if (verdict) return verdict;
+  if (cached) {
+    const decided = await underRuleSet(cached, db, payment, now);
+    if (decided.newest) return decided.verdict;
+  }
   const set = await readRuleSet(db);
   ruleSets.set(deps.config, set);
-  const fresh = await decideWith(set, db, payment, now, true);
-  if (!fresh) throw new Error("A rule set read just now was refused as stale");
-  return fresh;
+  return (await underRuleSet(set, db, payment, now)).verdict;
 }
 
-/** The decision under one rule set; undefined when it is not the newest (unless just read, so trusted). */
-async function decideWith(
+/** The decision under one rule set, and whether that set is still the newest. */
+async function underRuleSet(
   set: RuleSet,
   db: Db | Trx,
   payment: PaymentFacts,
   now: Date,
-  trusted: boolean,
-): Promise<RiskVerdict | undefined> {
+): Promise<{ verdict: RiskVerdict; newest: boolean }> {
   if (set.rules.length === 0) {
-    if (!trusted && (await newestRuleSetVersion(db)) !== set.version) return undefined;
-    return { outcome: "allow", reasons: [], warnings: [], blockedBecause: null, rulesVersion: set.version };
+    return {
+      verdict: { outcome: "allow", reasons: [], warnings: [], blockedBecause: null, rulesVersion: set.version },
+      newest: (await newestRuleSetVersion(db)) === set.version,
+    };
   }
   const row = await readSignalRow(db, payment, set.windows, now);
-  if (!trusted && row.rules_version !== set.version) return undefined;
-  return evaluateRules(set.rules, signalsOf(row, payment, set.windows, now), set.version);
+  return {
+    verdict: evaluateRules(set.rules, signalsOf(row, payment, set.windows, now), set.version),
+    newest: row.rules_version === set.version,
+  };
 }
 
 function signalsOf(row: SignalRow, payment: PaymentFacts, windows: readonly number[], now: Date): RiskSignals {
