@@ -275,7 +275,7 @@ describe.skipIf(!chromiumFound)("web client in Chromium: Alice and Bob", () => {
 
       await alice.getByRole("link", { name: "Security" }).click();
       await visible(alice.getByText("Payment confirmed").first());
-      expect(await alice.locator(".events").textContent()).toContain("method: webauthn");
+      expect(await alice.getByRole("list", { name: "Security log" }).textContent()).toContain("method: webauthn");
     },
     STORY_TIMEOUT_MS,
   );

@@ -35,7 +35,7 @@ export function securityView(ctx: Ctx, scope: AbortSignal): HTMLElement {
   const pinPanel = h("div", {}, h("p", { className: "muted" }, "Loading…"));
   const cardsPanel = h("div", {}, h("p", { className: "muted" }, "Loading…"));
   const devicesPanel = h("div", {}, h("p", { className: "muted" }, "Loading…"));
-  const eventsList = h("ul", { className: "events" });
+  const eventsList = h("ul", { className: "events", attrs: { "aria-label": "Security log" } });
   const moreEvents = h("button", { type: "button", className: "link-button", hidden: true }, "Show older events");
   let eventsCursor: string | null = null;
 
