@@ -224,7 +224,7 @@ export const paymentsRoutes = createRouter()
       challengeId: body.challenge_id,
       method: body.method,
       response: body.response,
-      acknowledged: body.acknowledged_warnings,
+      acknowledged: body.acknowledged_warnings ?? [],
     });
     return c.json(toPaymentDto(payment, userId, await clientSecretFor(c.get("deps"), payment, userId)), 200);
   })

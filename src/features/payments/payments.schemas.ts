@@ -48,8 +48,8 @@ export const ConfirmPaymentBody = ConfirmBody.extend({
   acknowledged_warnings: z
     .array(z.string().regex(/^[a-z0-9_]{1,64}$/, "a warning's code, as the payment's risk.warnings gives it"))
     .max(32)
-    .default([])
-    .openapi({ example: ["first_payee"] }),
+    .optional()
+    .openapi({ example: ["first_payee"], description: "None when the payment showed no warnings" }),
 }).openapi("ConfirmPaymentRequest");
 
 export const PaymentsQuery = z.strictObject({
