@@ -16,6 +16,7 @@ import {
   messagesOf,
   rowsHolding,
 } from "./bank-helpers";
+import { freePort } from "./free-port";
 import { requestThrough } from "./harness";
 import { type Person, PIN, sender } from "./payment-helpers";
 import { newAuthenticator, problemOf, registerPasskey } from "./security-helpers";
@@ -36,7 +37,7 @@ async function secretRow(linkId: string) {
   return h.db.selectFrom("bank_link_secrets").selectAll().where("link_id", "=", linkId).executeTakeFirstOrThrow();
 }
 
-async function stepUpAndRead(request: ReturnType<typeof requestThrough>, p: Person, linkId: string) {
+async function stepUp(request: ReturnType<typeof requestThrough>, p: Person, linkId: string) {
   const begun = await request("POST", `/v1/bank-links/${linkId}/balance/challenge`, {
     token: p.token,
     headers: idempotencyKey(),
@@ -48,6 +49,10 @@ async function stepUpAndRead(request: ReturnType<typeof requestThrough>, p: Pers
     body: { request_id, challenge_id: challenge.challenge_id, method: "pin", response: { pin: PIN } },
   });
   expect(stepped.status, await stepped.clone().text()).toBe(200);
+}
+
+async function stepUpAndRead(request: ReturnType<typeof requestThrough>, p: Person, linkId: string) {
+  await stepUp(request, p, linkId);
   const res = await request("GET", `/v1/bank-links/${linkId}/balance`, { token: p.token });
   expect(res.status, await res.clone().text()).toBe(200);
   return (await res.json()) as { accounts: { balance_minor: number; available_minor: number }[] };
@@ -99,6 +104,59 @@ describe("what the service keeps of a bank link", () => {
     expect(after.access_token).not.toBe(before.access_token);
     expect(after.refresh_token).toBe(before.refresh_token);
     expect(h.bank.control.issuedTokens).toContain(after.access_token);
+    expect(await rowsHolding(h.databaseUrl, [...h.bank.control.issuedTokens])).toEqual([]);
+  });
+
+  it("keeps no token of a link that ended while the bank was answering a refresh", async () => {
+    const p = await person();
+    const link = await linkBank(h, p);
+    h.clock.advance(2 * 3_600_000);
+    const later = { ...(await h.signIn(p.handle)), handle: p.handle };
+    const direct = requestThrough(async (path, init) => h.app.request(path, init));
+    await stepUp(direct, later, link.id);
+
+    // The bank holds the refresh; meanwhile the person unlinks through a process that cannot
+    // reach the bank's revocation endpoint (the link ends anyway, the bank untold, so the
+    // refresh then succeeds there).
+    const unreachable = `http://127.0.0.1:${await freePort()}/oauth/revoke`;
+    const cutOff = buildApp({
+      ...h.deps,
+      config: {
+        ...h.config,
+        banks: {
+          ...h.config.banks,
+          partners: h.config.banks.partners.map((partner) => ({ ...partner, revocation_endpoint: unreachable })),
+        },
+      },
+    });
+    const latency = h.bank.control.latency;
+    let reached = () => {};
+    const bankReached = new Promise<void>((resolve) => {
+      reached = resolve;
+    });
+    Object.defineProperty(latency, "ms", {
+      configurable: true,
+      get: () => {
+        reached();
+        return 1_000;
+      },
+    });
+    const balance = direct("GET", `/v1/bank-links/${link.id}/balance`, { token: later.token });
+    await bankReached;
+    Object.defineProperty(latency, "ms", { configurable: true, writable: true, value: 0 });
+    const unlinked = await requestThrough(async (path, init) => cutOff.request(path, init))(
+      "DELETE",
+      `/v1/bank-links/${link.id}`,
+      { token: later.token },
+    );
+    expect(await unlinked.json()).toMatchObject({ status: "revoked", ended_by: "person" });
+
+    const answered = await balance;
+    expect(answered.status).toBe(409);
+    expect((await problemOf(answered)).code).toBe("BANK_LINK_NOT_ACTIVE");
+    expect(
+      await h.db.selectFrom("bank_link_secrets").select("link_id").where("link_id", "=", link.id).execute(),
+    ).toEqual([]);
     expect(await rowsHolding(h.databaseUrl, [...h.bank.control.issuedTokens])).toEqual([]);
   });
 

@@ -3,7 +3,7 @@ import type { Deps } from "../../deps";
 import { AppError } from "../../errors";
 import { withTransaction } from "../../platform/db";
 import { BankConsentEnded, refreshAccess } from "./bank-client";
-import { findSecret, upsertSecret } from "./banks.repository";
+import { findSecret, lockLink, upsertSecret } from "./banks.repository";
 import { tokenSecret } from "./complete-link";
 import { endLinkInTransaction } from "./end-link";
 import { bankContext } from "./link-context";
@@ -38,7 +38,11 @@ export async function withAccessToken<T>(
         ? await refreshAccess(ctx, secret.refresh_token ?? "")
         : { accessToken, refreshToken: secret.refresh_token ?? "", accessExpiresAt: expiresAt };
       const resealed = await sealSecret(deps.config, link.id, tokenSecret(tokens));
-      await withTransaction(deps.db, (trx) => upsertSecret(trx, link.id, resealed, ctx.now));
+      // The link may have ended while the bank answered: its secret is gone and must stay gone.
+      await withTransaction(deps.db, async (trx) => {
+        if ((await lockLink(trx, link.id))?.status !== "active") throw notActive();
+        await upsertSecret(trx, link.id, resealed, ctx.now);
+      });
       accessToken = tokens.accessToken;
     }
     return await call(ctx, accessToken);
