@@ -89,6 +89,55 @@ describe("what the service keeps of a bank link", () => {
     expect((await openSecret(withKeys([newKey]), link.id, resealed)).refresh_token).toBe(opened.refresh_token);
   });
 
+  it("finishes a key rotation in the sweep, and still ends a link whose key was dropped too soon", async () => {
+    const p = await person();
+    const link = await linkBank(h, p);
+    const sealed = await secretRow(link.id);
+    const opened = await openSecret(h.config, link.id, sealed);
+
+    // The old key dropped before anything re-sealed this link: it can no longer be used, but unlinking still ends it.
+    const q = await person();
+    const stranded = await linkBank(h, q, { persona: "sam" });
+    const newKey = "the-next-bank-token-key-long-enough-0123456789";
+    const dropped = buildApp({ ...h.deps, config: { ...h.config, ...withKeys([newKey]) } });
+    const unlinked = await requestThrough(async (path, init) => dropped.request(path, init))(
+      "DELETE",
+      `/v1/bank-links/${stranded.id}`,
+      { token: q.token },
+    );
+    expect(unlinked.status, await unlinked.clone().text()).toBe(200);
+    expect(await unlinked.json()).toMatchObject({ status: "revoked", ended_by: "person" });
+    expect(
+      await h.db.selectFrom("bank_link_secrets").select("link_id").where("link_id", "=", stranded.id).execute(),
+    ).toEqual([]);
+    const log = await h.request("GET", "/v1/me/bank-access-log", { token: q.token });
+    const ended = ((await log.json()) as { items: { action: string; detail: Record<string, unknown> }[] }).items.find(
+      (e) => e.action === "link_ended",
+    );
+    expect(ended?.detail).toEqual({ by: "person", bank_told: false });
+
+    // A new key first, the old one still listed: one sweep re-seals every secret with the new key.
+    const rotated = { ...h.deps, config: { ...h.config, ...withKeys([newKey, BANK_TOKEN_KEY]) } };
+    expect((await runSweep(rotated))?.banks?.resealed).toBeGreaterThan(0);
+    const resealed = await secretRow(link.id);
+    expect(resealed.key_id).not.toBe(sealed.key_id);
+    expect(Buffer.from(resealed.iv).equals(Buffer.from(sealed.iv))).toBe(false);
+    expect(await openSecret(withKeys([newKey]), link.id, resealed)).toEqual(opened);
+    await expect(openSecret(withKeys([BANK_TOKEN_KEY]), link.id, resealed)).rejects.toThrow();
+    const stale = await h.db
+      .selectFrom("bank_link_secrets")
+      .select("key_id")
+      .where("key_id", "=", sealed.key_id)
+      .execute();
+    expect(stale).toEqual([]);
+    expect((await runSweep(rotated))?.banks?.resealed).toBe(0);
+
+    // And back (the harness's key first again), so the other tests' links open with it.
+    const back = { ...h.deps, config: { ...h.config, ...withKeys([BANK_TOKEN_KEY, newKey]) } };
+    await runSweep(back);
+    expect(await openSecret(h.config, link.id, await secretRow(link.id))).toEqual(opened);
+  });
+
   it("refreshes an expired access token through the refresh grant, sealing the new one", async () => {
     const p = await person();
     const link = await linkBank(h, p);

@@ -99,6 +99,22 @@ export function findSecret(db: Db | Trx, linkId: string) {
   return db.selectFrom("bank_link_secrets").selectAll().where("link_id", "=", linkId).executeTakeFirst();
 }
 
+export function lockSecret(trx: Trx, linkId: string) {
+  return trx.selectFrom("bank_link_secrets").selectAll().where("link_id", "=", linkId).forUpdate().executeTakeFirst();
+}
+
+/** Links whose secret another key than this one sealed (left by a key rotation). */
+export async function listLinksSealedWithOtherKeys(db: Db, keyId: string, limit: number): Promise<string[]> {
+  const rows = await db
+    .selectFrom("bank_link_secrets")
+    .select("link_id")
+    .where("key_id", "!=", keyId)
+    .orderBy("link_id")
+    .limit(limit)
+    .execute();
+  return rows.map((row) => row.link_id);
+}
+
 export function insertAlert(trx: Trx, row: Insertable<BankAlertsTable>): Promise<BankAlert> {
   return trx.insertInto("bank_alerts").values(row).returningAll().executeTakeFirstOrThrow();
 }

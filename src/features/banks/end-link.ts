@@ -1,6 +1,7 @@
 import type { BankLink } from "../../../db/schema";
 import type { Deps } from "../../deps";
-import { type Trx, withTransaction } from "../../platform/db";
+import { AppError } from "../../errors";
+import { type Db, type Trx, withTransaction } from "../../platform/db";
 import { forgetEvents, publishEvent } from "../events";
 import { deleteThreadMessages } from "../threads";
 import { revokeAtBank } from "./bank-client";
@@ -67,32 +68,42 @@ export async function endLinkInTransaction(
 }
 
 /**
+ * Asks the link's bank to revoke its grant (RFC 7009: revoking the refresh token ends the
+ * consent there) before the link ends here. True when the bank took it; false when it could not
+ * be told (unreachable, or the secret sealed with a key no longer in BANK_TOKEN_KEYS), which is
+ * logged without the token; null when there is nothing to revoke. Never throws: the link ends
+ * either way, and the access log records whether the bank was told.
+ */
+export async function revokeGrantAtBank(
+  deps: Pick<Deps, "clock" | "config" | "logger">,
+  db: Db | Trx,
+  link: Pick<BankLink, "id" | "partner_id">,
+): Promise<boolean | null> {
+  const sealed = await findSecret(db, link.id);
+  if (!sealed) return null;
+  try {
+    const secret = await openSecret(deps.config, link.id, sealed);
+    await revokeAtBank(bankContext(deps, link.partner_id), secret.refresh_token ?? "");
+    return true;
+  } catch (err) {
+    const code = err instanceof AppError ? err.code : err instanceof Error ? err.name : "unknown";
+    deps.logger.warn({ link_id: link.id, code }, "bank revocation failed");
+    return false;
+  }
+}
+
+/**
  * Ends a link from this side (the person unlinks, or it expires): the bank is told to revoke
- * its tokens first (RFC 7009), then everything the link holds is deleted. A bank that cannot
- * be reached does not keep the link alive: the deletion happens anyway, and the access log
- * records that the bank was not told.
+ * its tokens first, then everything the link holds is deleted. A bank that cannot be reached
+ * does not keep the link alive: the deletion happens anyway, and the access log records that
+ * the bank was not told.
  */
 export async function endLink(
   deps: Pick<Deps, "db" | "clock" | "config" | "logger">,
   input: { linkId: string; by: "person" | "expiry" },
 ): Promise<BankLink | undefined> {
-  const sealed = await findSecret(deps.db, input.linkId);
   const link = await findLink(deps.db, input.linkId);
-  let bankTold: boolean | null = null;
-  if (sealed && link?.status === "active") {
-    const ctx = bankContext(deps, link.partner_id);
-    const secret = await openSecret(deps.config, link.id, sealed);
-    bankTold = await revokeAtBank(ctx, secret.refresh_token ?? "").then(
-      () => true,
-      (err: unknown) => {
-        deps.logger.warn(
-          { link_id: link.id, code: err instanceof Error ? err.name : "unknown" },
-          "bank revocation failed",
-        );
-        return false;
-      },
-    );
-  }
+  const bankTold = link?.status === "active" ? await revokeGrantAtBank(deps, deps.db, link) : null;
   return withTransaction(deps.db, (trx) =>
     endLinkInTransaction(deps, trx, { linkId: input.linkId, by: input.by, at: deps.clock.now(), bankTold }),
   );

@@ -7,15 +7,19 @@ import {
   deleteOutboxBefore,
   deletePendingLink,
   listLinkIds,
+  listLinksSealedWithOtherKeys,
   listLinksToRemind,
   listLinksWithContentBefore,
   lockLink,
+  lockSecret,
   purgeWebhookEventsBefore,
   updateLink,
+  upsertSecret,
 } from "./banks.repository";
 import { deliverOutbox } from "./deliver-outbox";
 import { endLink } from "./end-link";
 import { logAccess, postBankMessage } from "./link-context";
+import { currentKeyId, openSecret, sealSecret } from "./token-vault";
 
 const SWEEP_BATCH = 100;
 
@@ -57,10 +61,38 @@ async function remindToReconfirm(deps: Pick<Deps, "db" | "clock">, linkId: strin
 }
 
 /**
+ * Re-seals, with the current key, secrets an older key sealed (a key rotation); returns how
+ * many. A secret no listed key opens is left as it is, and logged: its link can still end (the
+ * bank is then not told), but not be used.
+ */
+async function resealWithCurrentKey(deps: Pick<Deps, "db" | "clock" | "config" | "logger">): Promise<number> {
+  const keyId = await currentKeyId(deps.config);
+  let resealed = 0;
+  for (const linkId of await listLinksSealedWithOtherKeys(deps.db, keyId, SWEEP_BATCH)) {
+    const done = await withTransaction(deps.db, async (trx) => {
+      const sealed = await lockSecret(trx, linkId);
+      if (!sealed || sealed.key_id === keyId) return false;
+      const secret = await openSecret(deps.config, linkId, sealed);
+      await upsertSecret(trx, linkId, await sealSecret(deps.config, linkId, secret), deps.clock.now());
+      return true;
+    }).catch((err: unknown) => {
+      deps.logger.warn(
+        { link_id: linkId, code: err instanceof Error ? err.name : "unknown" },
+        "bank secret not re-sealed",
+      );
+      return false;
+    });
+    if (done) resealed++;
+  }
+  return resealed;
+}
+
+/**
  * The banks' housekeeping: consents about to expire are brought up for renewal, links past
  * their expiry end (the bank told, everything deleted), authorizations never completed lapse,
- * delivered content leaves after the retention window,
- * queued answers and messages are retried, and event ids older than twice the signature
+ * delivered content leaves after the retention window, secrets sealed with an older key are
+ * re-sealed with the current one (so after a rotation the old key can go once a sweep has run
+ * and re-sealed none), queued answers and messages are retried, and event ids older than twice the signature
  * tolerance (past which a replay is refused as stale anyway) are forgotten. Bounded batches;
  * safe to run twice at once (rows are locked, and ending a link that ended is a no-op).
  */
@@ -82,10 +114,11 @@ export async function sweepBanks(deps: Pick<Deps, "db" | "clock" | "config" | "l
   for (const linkId of await listLinksWithContentBefore(deps.db, cutoff, SWEEP_BATCH)) {
     messagesPurged += await purgeOldContent(deps, linkId, cutoff);
   }
+  const resealed = deps.config.banks.tokenKeys.length > 0 ? await resealWithCurrentKey(deps) : 0;
   const sent = await deliverOutbox(deps);
   const eventsForgotten = await purgeWebhookEventsBefore(
     deps.db,
     new Date(now.getTime() - 2 * deps.config.banks.webhookToleranceMs),
   );
-  return { expired, reminded, lapsed: lapsed.length, messagesPurged, sent, eventsForgotten };
+  return { expired, reminded, lapsed: lapsed.length, messagesPurged, resealed, sent, eventsForgotten };
 }

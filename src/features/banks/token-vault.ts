@@ -78,8 +78,14 @@ export async function openSecret(
   return JSON.parse(new TextDecoder().decode(plain)) as Record<string, string>;
 }
 
+/** The id of the key that seals now (the first of BANK_TOKEN_KEYS). */
+export async function currentKeyId(config: Pick<Config, "banks">): Promise<string> {
+  const [current] = await keyringOf(requireKeys(config));
+  if (!current) throw new Error("The bank keyring is empty");
+  return current.id;
+}
+
 /** Whether a sealed secret was sealed with an older key (rotation re-seals it with the first). */
 export async function isSealedWithOldKey(config: Pick<Config, "banks">, keyId: string): Promise<boolean> {
-  const [current] = await keyringOf(requireKeys(config));
-  return current?.id !== keyId;
+  return (await currentKeyId(config)) !== keyId;
 }
