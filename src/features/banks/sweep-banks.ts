@@ -84,6 +84,7 @@ async function resealWithCurrentKey(deps: Pick<Deps, "db" | "clock" | "config" |
     });
     if (done) resealed++;
   }
+  if (resealed > 0) deps.logger.info({ resealed }, "bank secrets re-sealed with the current key");
   return resealed;
 }
 
@@ -91,8 +92,8 @@ async function resealWithCurrentKey(deps: Pick<Deps, "db" | "clock" | "config" |
  * The banks' housekeeping: consents about to expire are brought up for renewal, links past
  * their expiry end (the bank told, everything deleted), authorizations never completed lapse,
  * delivered content leaves after the retention window, secrets sealed with an older key are
- * re-sealed with the current one (so after a rotation the old key can go once a sweep has run
- * and re-sealed none), queued answers and messages are retried, and event ids older than twice the signature
+ * re-sealed with the current one (so after a rotation the old key can go once a sweep has re-sealed
+ * none), queued answers and messages are retried, and event ids older than twice the signature
  * tolerance (past which a replay is refused as stale anyway) are forgotten. Bounded batches;
  * safe to run twice at once (rows are locked, and ending a link that ended is a no-op).
  */
