@@ -3,6 +3,7 @@
  * (never as HTML, so nothing a person typed can become markup), and each screen keeps its own
  * AbortSignal so its listeners go away with it.
  */
+import { errorMessage } from "./api";
 
 export type Child = Node | string | number | null | undefined | false | Child[];
 
@@ -65,6 +66,18 @@ export function errorBox(): HTMLElement & { show(message: string | null): void }
       box.hidden = !message;
     },
   });
+}
+
+/** Runs a view's work, clearing the error box first and showing in it what went wrong. */
+export function guardedBy(errors: ReturnType<typeof errorBox>) {
+  return async (work: () => Promise<void>): Promise<void> => {
+    errors.show(null);
+    try {
+      await work();
+    } catch (err) {
+      errors.show(errorMessage(err));
+    }
+  };
 }
 
 export function button(label: string, className: string, onClick: () => void): HTMLButtonElement {

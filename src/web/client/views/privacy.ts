@@ -1,7 +1,7 @@
-import { errorMessage, newIdempotencyKey } from "../api";
+import { newIdempotencyKey } from "../api";
 import type { ConsentList, PrivacySettings } from "../api-types";
 import type { Ctx } from "../context";
-import { busy, button, errorBox, field, formatDateTime, h, replace, uniqueId } from "../dom";
+import { busy, button, errorBox, field, formatDateTime, guardedBy, h, replace, uniqueId } from "../dom";
 import { closeMyAccount, downloadMyData } from "../flows/privacy";
 
 const AUDIENCES: [PrivacySettings["requests_from"], string][] = [
@@ -28,14 +28,7 @@ export function privacyView(ctx: Ctx, onClosed: () => void): HTMLElement {
   const reachPanel = h("div", {}, h("p", { className: "muted" }, "Loading…"));
   const consentsPanel = h("div", {}, h("p", { className: "muted" }, "Loading…"));
 
-  const guard = async (work: () => Promise<void>) => {
-    errors.show(null);
-    try {
-      await work();
-    } catch (err) {
-      errors.show(errorMessage(err));
-    }
-  };
+  const guard = guardedBy(errors);
 
   const loadReach = async () => {
     const settings = await ctx.api.get<PrivacySettings>("/v1/me/privacy");

@@ -1,7 +1,6 @@
-import { errorMessage } from "../api";
 import type { Card, Device, Page, PayoutDestination, PinStatus, SecurityEvent } from "../api-types";
 import type { Ctx } from "../context";
-import { busy, errorBox, formatDateTime, h, replace } from "../dom";
+import { busy, errorBox, formatDateTime, guardedBy, h, replace } from "../dom";
 import { addCard } from "../flows/card";
 import { registerPasskey } from "../flows/passkey";
 import { changePin } from "../flows/pin";
@@ -39,14 +38,7 @@ export function securityView(ctx: Ctx, scope: AbortSignal): HTMLElement {
   const moreEvents = h("button", { type: "button", className: "link-button", hidden: true }, "Show older events");
   let eventsCursor: string | null = null;
 
-  const guard = async (work: () => Promise<void>) => {
-    errors.show(null);
-    try {
-      await work();
-    } catch (err) {
-      errors.show(errorMessage(err));
-    }
-  };
+  const guard = guardedBy(errors);
 
   const loadPin = async () => {
     const pin = await ctx.api.get<PinStatus>("/v1/me/pin");
