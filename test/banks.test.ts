@@ -213,8 +213,22 @@ describe("bank linking, the bank's thread and revocation (against the emulator o
       kim = { ...(await h.signIn(kim.handle)), handle: kim.handle };
     };
     const link = await linkBank(h, kim, { persona: "sam" });
+    const consentId = consentOf(h, "sam")?.consentId;
     h.bank.control.purchase({ persona: "sam", merchant: "Old Receipt Diner 8812", amountMinor: 1_100 });
+    const oldAlert = h.bank.control
+      .fraudAlert({ persona: "sam", merchant: "Old Alert Arcade 6402", amountMinor: 5_500 })
+      .find((a) => h.bank.control.alert(a.alertId)?.consentId === consentId);
+    const asked = await h.request("POST", `/v1/bank-links/${link.id}/messages`, {
+      token: kim.token,
+      headers: idempotencyKey(),
+      body: { body: "Old question about my statement" },
+    });
+    expect(asked.status, await asked.clone().text()).toBe(202);
     await delivered(h);
+    const old = (await messagesOf(h, kim, link.thread_id ?? "")).map((m) => m.body).join("\n");
+    expect(old).toContain("Old Alert Arcade 6402");
+    expect(old).toContain("Old question about my statement");
+    expect(await h.db.selectFrom("bank_alerts").select("id").where("link_id", "=", link.id).execute()).toHaveLength(1);
     h.clock.advance(h.config.banks.retentionMs + 1);
     h.bank.control.purchase({ persona: "sam", merchant: "Fresh Receipt Deli 9913", amountMinor: 900 });
     await delivered(h);
@@ -222,7 +236,14 @@ describe("bank linking, the bank's thread and revocation (against the emulator o
     await again();
     const kept = (await messagesOf(h, kim, link.thread_id ?? "")).map((m) => m.body);
     expect(kept).toEqual(["Receipt: 9.00 USD at Fresh Receipt Deli 9913"]);
-    expect(await rowsHolding(h.databaseUrl, ["Old Receipt Diner 8812"])).toEqual([]);
+    expect(
+      await rowsHolding(h.databaseUrl, [
+        "Old Receipt Diner 8812",
+        "Old Alert Arcade 6402",
+        "Old question about my statement",
+        oldAlert?.alertId ?? "",
+      ]),
+    ).toEqual([]);
 
     const tokens = [...h.bank.control.issuedTokens];
     h.clock.advance(90 * DAY_MS);
