@@ -47,22 +47,20 @@ export function downloadMyData(ctx: Ctx): Promise<void> {
     }
     const day = archive.generated_at.slice(0, 10);
     const tables = Object.keys(archive.tables).length;
-    await sheet.step<void>("Your data", (done) => [
-      h("p", {}, `Everything we hold about you, from ${tables} kinds of record, as of ${day}.`),
-      h(
-        "div",
-        { className: "button-row wrap" },
-        saveLink(
-          `chat-pay-${day}.json`,
-          "application/json",
-          JSON.stringify(archive, null, 2),
-          "Save everything (JSON)",
-        ),
-        saveLink(`chat-pay-statement-${day}.csv`, "text/csv", archive.statement_csv, "Save the statement (CSV)"),
-      ),
-      h("p", { className: "muted" }, "Only this page has it; closing it forgets it."),
-      button("Done", "primary", () => done()),
-    ]);
+    const links = [
+      saveLink(`chat-pay-${day}.json`, "application/json", JSON.stringify(archive, null, 2), "Save everything (JSON)"),
+      saveLink(`chat-pay-statement-${day}.csv`, "text/csv", archive.statement_csv, "Save the statement (CSV)"),
+    ];
+    try {
+      await sheet.step<void>("Your data", (done) => [
+        h("p", {}, `Everything we hold about you, from ${tables} kinds of record, as of ${day}.`),
+        h("div", { className: "button-row wrap" }, links),
+        h("p", { className: "muted" }, "Only this page has it, until you close this; then it is forgotten."),
+        button("Done", "primary", () => done()),
+      ]);
+    } finally {
+      for (const link of links) URL.revokeObjectURL(link.href);
+    }
     sheet.close();
   });
 }
