@@ -268,7 +268,7 @@ describe("bank linking, the bank's thread and revocation (against the emulator o
     expect(h.bank.control.consents().find((c) => c.consentId === consentId)?.status).toBe("revoked");
     const row = await h.db.selectFrom("bank_links").select(["status", "ended_by"]).where("id", "=", link.id).execute();
     expect(row).toEqual([{ status: "revoked", ended_by: "person" }]);
-    expect(await rowsHolding(h.databaseUrl, [...tokens, "Closing Time Cafe 4242"])).toEqual([]);
+    expect(await rowsHolding(h.databaseUrl, [...tokens, "Closing Time Cafe 4242", consentId, lee.id])).toEqual([]);
   });
 
   it("asks for renewal before the consent expires, and a renewal keeps the link past the first expiry", async () => {

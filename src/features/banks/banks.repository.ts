@@ -83,6 +83,11 @@ export async function listLinkIds(
   return (await query.orderBy("id").limit(limit).execute()).map((row) => row.id);
 }
 
+/** Drops the banks' own ids for the person's consents (ids a bank could tie back to them). */
+export async function forgetBankConsentIds(trx: Trx, userId: string): Promise<void> {
+  await trx.updateTable("bank_links").set({ bank_consent_id: null }).where("user_id", "=", userId).execute();
+}
+
 export function activeLinksOfUser(db: Db | Trx, userId: string): Promise<BankLink[]> {
   return db.selectFrom("bank_links").selectAll().where("user_id", "=", userId).where("status", "=", "active").execute();
 }

@@ -354,7 +354,7 @@ export const DATA_MAP: Readonly<Record<string, TableEntry>> = {
       "ended_at",
       "ended_by",
     ],
-    retention: `the consent record outlives its link (without content) while the account is open; ${RETAINED}`,
+    retention: `the consent record outlives its link (without content) while the account is open; ${RETAINED} (without the bank's id for the consent)`,
     closing: { pseudonymise: ["user_id"] },
   },
   bank_link_secrets: {
