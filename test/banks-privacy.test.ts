@@ -336,6 +336,42 @@ describe("fraud answers and the bank's webhooks under faults", () => {
     expect(bodies[0]).toContain("We froze your card");
   });
 
+  it("keeps the link when the bank refuses a call for its signature (the answer is retried); only its consent codes end a link", async () => {
+    const p = await person();
+    const link = await linkBank(h, p, { persona: "sam" });
+    const consentId = consentOf(h, "sam")?.consentId ?? "";
+    const fraud = h.bank.control
+      .fraudAlert({ persona: "sam", merchant: "Signature Store 5150", amountMinor: 12_000 })
+      .find((a) => h.bank.control.alert(a.alertId)?.consentId === consentId);
+    await delivered(h);
+    const alerts = await h.request("GET", `/v1/bank-links/${link.id}/alerts`, { token: p.token });
+    const [alert] = ((await alerts.json()) as { items: { id: string }[] }).items;
+    // A process whose key for signing calls to the bank is wrong: the bank answers 401 (bad signature).
+    const missigned = buildApp({
+      ...h.deps,
+      config: {
+        ...h.config,
+        banks: {
+          ...h.config.banks,
+          partners: h.config.banks.partners.map((partner) => ({ ...partner, webhook_secret: "w".repeat(48) })),
+        },
+      },
+    });
+    const answered = await requestThrough(async (path, init) => missigned.request(path, init))(
+      "POST",
+      `/v1/bank-links/${link.id}/alert-answers`,
+      { token: p.token, headers: idempotencyKey(), body: { alert_id: alert?.id ?? "", answer: "not_me" } },
+    );
+    expect(answered.status, await answered.clone().text()).toBe(200);
+    expect(h.bank.control.alert(fraud?.alertId ?? "")?.status).toBe("open");
+    const still = await h.request("GET", `/v1/bank-links/${link.id}`, { token: p.token });
+    expect(await still.json()).toMatchObject({ status: "active", ended_by: null });
+
+    h.clock.advance(11_000);
+    await runSweep(h.deps);
+    expect(h.bank.control.alert(fraud?.alertId ?? "")?.status).toBe("disputed");
+  });
+
   it("takes duplicated, delayed and reordered webhooks once each, an outcome before its alert after a retry", async () => {
     const p = await person();
     const link = await linkBank(h, p, { persona: "sam" });

@@ -180,17 +180,20 @@ export async function revokeAtBank(ctx: Ctx, refreshToken: string): Promise<void
   }
 }
 
+/** The codes with which a bank's 401 says the consent itself is over (revoked or expired there). */
+const CONSENT_ENDED_CODES: ReadonlySet<string> = new Set(["consent_revoked", "consent_expired"]);
+
 async function answerOf(ctx: Ctx, response: Response): Promise<unknown> {
   if (response.status === 401) {
-    const body = (await response.json().catch(() => ({}))) as { code?: string };
-    // An access token that lapsed in flight is refreshed on the next call; anything else ends the consent.
-    if (body.code === "invalid_token") {
-      throw new AppError("BANK_UNAVAILABLE", {
-        detail: `${ctx.partner.name} refused an expired access token; retry`,
-        retryAfterSeconds: 1,
-      });
-    }
-    throw new BankConsentEnded(typeof body.code === "string" ? body.code : "unauthorized");
+    const body = (await response.json().catch(() => ({}))) as { code?: unknown };
+    const code = typeof body.code === "string" ? body.code : "unauthorized";
+    if (CONSENT_ENDED_CODES.has(code)) throw new BankConsentEnded(code);
+    // Anything else (an access token that lapsed in flight, a signature refused) is no word
+    // about the consent: retried (the token refreshed first), never a reason to end the link.
+    throw new AppError("BANK_UNAVAILABLE", {
+      detail: `${ctx.partner.name} refused the call; retry`,
+      retryAfterSeconds: 1,
+    });
   }
   if (response.status === 403) {
     await response.body?.cancel();
