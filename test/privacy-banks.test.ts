@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { verifyLedger } from "../src/features/ledger/verify-ledger";
+import { runSweep } from "../src/sweep";
 import { type BankHarness, consentOf, createBankHarness, linkBank, rowsHolding } from "./bank-helpers";
 import { type Person, PIN, sender } from "./payment-helpers";
 
@@ -43,5 +45,16 @@ describe("bank links and privacy", () => {
     expect(closed.status, await closed.clone().text()).toBe(200);
     expect(consentOf(h, "alex")?.status).toBe("revoked");
     expect(await rowsHolding(h.databaseUrl, [alice.id])).toEqual([]);
+
+    // The consent record is kept, pseudonymised, for the retention period; then the sweep purges it.
+    const [closedAccount] = await h.db.selectFrom("closed_accounts").select("former_id").execute();
+    const formerId = closedAccount?.former_id ?? "";
+    expect(await h.db.selectFrom("bank_links").select("user_id").where("id", "=", link.id).execute()).toEqual([
+      { user_id: formerId },
+    ]);
+    h.clock.advance((h.config.privacy.retentionYears * 366 + 1) * 86_400_000);
+    expect((await runSweep(h.deps))?.closedAccounts).toMatchObject({ purged: 1 });
+    expect(await rowsHolding(h.databaseUrl, [formerId, link.id])).toEqual([]);
+    expect(await verifyLedger(h.db)).toMatchObject({ ok: true });
   });
 });
