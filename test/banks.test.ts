@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { buildApp } from "../src/app";
 import { runSweep } from "../src/sweep";
 import {
   ALL_SCOPES,
@@ -12,6 +13,7 @@ import {
   messagesOf,
   rowsHolding,
 } from "./bank-helpers";
+import { requestThrough } from "./harness";
 import { type Person, PIN, sender } from "./payment-helpers";
 import { problemOf } from "./security-helpers";
 import { listen, openSse, type SseClient } from "./sse-client";
@@ -269,6 +271,25 @@ describe("bank linking, the bank's thread and revocation (against the emulator o
     const row = await h.db.selectFrom("bank_links").select(["status", "ended_by"]).where("id", "=", link.id).execute();
     expect(row).toEqual([{ status: "revoked", ended_by: "person" }]);
     expect(await rowsHolding(h.databaseUrl, [...tokens, "Closing Time Cafe 4242", consentId, lee.id])).toEqual([]);
+  });
+
+  it("ends a link whose bank was since removed from the configuration, by unlinking or by closing the account", async () => {
+    const [ada, bea] = [await person(), await person()];
+    const unlinkMe = await linkBank(h, ada, { persona: "sam" });
+    const closeMe = await linkBank(h, bea, { persona: "sam" });
+    const withoutBank = buildApp({ ...h.deps, config: { ...h.config, banks: { ...h.config.banks, partners: [] } } });
+    const request = requestThrough(async (path, init) => withoutBank.request(path, init));
+    const unlinked = await request("DELETE", `/v1/bank-links/${unlinkMe.id}`, { token: ada.token });
+    expect(unlinked.status, await unlinked.clone().text()).toBe(200);
+    expect(await unlinked.json()).toMatchObject({ status: "revoked", ended_by: "person", bank_name: "emubank" });
+    const closed = await request("POST", "/v1/me/closure", { token: bea.token, body: { confirm: "close my account" } });
+    expect(closed.status, await closed.clone().text()).toBe(200);
+    const secrets = await h.db
+      .selectFrom("bank_link_secrets")
+      .select("link_id")
+      .where("link_id", "in", [unlinkMe.id, closeMe.id])
+      .execute();
+    expect(secrets).toEqual([]);
   });
 
   it("asks for renewal before the consent expires, and a renewal keeps the link past the first expiry", async () => {

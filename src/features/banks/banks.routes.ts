@@ -28,7 +28,8 @@ import {
 } from "./banks.schemas";
 import { completeLink } from "./complete-link";
 import { endLink } from "./end-link";
-import { bankNameOf, getLink, listAlerts, listLinks, readAccessLog } from "./read-links";
+import { bankNameOf } from "./partners";
+import { getLink, listAlerts, listLinks, readAccessLog } from "./read-links";
 import { receiveBankWebhook } from "./receive-bank-webhook";
 import { reconfirmLink } from "./reconfirm-link";
 import { relayMessage } from "./relay-message";

@@ -8,7 +8,7 @@ import { revokeAtBank } from "./bank-client";
 import { deleteLinkContent, findLink, findSecret, listAlertIds, lockLink, updateLink } from "./banks.repository";
 import { toBankLinkDto } from "./banks.schemas";
 import { bankContext, logAccess, postBankMessage } from "./link-context";
-import { requirePartner } from "./partners";
+import { bankNameOf } from "./partners";
 import { openSecret } from "./token-vault";
 
 export type EndedBy = "person" | "bank" | "expiry";
@@ -43,7 +43,8 @@ export async function endLinkInTransaction(
     stepped_up_until: null,
     updated_at: input.at,
   });
-  const bank = requirePartner(deps.config, link.partner_id).name;
+  // A partner since removed from the configuration does not keep its links from ending.
+  const bank = bankNameOf(deps, link);
   await postBankMessage(
     trx,
     link,

@@ -1,4 +1,6 @@
+import type { BankLink } from "../../../db/schema";
 import type { BankPartnerConfig, Config } from "../../config";
+import type { Deps } from "../../deps";
 import { AppError } from "../../errors";
 
 export type BankPartner = BankPartnerConfig;
@@ -9,6 +11,10 @@ export const bankPartyId = (partnerId: string) => `bank/${partnerId}`;
 export function findPartner(config: Pick<Config, "banks">, partnerId: string): BankPartner | undefined {
   return config.banks.partners.find((p) => p.id === partnerId);
 }
+
+/** The bank's name for a link (a partner since removed from the configuration keeps its id). */
+export const bankNameOf = (deps: Pick<Deps, "config">, link: Pick<BankLink, "partner_id">) =>
+  findPartner(deps.config, link.partner_id)?.name ?? link.partner_id;
 
 export function requirePartner(config: Pick<Config, "banks">, partnerId: string): BankPartner {
   const partner = findPartner(config, partnerId);

@@ -2,12 +2,7 @@ import type { BankAlert, BankLink } from "../../../db/schema";
 import type { Deps } from "../../deps";
 import { decodeCursor, page } from "../../http/pagination";
 import { listAccessLog, listAlertsOfLink, listLinksOfUser } from "./banks.repository";
-import { findPartner } from "./partners";
 import { requireLink } from "./require-link";
-
-/** The bank's name for a link (a partner since removed from the configuration keeps its id). */
-export const bankNameOf = (deps: Pick<Deps, "config">, link: Pick<BankLink, "partner_id">) =>
-  findPartner(deps.config, link.partner_id)?.name ?? link.partner_id;
 
 /** The person's links and consent records, active and ended, newest first. */
 export function listLinks(deps: Pick<Deps, "db">, userId: string): Promise<BankLink[]> {
