@@ -277,6 +277,20 @@ describe("OAuth callbacks that must be refused", () => {
     const down = await h.request("GET", `/v1/bank-links/${link.id}/balance`, { token: p.token });
     expect((await problemOf(down)).code).toBe("BANK_UNAVAILABLE");
 
+    // A bank that answers without a balance: an error to retry, never a balance of 0.
+    const checking = h.bank.control.account("acc_alex_chk");
+    expect(checking).toBeDefined();
+    const seeded = checking?.balanceMinor ?? 0;
+    if (checking) checking.balanceMinor = Number.NaN;
+    const blank = await h.request("GET", `/v1/bank-links/${link.id}/balance`, { token: p.token });
+    if (checking) checking.balanceMinor = seeded;
+    expect(blank.status).toBe(503);
+    expect((await problemOf(blank)).code).toBe("BANK_UNAVAILABLE");
+    const shown = await h.request("GET", `/v1/bank-links/${link.id}/balance`, { token: p.token });
+    expect(((await shown.json()) as { accounts: { balance_minor: number }[] }).accounts).toContainEqual(
+      expect.objectContaining({ balance_minor: seeded }),
+    );
+
     h.bank.control.failNext("consent_expired");
     const ended = await h.request("GET", `/v1/bank-links/${link.id}/balance`, { token: p.token });
     expect(ended.status).toBe(409);

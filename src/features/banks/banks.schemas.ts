@@ -89,7 +89,7 @@ export const Balance = z
         name: z.string(),
         type: z.string(),
         balance_minor: z.number().int(),
-        available_minor: z.number().int(),
+        available_minor: z.number().int().nullable().openapi({ description: "null when the bank gives none" }),
         currency: z.string(),
       }),
     ),

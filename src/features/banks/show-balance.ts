@@ -70,7 +70,9 @@ type FdxBalance = FdxAccount & {
   currency?: { currencyCode?: unknown };
 };
 
-const toMinor = (value: unknown) => (typeof value === "number" && Number.isFinite(value) ? Math.round(value * 100) : 0);
+/** A balance the bank gave in major units, in minor ones; null when it gave none (never shown as 0). */
+const toMinor = (value: unknown) =>
+  typeof value === "number" && Number.isFinite(value) ? Math.round(value * 100) : null;
 const text = (value: unknown, fallback: string) => (typeof value === "string" && value.length <= 80 ? value : fallback);
 
 /**
@@ -101,13 +103,22 @@ export async function showBalance(
     await logAccess(trx, link, "balance_fetched", now, { accounts: accounts.length });
   });
   return {
-    accounts: accounts.map((a) => ({
-      name: text(a.productName, "Account"),
-      type: text(a.accountType, "OTHER"),
-      balance_minor: toMinor(a.currentBalance),
-      available_minor: toMinor(a.availableBalance),
-      currency: text(a.currency?.currencyCode, "USD"),
-    })),
+    accounts: accounts.map((a) => {
+      const balance = toMinor(a.currentBalance);
+      if (balance === null) {
+        throw new AppError("BANK_UNAVAILABLE", {
+          detail: "The bank answered without a balance; retry shortly",
+          retryAfterSeconds: 5,
+        });
+      }
+      return {
+        name: text(a.productName, "Account"),
+        type: text(a.accountType, "OTHER"),
+        balance_minor: balance,
+        available_minor: toMinor(a.availableBalance),
+        currency: text(a.currency?.currencyCode, "USD"),
+      };
+    }),
     as_of: now.toISOString(),
   };
 }
