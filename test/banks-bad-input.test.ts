@@ -137,6 +137,21 @@ describe("bank webhooks that must be refused", () => {
       "Never Granted Mart",
     );
 
+    // The balance of a link that was not allowed to read it: refused before any challenge.
+    const alertsOnly = await linkBank(h, p, { scopes: ["fraud_alerts"], persona: "alex" });
+    const challenges = await h.db.selectFrom("security_challenges").select("id").where("user_id", "=", p.id).execute();
+    for (const [method, path] of [
+      ["POST", `/v1/bank-links/${alertsOnly.id}/balance/challenge`],
+      ["GET", `/v1/bank-links/${alertsOnly.id}/balance`],
+    ] as const) {
+      const res = await h.request(method, path, { token: p.token, headers: method === "POST" ? idempotencyKey() : {} });
+      expect(res.status, path).toBe(403);
+      expect((await problemOf(res)).code).toBe("BANK_SCOPE_NOT_GRANTED");
+    }
+    expect(await h.db.selectFrom("security_challenges").select("id").where("user_id", "=", p.id).execute()).toEqual(
+      challenges,
+    );
+
     // The person unlinks; the bank's later events for that consent are refused.
     expect((await h.request("DELETE", `/v1/bank-links/${link.id}`, { token: p.token })).status).toBe(200);
     const late = await post({
