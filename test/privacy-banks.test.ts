@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { verifyLedger } from "../src/features/ledger/verify-ledger";
 import { runSweep } from "../src/sweep";
-import { type BankHarness, consentOf, createBankHarness, linkBank, rowsHolding } from "./bank-helpers";
+import { type BankHarness, consentOf, createBankHarness, delivered, linkBank, rowsHolding } from "./bank-helpers";
 import { type Person, PIN, sender } from "./payment-helpers";
 
 /** Bank links are consents too: listed with the others, exported, and ended when the account closes. */
@@ -18,6 +18,8 @@ afterAll(() => h.close());
 describe("bank links and privacy", () => {
   it("lists a granted link among the consents, exports it with its access log, and ends it on closing", async () => {
     const link = await linkBank(h, alice, { scopes: ["transaction_alerts"] });
+    h.bank.control.purchase({ persona: "alex", merchant: "Export Bakery", amountMinor: 640 });
+    await delivered(h);
     const consents = (await (await h.request("GET", "/v1/me/consents", { token: alice.token })).json()) as {
       bank_links: { link_id: string; scopes: string[]; ended_at: string | null }[];
     };
@@ -34,8 +36,12 @@ describe("bank links and privacy", () => {
         token: alice.token,
         body: { challenge_id: started.confirmation.challenge_id, method: "pin", response: { pin: PIN } },
       })
-    ).json()) as { tables: Record<string, { rows: Record<string, unknown>[] }> };
+    ).json()) as {
+      tables: Record<string, { rows: Record<string, unknown>[]; rows_about_you?: Record<string, unknown>[] }>;
+    };
     expect(archive.tables.bank_links?.rows.map((r) => r.id)).toEqual([link.id]);
+    // What the bank sent them is theirs too, while it is kept.
+    expect(archive.tables.messages?.rows_about_you?.map((r) => r.body)).toContain("Receipt: 6.40 USD at Export Bakery");
     expect(archive.tables.bank_access_log?.rows.length ?? 0).toBeGreaterThan(0);
 
     const closed = await h.request("POST", "/v1/me/closure", {

@@ -80,7 +80,13 @@ export const DATA_MAP: Readonly<Record<string, TableEntry>> = {
     rowsAbout: (u) => sql`t.sender_id = ${u}`,
     key: ["id"],
     exported: ["id", "thread_id", "kind", "body", "payment_id", "request_id", "created_at"],
-    retention: `the person's messages read 'deleted' from the closing on; ${RETAINED}`,
+    alsoAbout: {
+      rowsAbout: (u) =>
+        sql`(t.thread_id in (select thread_id from bank_links where user_id = ${u}) and t.sender_id <> ${u})`,
+      exported: ["id", "thread_id", "body", "created_at"],
+      why: "what the person's banks wrote to them in their bank threads (receipts, alerts, replies), while it is kept",
+    },
+    retention: `the person's messages read 'deleted' from the closing on; ${RETAINED}; a bank's messages to them go after BANK_RETENTION_DAYS or when the link ends`,
     closing: { pseudonymise: ["sender_id", "visible_only_to"] },
   },
   idempotency_keys: {
