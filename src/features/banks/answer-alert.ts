@@ -3,12 +3,9 @@ import type { Deps } from "../../deps";
 import { AppError } from "../../errors";
 import { afterCommit } from "../../platform/after-commit";
 import { withTransaction } from "../../platform/db";
-import { newId } from "../../platform/ids";
-import { publishEvent } from "../events";
-import { insertOutbox, lockAlert, updateAlert } from "./banks.repository";
-import { toBankAlertDto } from "./banks.schemas";
-import { deliverOutbox } from "./deliver-outbox";
-import { logAccess } from "./link-context";
+import { lockAlert, updateAlert } from "./banks.repository";
+import { deliverOutbox, queueForBank } from "./deliver-outbox";
+import { logAccess, publishAlert } from "./link-context";
 import { requireActiveLink } from "./require-link";
 
 /**
@@ -33,21 +30,13 @@ export async function answerAlert(
       throw new AppError("BANK_ALERT_ANSWERED", { detail: "This alert was already answered or closed" });
     }
     const answered = await updateAlert(trx, alert.id, { status: "answered", answer: input.answer, updated_at: now });
-    const outbox = await insertOutbox(trx, {
-      id: newId("bko"),
-      link_id: alert.link_id,
+    const outbox = await queueForBank(trx, {
+      linkId: alert.link_id,
       kind: "fraud_answer",
-      payload: JSON.stringify({ bank_alert_id: alert.bank_alert_id, answer: input.answer }),
-      state: "pending",
-      next_attempt_at: now,
-      created_at: now,
-    });
-    await publishEvent(trx, {
-      userIds: [input.userId],
-      type: "bank_alert.updated",
-      data: toBankAlertDto(answered),
+      payload: { bank_alert_id: alert.bank_alert_id, answer: input.answer },
       at: now,
     });
+    await publishAlert(trx, input.userId, answered, now);
     await logAccess(trx, { id: alert.link_id, user_id: input.userId }, "alert_answered", now, {
       alert_id: alert.id,
       answer: input.answer,

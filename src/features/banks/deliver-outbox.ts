@@ -1,9 +1,10 @@
 import type { BankOutboxItem } from "../../../db/schema";
 import type { Deps } from "../../deps";
 import { AppError } from "../../errors";
-import { withTransaction } from "../../platform/db";
+import { type Trx, withTransaction } from "../../platform/db";
+import { newId } from "../../platform/ids";
 import { callPartner } from "./bank-client";
-import { findLink, lockDueOutbox, updateOutbox } from "./banks.repository";
+import { findLink, insertOutbox, lockDueOutbox, updateOutbox } from "./banks.repository";
 import { withAccessToken } from "./with-access-token";
 
 /** While one sender holds an item, others leave it alone for this long. */
@@ -11,6 +12,22 @@ const LEASE_MS = 60_000;
 /** Waits before each retry; after the last, the item is marked failed. */
 const RETRY_BACKOFF_MS = [10_000, 60_000, 300_000, 1_800_000, 7_200_000];
 export const OUTBOX_BATCH_MAX = 50;
+
+/** Queues a call for the link's bank in the caller's transaction; sent after commit (deliverOutbox), retried by the sweep. */
+export function queueForBank(
+  trx: Trx,
+  input: { linkId: string; kind: BankOutboxItem["kind"]; payload: Record<string, string>; at: Date },
+): Promise<BankOutboxItem> {
+  return insertOutbox(trx, {
+    id: newId("bko"),
+    link_id: input.linkId,
+    kind: input.kind,
+    payload: JSON.stringify(input.payload),
+    state: "pending",
+    next_attempt_at: input.at,
+    created_at: input.at,
+  });
+}
 
 function requestOf(item: BankOutboxItem): { path: string; body: Record<string, string> } {
   if (item.kind === "fraud_answer") {

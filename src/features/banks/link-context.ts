@@ -1,9 +1,11 @@
-import type { BankLink, Message } from "../../../db/schema";
+import type { BankAlert, BankLink, Message } from "../../../db/schema";
 import type { AuditDetail, Deps } from "../../deps";
 import type { Trx } from "../../platform/db";
 import { newId } from "../../platform/ids";
+import { publishEvent } from "../events";
 import { postMessageInTransaction } from "../threads";
 import { insertAccessLog } from "./banks.repository";
+import { toBankAlertDto } from "./banks.schemas";
 import { bankPartyId, requirePartner } from "./partners";
 
 /** What the bank client needs for one call to the link's bank. */
@@ -38,4 +40,9 @@ export function postBankMessage(
     body,
     created_at: at,
   });
+}
+
+/** Tells the person's open screens that an alert changed (delivered, answered, closed), for its buttons. */
+export function publishAlert(trx: Trx, userId: string, alert: BankAlert, at: Date): Promise<void> {
+  return publishEvent(trx, { userIds: [userId], type: "bank_alert.updated", data: toBankAlertDto(alert), at });
 }

@@ -4,7 +4,6 @@ import { AppError } from "../../errors";
 import { textProblem } from "../../http/fields";
 import { type Trx, withTransaction } from "../../platform/db";
 import { newId } from "../../platform/ids";
-import { publishEvent } from "../events";
 import { formatAmount } from "../payments";
 import {
   findLinkByConsent,
@@ -14,9 +13,8 @@ import {
   recordWebhookEvent,
   updateAlert,
 } from "./banks.repository";
-import { toBankAlertDto } from "./banks.schemas";
 import { endLinkInTransaction } from "./end-link";
-import { logAccess, postBankMessage } from "./link-context";
+import { logAccess, postBankMessage, publishAlert } from "./link-context";
 import { requirePartner } from "./partners";
 import { verifyBankSignature } from "./signature";
 
@@ -171,12 +169,7 @@ async function apply(trx: Trx, link: BankLink, event: BankEvent, now: Date): Pro
       created_at: now,
       updated_at: now,
     });
-    await publishEvent(trx, {
-      userIds: [link.user_id],
-      type: "bank_alert.updated",
-      data: toBankAlertDto(alert),
-      at: now,
-    });
+    await publishAlert(trx, link.user_id, alert, now);
     await logAccess(trx, link, "alert_delivered", now, { event_id: event.id, alert_id: alert.id });
     return;
   }
@@ -194,12 +187,7 @@ async function apply(trx: Trx, link: BankLink, event: BankEvent, now: Date): Pro
         : "Thanks for confirming. This alert is closed and your card works as usual.",
       now,
     );
-    await publishEvent(trx, {
-      userIds: [link.user_id],
-      type: "bank_alert.updated",
-      data: toBankAlertDto(closed),
-      at: now,
-    });
+    await publishAlert(trx, link.user_id, closed, now);
     await logAccess(trx, link, "alert_outcome_delivered", now, { event_id: event.id, alert_id: alert.id, outcome });
     return;
   }

@@ -3,8 +3,8 @@ import { afterCommit } from "../../platform/after-commit";
 import { withTransaction } from "../../platform/db";
 import { newId } from "../../platform/ids";
 import { postMessageInTransaction } from "../threads";
-import { findOutbox, insertOutbox } from "./banks.repository";
-import { deliverOutbox } from "./deliver-outbox";
+import { findOutbox } from "./banks.repository";
+import { deliverOutbox, queueForBank } from "./deliver-outbox";
 import { logAccess } from "./link-context";
 import { requireActiveLink } from "./require-link";
 
@@ -29,14 +29,11 @@ export async function relayMessage(
       body: input.body,
       created_at: now,
     });
-    const outbox = await insertOutbox(trx, {
-      id: newId("bko"),
-      link_id: link.id,
+    const outbox = await queueForBank(trx, {
+      linkId: link.id,
       kind: "message",
-      payload: JSON.stringify({ message_id: message.id, text: input.body }),
-      state: "pending",
-      next_attempt_at: now,
-      created_at: now,
+      payload: { message_id: message.id, text: input.body },
+      at: now,
     });
     await logAccess(trx, link, "message_relayed", now, { message_id: message.id });
     return { messageId: message.id, outboxId: outbox.id };
