@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { signBankPayload } from "../src/features/banks/signature";
+import { PROBLEM_CONTENT_TYPE } from "../src/http/problem";
 import { runSweep } from "../src/sweep";
 import {
   approveAtBank,
@@ -17,6 +18,7 @@ import {
   startLinking,
   WEBHOOK_PATH,
 } from "./bank-helpers";
+import { footprint } from "./footprint";
 import { type Person, PIN, sender } from "./payment-helpers";
 import { problemOf } from "./security-helpers";
 
@@ -313,6 +315,64 @@ describe("OAuth callbacks that must be refused", () => {
     const record = (await (await h.request("GET", `/v1/bank-links/${link.id}`, { token: p.token })).json()) as LinkDto;
     expect(record).toMatchObject({ status: "revoked", ended_by: "bank" });
     expect(await h.db.selectFrom("bank_link_secrets").where("link_id", "=", link.id).selectAll().execute()).toEqual([]);
+  });
+});
+
+describe("malformed requests on the bank routes", () => {
+  it("answer problem+json and write nothing", async () => {
+    const p = await person();
+    const link = await linkBank(h, p);
+    const before = await footprint(h.db);
+    const alertId = "bka_8d2k1m0c7x4v9t3r6p5n2b1a0q";
+    const cases: [string, string, unknown, number, string][] = [
+      ["POST", "/v1/bank-links", { partner_id: "nobank", scopes: ["balances"] }, 404, "BANK_PARTNER_NOT_FOUND"],
+      ["POST", "/v1/bank-links", { partner_id: "emubank", scopes: [] }, 422, "VALIDATION_FAILED"],
+      ["POST", "/v1/bank-links", { partner_id: "emubank", scopes: ["advertising"] }, 422, "VALIDATION_FAILED"],
+      ["POST", "/v1/bank-links", { partner_id: "emubank", scopes: ["balances"], x: 1 }, 422, "VALIDATION_FAILED"],
+      ["POST", "/v1/bank-links/callback", { state: "s", code: "c", error: "e" }, 422, "VALIDATION_FAILED"],
+      ["POST", "/v1/bank-links/callback", { state: "s\u0000", code: "c" }, 422, "VALIDATION_FAILED"],
+      ["POST", "/v1/bank-links/callback", { state: "s" }, 422, "VALIDATION_FAILED"],
+      ["POST", `/v1/bank-links/${link.id}/messages`, { body: "" }, 422, "VALIDATION_FAILED"],
+      ["POST", `/v1/bank-links/${link.id}/messages`, { body: "pay \u202emoc.evil" }, 422, "VALIDATION_FAILED"],
+      [
+        "POST",
+        `/v1/bank-links/${link.id}/alert-answers`,
+        { alert_id: alertId, answer: "maybe" },
+        422,
+        "VALIDATION_FAILED",
+      ],
+      [
+        "POST",
+        `/v1/bank-links/${link.id}/alert-answers`,
+        { alert_id: alertId, answer: "not_me" },
+        404,
+        "BANK_ALERT_NOT_FOUND",
+      ],
+      ["POST", `/v1/bank-links/${link.id}/balance/step-up`, {}, 422, "VALIDATION_FAILED"],
+      ["GET", "/v1/bank-links/bkl_%00", undefined, 422, "VALIDATION_FAILED"],
+      ["DELETE", "/v1/bank-links/pay_8d2k1m0c7x4v9t3r6p5n2b1a0q", undefined, 422, "VALIDATION_FAILED"],
+      ["GET", "/v1/me/bank-access-log?limit=0", undefined, 422, "VALIDATION_FAILED"],
+    ];
+    for (const [method, path, body, status, code] of cases) {
+      const res = await h.request(method, path, {
+        token: p.token,
+        headers: method === "POST" ? idempotencyKey() : {},
+        ...(body === undefined ? {} : { body }),
+      });
+      expect(res.status, `${method} ${path} ${JSON.stringify(body)}`).toBe(status);
+      expect(res.headers.get("Content-Type")).toBe(PROBLEM_CONTENT_TYPE);
+      expect((await problemOf(res)).code, `${method} ${path}`).toBe(code);
+    }
+    // A signed webhook that is not an event the service knows.
+    for (const event of [
+      { id: "bevt_x", type: "account.opened", consent_id: "bcon_x", data: {} },
+      { type: "fraud.alert" },
+    ]) {
+      const res = await post(event);
+      expect(res.status, JSON.stringify(event)).toBe(422);
+      expect(res.headers.get("Content-Type")).toBe(PROBLEM_CONTENT_TYPE);
+    }
+    expect(await footprint(h.db)).toEqual(before);
   });
 });
 
