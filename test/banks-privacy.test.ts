@@ -1,7 +1,7 @@
 import { Writable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildApp } from "../src/app";
-import type { Config } from "../src/config";
+import type { BankPartnerConfig, Config } from "../src/config";
 import { openSecret } from "../src/features/banks/token-vault";
 import { createLogger } from "../src/platform/logger";
 import { runSweep } from "../src/sweep";
@@ -32,6 +32,17 @@ afterAll(() => h.close());
 const person = (): Promise<Person> => sender(h, `private_${n++}`, null);
 
 const withKeys = (tokenKeys: string[]): Pick<Config, "banks"> => ({ banks: { ...h.config.banks, tokenKeys } });
+
+/** Requests through another process of the service: the harness's, with other bank settings. */
+function processWith(banks: Partial<Config["banks"]>) {
+  const app = buildApp({ ...h.deps, config: { ...h.config, banks: { ...h.config.banks, ...banks } } });
+  return requestThrough(async (path, init) => app.request(path, init));
+}
+
+/** The bank's partner configuration with some fields changed (a process configured differently). */
+const partnersWith = (patch: Partial<BankPartnerConfig>) => ({
+  partners: h.config.banks.partners.map((partner) => ({ ...partner, ...patch })),
+});
 
 async function secretRow(linkId: string) {
   return h.db.selectFrom("bank_link_secrets").selectAll().where("link_id", "=", linkId).executeTakeFirstOrThrow();
@@ -77,12 +88,7 @@ describe("what the service keeps of a bank link", () => {
 
     // Rotation: a new key first, the old one still listed; the next use re-seals with the new key.
     const newKey = "a-brand-new-bank-token-key-long-enough-0123456789";
-    const rotated = buildApp({ ...h.deps, config: { ...h.config, ...withKeys([newKey, BANK_TOKEN_KEY]) } });
-    await stepUpAndRead(
-      requestThrough(async (path, init) => rotated.request(path, init)),
-      p,
-      link.id,
-    );
+    await stepUpAndRead(processWith({ tokenKeys: [newKey, BANK_TOKEN_KEY] }), p, link.id);
     const resealed = await secretRow(link.id);
     expect(resealed.key_id).not.toBe(sealed.key_id);
     await expect(openSecret(withKeys([BANK_TOKEN_KEY]), link.id, resealed)).rejects.toThrow();
@@ -99,12 +105,9 @@ describe("what the service keeps of a bank link", () => {
     const q = await person();
     const stranded = await linkBank(h, q, { persona: "sam" });
     const newKey = "the-next-bank-token-key-long-enough-0123456789";
-    const dropped = buildApp({ ...h.deps, config: { ...h.config, ...withKeys([newKey]) } });
-    const unlinked = await requestThrough(async (path, init) => dropped.request(path, init))(
-      "DELETE",
-      `/v1/bank-links/${stranded.id}`,
-      { token: q.token },
-    );
+    const unlinked = await processWith({ tokenKeys: [newKey] })("DELETE", `/v1/bank-links/${stranded.id}`, {
+      token: q.token,
+    });
     expect(unlinked.status, await unlinked.clone().text()).toBe(200);
     expect(await unlinked.json()).toMatchObject({ status: "revoked", ended_by: "person" });
     expect(
@@ -168,16 +171,7 @@ describe("what the service keeps of a bank link", () => {
     // reach the bank's revocation endpoint (the link ends anyway, the bank untold, so the
     // refresh then succeeds there).
     const unreachable = `http://127.0.0.1:${await freePort()}/oauth/revoke`;
-    const cutOff = buildApp({
-      ...h.deps,
-      config: {
-        ...h.config,
-        banks: {
-          ...h.config.banks,
-          partners: h.config.banks.partners.map((partner) => ({ ...partner, revocation_endpoint: unreachable })),
-        },
-      },
-    });
+    const cutOff = processWith(partnersWith({ revocation_endpoint: unreachable }));
     const latency = h.bank.control.latency;
     let reached = () => {};
     const bankReached = new Promise<void>((resolve) => {
@@ -193,11 +187,7 @@ describe("what the service keeps of a bank link", () => {
     const balance = direct("GET", `/v1/bank-links/${link.id}/balance`, { token: later.token });
     await bankReached;
     Object.defineProperty(latency, "ms", { configurable: true, writable: true, value: 0 });
-    const unlinked = await requestThrough(async (path, init) => cutOff.request(path, init))(
-      "DELETE",
-      `/v1/bank-links/${link.id}`,
-      { token: later.token },
-    );
+    const unlinked = await cutOff("DELETE", `/v1/bank-links/${link.id}`, { token: later.token });
     expect(await unlinked.json()).toMatchObject({ status: "revoked", ended_by: "person" });
 
     const answered = await balance;
@@ -292,17 +282,23 @@ describe("the balance's step-up", () => {
   });
 });
 
+/** A person with a linked bank (persona sam) that has just flagged a purchase: the bank's alert and the service's. */
+async function linkWithAlert(merchant: string, amountMinor: number) {
+  const p = await person();
+  const link = await linkBank(h, p, { persona: "sam" });
+  const consentId = consentOf(h, "sam")?.consentId ?? "";
+  const fraud = h.bank.control
+    .fraudAlert({ persona: "sam", merchant, amountMinor })
+    .find((a) => h.bank.control.alert(a.alertId)?.consentId === consentId);
+  await delivered(h);
+  const alerts = await h.request("GET", `/v1/bank-links/${link.id}/alerts`, { token: p.token });
+  const [alert] = ((await alerts.json()) as { items: { id: string }[] }).items;
+  return { p, link, consentId, fraud, alert };
+}
+
 describe("fraud answers and the bank's webhooks under faults", () => {
   it("retries a Not me the bank could not take, and the freeze still comes back", async () => {
-    const p = await person();
-    const link = await linkBank(h, p, { persona: "sam" });
-    const consentId = consentOf(h, "sam")?.consentId ?? "";
-    const fraud = h.bank.control
-      .fraudAlert({ persona: "sam", merchant: "Midnight Electronics 3321", amountMinor: 45_000 })
-      .find((a) => h.bank.control.alert(a.alertId)?.consentId === consentId);
-    await delivered(h);
-    const alerts = await h.request("GET", `/v1/bank-links/${link.id}/alerts`, { token: p.token });
-    const [alert] = ((await alerts.json()) as { items: { id: string }[] }).items;
+    const { p, link, consentId, fraud, alert } = await linkWithAlert("Midnight Electronics 3321", 45_000);
     h.bank.control.failNext("institution_down");
     const answered = await h.request("POST", `/v1/bank-links/${link.id}/alert-answers`, {
       token: p.token,
@@ -337,31 +333,14 @@ describe("fraud answers and the bank's webhooks under faults", () => {
   });
 
   it("keeps the link when the bank refuses a call for its signature (the answer is retried); only its consent codes end a link", async () => {
-    const p = await person();
-    const link = await linkBank(h, p, { persona: "sam" });
-    const consentId = consentOf(h, "sam")?.consentId ?? "";
-    const fraud = h.bank.control
-      .fraudAlert({ persona: "sam", merchant: "Signature Store 5150", amountMinor: 12_000 })
-      .find((a) => h.bank.control.alert(a.alertId)?.consentId === consentId);
-    await delivered(h);
-    const alerts = await h.request("GET", `/v1/bank-links/${link.id}/alerts`, { token: p.token });
-    const [alert] = ((await alerts.json()) as { items: { id: string }[] }).items;
+    const { p, link, fraud, alert } = await linkWithAlert("Signature Store 5150", 12_000);
     // A process whose key for signing calls to the bank is wrong: the bank answers 401 (bad signature).
-    const missigned = buildApp({
-      ...h.deps,
-      config: {
-        ...h.config,
-        banks: {
-          ...h.config.banks,
-          partners: h.config.banks.partners.map((partner) => ({ ...partner, webhook_secret: "w".repeat(48) })),
-        },
-      },
+    const missigned = processWith(partnersWith({ webhook_secret: "w".repeat(48) }));
+    const answered = await missigned("POST", `/v1/bank-links/${link.id}/alert-answers`, {
+      token: p.token,
+      headers: idempotencyKey(),
+      body: { alert_id: alert?.id ?? "", answer: "not_me" },
     });
-    const answered = await requestThrough(async (path, init) => missigned.request(path, init))(
-      "POST",
-      `/v1/bank-links/${link.id}/alert-answers`,
-      { token: p.token, headers: idempotencyKey(), body: { alert_id: alert?.id ?? "", answer: "not_me" } },
-    );
     expect(answered.status, await answered.clone().text()).toBe(200);
     expect(h.bank.control.alert(fraud?.alertId ?? "")?.status).toBe("open");
     const still = await h.request("GET", `/v1/bank-links/${link.id}`, { token: p.token });
