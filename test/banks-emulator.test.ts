@@ -154,6 +154,26 @@ describe("the bank emulator", () => {
     const refused = await bank.app.request("/app/purchases", form({ persona: "nobody", merchant: "X", amount: "1" }));
     expect(decodeURIComponent(refused.headers.get("location") ?? "")).toContain("Choose a customer");
     expect(bank.control.account("acc_alex_chk")?.balanceMinor).toBe(124_016 - 450);
+    // The same over JSON, checked the same way.
+    const json = (body: unknown) => ({
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify(body),
+    });
+    for (const bad of [
+      { persona: "alex", merchant: "Kiosk", amount_minor: 0 },
+      { persona: "alex", merchant: "  ", amount_minor: 300 },
+      { persona: "alex", merchant: "Kiosk", amount_minor: 1.5 },
+      { persona: "nobody", merchant: "Kiosk", amount_minor: 300 },
+    ]) {
+      expect((await bank.app.request("/control/purchases", json(bad))).status, JSON.stringify(bad)).toBe(400);
+    }
+    const viaControl = await bank.app.request(
+      "/control/purchases",
+      json({ persona: "alex", merchant: "Kiosk", amount_minor: 300 }),
+    );
+    expect(viaControl.status).toBe(201);
+    expect(bank.control.account("acc_alex_chk")?.balanceMinor).toBe(124_016 - 450 - 300);
     const flagged = await bank.app.request(
       "/app/fraud-alerts",
       form({ persona: "alex", merchant: "Odd Shop", amount: "99" }),

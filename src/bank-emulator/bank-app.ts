@@ -1,19 +1,15 @@
 import { type Context, Hono } from "hono";
-import type { BankControl } from "./control";
+import { type BankControl, MERCHANT_MAX, purchaseOf } from "./control";
 import { escapeHtml, formFields, page } from "./html";
 import type { BankStore } from "./store";
 
-const MERCHANT_MAX = 80;
-const AMOUNT_MAX_MINOR = 10_000_000;
-
-function purchaseOf(store: BankStore, form: Record<string, string>) {
-  const persona = store.personas.find((p) => p.persona === form.persona)?.persona;
-  const merchant = (form.merchant ?? "").trim();
-  const amountMinor = Math.round(Number(form.amount) * 100);
-  if (!persona || merchant.length === 0 || merchant.length > MERCHANT_MAX) return undefined;
-  if (!Number.isSafeInteger(amountMinor) || amountMinor < 1 || amountMinor > AMOUNT_MAX_MINOR) return undefined;
-  return { persona, merchant, amountMinor };
-}
+/** The form's purchase (its amount in dollars), checked as the control checks any. */
+const formPurchase = (store: BankStore, form: Record<string, string>) =>
+  purchaseOf(store, {
+    persona: form.persona,
+    merchant: form.merchant,
+    amountMinor: Math.round(Number(form.amount) * 100),
+  });
 
 function home(store: BankStore, control: BankControl, notice: string | undefined): string {
   const personas = store.personas
@@ -54,13 +50,13 @@ export function bankAppRoutes(store: BankStore, control: BankControl) {
   return new Hono()
     .get("/", (c) => c.html(home(store, control, c.req.query("notice"))))
     .post("/app/purchases", async (c) => {
-      const purchase = purchaseOf(store, await formFields(c));
+      const purchase = formPurchase(store, await formFields(c));
       if (!purchase) return back(c, "Choose a customer, a merchant and an amount.");
       control.purchase(purchase);
       return back(c, `Purchase at ${purchase.merchant} made; receipts sent.`);
     })
     .post("/app/fraud-alerts", async (c) => {
-      const purchase = purchaseOf(store, await formFields(c));
+      const purchase = formPurchase(store, await formFields(c));
       if (!purchase) return back(c, "Choose a customer, a merchant and an amount.");
       control.fraudAlert(purchase);
       return back(c, `Suspicious purchase at ${purchase.merchant} flagged; alerts sent.`);

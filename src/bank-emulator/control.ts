@@ -6,8 +6,21 @@ type Purchase = { persona: string; merchant: string; amountMinor: number };
 /** Send to every consent of the persona, not only those granting the event's scope (to test refusals). */
 type Reach = { ignoreScopes?: boolean };
 
-const MERCHANT_MAX = 80;
+export const MERCHANT_MAX = 80;
 const AMOUNT_MAX_MINOR = 10_000_000;
+
+/** A purchase the demo or a test asks for, checked: a seeded persona, a merchant name, a positive amount. */
+export function purchaseOf(
+  store: BankStore,
+  input: { persona: unknown; merchant: unknown; amountMinor: unknown },
+): Purchase | undefined {
+  const { persona, amountMinor } = input;
+  const merchant = typeof input.merchant === "string" ? input.merchant.trim() : "";
+  if (typeof persona !== "string" || !store.personas.some((p) => p.persona === persona)) return undefined;
+  if (merchant.length === 0 || merchant.length > MERCHANT_MAX) return undefined;
+  if (typeof amountMinor !== "number" || !Number.isSafeInteger(amountMinor)) return undefined;
+  return amountMinor >= 1 && amountMinor <= AMOUNT_MAX_MINOR ? { persona, merchant, amountMinor } : undefined;
+}
 
 /** Consents of the persona that are active and (unless told otherwise) hold the scope. */
 function reached(store: BankStore, persona: string, scope: BankScope, reach: Reach) {
@@ -102,31 +115,15 @@ export function createBankControl(store: BankStore) {
 
 export type BankControl = ReturnType<typeof createBankControl>;
 
-const text = (value: unknown, max: number) =>
-  typeof value === "string" && value.length > 0 && value.length <= max ? value : undefined;
-
 /** The control knobs over HTTP, for the demo and the browser test: purchases, fraud alerts, revocation. */
 export function controlRoutes(store: BankStore, control: BankControl) {
-  const purchaseOf = async (body: Record<string, unknown>): Promise<Purchase | undefined> => {
-    const persona = text(body.persona, 32);
-    const merchant = text(body.merchant, MERCHANT_MAX);
-    const amountMinor = body.amount_minor;
-    if (!persona || !merchant || !store.personas.some((p) => p.persona === persona)) return undefined;
-    if (
-      typeof amountMinor !== "number" ||
-      !Number.isInteger(amountMinor) ||
-      amountMinor < 1 ||
-      amountMinor > AMOUNT_MAX_MINOR
-    ) {
-      return undefined;
-    }
-    return { persona, merchant, amountMinor };
-  };
   const bodyOf = (c: { req: { json(): Promise<unknown> } }) =>
     c.req.json().then(
       (b) => (typeof b === "object" && b !== null ? (b as Record<string, unknown>) : {}),
       () => ({}),
     );
+  const purchaseOfJson = (body: Record<string, unknown>) =>
+    purchaseOf(store, { persona: body.persona, merchant: body.merchant, amountMinor: body.amount_minor });
   const invalid = {
     error: "persona (a seeded one), merchant (1-80 characters) and amount_minor (a positive integer) are required",
   };
@@ -134,11 +131,11 @@ export function controlRoutes(store: BankStore, control: BankControl) {
   return new Hono()
     .get("/control/consents", (c) => c.json({ consents: control.consents() }))
     .post("/control/purchases", async (c) => {
-      const purchase = await purchaseOf(await bodyOf(c));
+      const purchase = purchaseOfJson(await bodyOf(c));
       return purchase ? c.json({ events: control.purchase(purchase) }, 201) : c.json(invalid, 400);
     })
     .post("/control/fraud-alerts", async (c) => {
-      const purchase = await purchaseOf(await bodyOf(c));
+      const purchase = purchaseOfJson(await bodyOf(c));
       return purchase ? c.json({ alerts: control.fraudAlert(purchase) }, 201) : c.json(invalid, 400);
     })
     .post("/control/consents/:id/revoke", (c) => {
