@@ -13,7 +13,7 @@ import { createHarness, type Harness } from "./harness";
 let h: Harness;
 let columns: Map<string, Set<string>>;
 
-/** Columns that hold secrets or Stripe's handles on a card; the export never gives them. */
+/** Columns that hold secrets (a bank link's sealed tokens and OAuth state too) or Stripe's handles on a card; the export never gives them. */
 const NEVER_EXPORTED = [
   "pin_hash",
   "pepper_version",
@@ -25,6 +25,9 @@ const NEVER_EXPORTED = [
   "fingerprint",
   "response_body",
   "credential_id",
+  "ciphertext",
+  "iv",
+  "oauth_state_hash",
 ];
 
 beforeAll(async () => {
