@@ -75,8 +75,8 @@ const RATES: Record<Exclude<Scenario, "sse">, number[]> = {
   history: list("BENCH_RATES_HISTORY", "25,50,100,200,400,800,1200").map(Number),
   hello: list("BENCH_RATES_HELLO", "500,1000,2000,4000,6000,8000").map(Number),
 };
-/** Wallet payment rates the risk decision's cost is measured at, each with and without rules. */
-const RISK_RATES = list("BENCH_RATES_RISK", "50,100,200,400").map(Number);
+/** Wallet payment rates the risk decision's cost is measured at, each with and without rules: around the wallet scenario's maximum on a 2-core machine, below overload (where both only measure the queue). */
+const RISK_RATES = list("BENCH_RATES_RISK", "10,20,40,60").map(Number);
 
 /** Settings passed to the server (anything in the environment wins). */
 const SERVER_DEFAULTS: Record<string, string> = {
