@@ -1,7 +1,9 @@
 import { Writable } from "node:stream";
+import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildApp } from "../src/app";
 import type { BankPartnerConfig, Config } from "../src/config";
+import { endLinkInTransaction } from "../src/features/banks/end-link";
 import { openSecret } from "../src/features/banks/token-vault";
 import { createLogger } from "../src/platform/logger";
 import { runSweep } from "../src/sweep";
@@ -197,6 +199,35 @@ describe("what the service keeps of a bank link", () => {
       await h.db.selectFrom("bank_link_secrets").select("link_id").where("link_id", "=", link.id).execute(),
     ).toEqual([]);
     expect(await rowsHolding(h.databaseUrl, [...h.bank.control.issuedTokens])).toEqual([]);
+  });
+
+  it("writes nothing to a link that ended while a message to the bank was on its way", async () => {
+    const p = await person();
+    const link = await linkBank(h, p, { persona: "sam" });
+    const text = "Late words for a link that is ending";
+    const lockWaits = async () => {
+      const { rows } = await sql<{ n: string }>`
+        select count(*)::text as n from pg_stat_activity
+        where datname = current_database() and wait_event_type = 'Lock'`.execute(h.db);
+      return Number(rows[0]?.n);
+    };
+    let relayed: Promise<Response> | undefined;
+    // The link is read as active, then ends (here, holding its row) before the message is written.
+    await h.db.transaction().execute(async (trx) => {
+      await trx.selectFrom("bank_links").select("id").where("id", "=", link.id).forUpdate().execute();
+      relayed = h.request("POST", `/v1/bank-links/${link.id}/messages`, {
+        token: p.token,
+        headers: idempotencyKey(),
+        body: { body: text },
+      });
+      for (let i = 0; i < 500 && (await lockWaits()) === 0; i++) await new Promise((r) => setTimeout(r, 10));
+      expect(await lockWaits()).toBeGreaterThan(0);
+      await endLinkInTransaction(h.deps, trx, { linkId: link.id, by: "person", at: h.clock.now(), bankTold: null });
+    });
+    const answered = await relayed;
+    expect(answered?.status).toBe(409);
+    expect(answered && (await problemOf(answered)).code).toBe("BANK_LINK_NOT_ACTIVE");
+    expect(await rowsHolding(h.databaseUrl, [text])).toEqual([]);
   });
 
   it("never writes a balance or a token to any table or to the log", async () => {
