@@ -8,10 +8,9 @@ import type { Balance, BalanceChallenge, BankLink, BankPartner, StartedBankLink 
 import type { Ctx } from "../context";
 import { button, h } from "../dom";
 import { formatMoney } from "../money";
-import { confirmationResponse } from "./pay";
 import { pinErrorMessage } from "./pin";
 import { inSheet, progress } from "./sheet-flow";
-import { askStepUp } from "./step-up";
+import { askStepUp, confirmationResponse } from "./step-up";
 
 const SCOPE_LABELS: Record<BankPartner["scopes"][number], string> = {
   balances: "Show my balance when I ask",
@@ -111,12 +110,12 @@ export function showBalance(ctx: Ctx, link: BankLink): Promise<void> {
         `/v1/bank-links/${encodeURIComponent(link.id)}/balance/challenge`,
         { idempotencyKey: newIdempotencyKey() },
       );
-      const answer = await askStepUp(
-        sheet,
-        "Your balance is shown once and never kept.",
-        begun.challenge.methods.map((m) => m.method),
+      const answer = await askStepUp(sheet, {
+        title: "Confirm it is you",
+        lead: h("p", {}, "Your balance is shown once and never kept."),
+        methods: begun.challenge.methods.map((m) => m.method),
         error,
-      );
+      });
       sheet.show("Your balance", progress("Checking…"));
       try {
         const response = await confirmationResponse(begun.challenge, answer);

@@ -6,17 +6,16 @@
 import { ApiError, errorMessage, IdempotentAction } from "../api";
 import type { Card, ConfirmationChallenge, CreatedPayment, Device, Payment, PinStatus, Thread } from "../api-types";
 import type { Ctx } from "../context";
-import { button, type Child, errorLine, h } from "../dom";
-import { pinPad } from "../keypads";
+import { button, h } from "../dom";
 import { paymentStatusText } from "../labels";
 import { formatMoney } from "../money";
 import type { Sheet } from "../sheet";
 import { loadStripe, stripeMessage } from "../stripe-js";
-import { assertionToJson, type RequestOptionsJson, toRequestOptions, webauthnErrorMessage } from "../webauthn";
 import { enrollCard } from "./card";
 import { offerPasskey } from "./passkey";
 import { choosePin, pinErrorMessage } from "./pin";
 import { inSheet, progress } from "./sheet-flow";
+import { type Answer, askStepUp, confirmationResponse } from "./step-up";
 import { askBankApproval, emulatorPost } from "./stripe-emulator";
 
 /** How long the sheet waits for a 3-D Secure outcome to arrive on the live stream. */
@@ -56,8 +55,6 @@ async function freshChallenge(ctx: Ctx, paymentId: string): Promise<Confirmation
   return ctx.api.post<ConfirmationChallenge>(`/v1/payments/${encodeURIComponent(paymentId)}/confirmation`);
 }
 
-export type Answer = { method: "webauthn" } | { method: "pin"; pin: string };
-
 function paymentSummary(ctx: Ctx, payment: Payment): HTMLElement {
   return h(
     "div",
@@ -95,7 +92,8 @@ async function confirmPayment(
     if (methods.length === 0 && pinBlocked) throw new Error(error ?? "Your PIN is locked");
     const offered: Answer | undefined = preset && methods.includes(preset.method) ? preset : undefined;
     preset = undefined;
-    const answer: Answer = offered ?? (await askForConfirmation(ctx, sheet, title, shown, methods, error));
+    const answer: Answer =
+      offered ?? (await askStepUp(sheet, { title, lead: paymentSummary(ctx, shown), methods, error }));
     sheet.show(title, progress("Confirming…"));
     try {
       const response = await confirmationResponse(current, answer);
@@ -151,51 +149,6 @@ export function riskWarnings(warnings: readonly { code: string; message: string 
     { className: "risk-warnings", attrs: { role: "note", "aria-label": "Warnings about this payment" } },
     warnings.map((w) => h("li", { attrs: { "data-warning": w.code } }, w.message)),
   );
-}
-
-/** The confirmation step: the payment, then the biometric button and/or the PIN pad, as offered. */
-function askForConfirmation(
-  ctx: Ctx,
-  sheet: Sheet,
-  title: string,
-  payment: Payment,
-  methods: string[],
-  error: string | null,
-): Promise<Answer> {
-  return sheet.step<Answer>(title, (done) => {
-    const parts: Child[] = [paymentSummary(ctx, payment), errorLine(error)];
-    if (methods.includes("webauthn")) {
-      const biometric = button("Confirm with biometric", "primary", () => done({ method: "webauthn" }));
-      // The biometric is the one-tap path; the PIN pad below stays a Tab away.
-      biometric.dataset.autofocus = "";
-      parts.push(biometric);
-    }
-    if (methods.includes("pin")) {
-      if (methods.includes("webauthn")) parts.push(h("p", { className: "or" }, "or"));
-      parts.push(pinPad("Enter your payment PIN", (pin) => done({ method: "pin", pin })).element);
-    }
-    if (methods.length === 0) parts.push(errorLine("Set a PIN or register a passkey under Security first."));
-    return parts;
-  });
-}
-
-/** What the confirmation sends for an answer: the passkey's assertion (its prompt runs now), or the PIN. */
-export async function confirmationResponse(
-  challenge: ConfirmationChallenge,
-  answer: Answer,
-): Promise<Record<string, unknown>> {
-  if (answer.method === "pin") return { pin: answer.pin };
-  const prompt = challenge.methods.find((m) => m.method === "webauthn")?.prompt;
-  const options = prompt?.options as RequestOptionsJson | undefined;
-  if (!options) throw new Error("The biometric prompt is missing; use your PIN.");
-  let credential: Credential | null;
-  try {
-    credential = await navigator.credentials.get({ publicKey: toRequestOptions(options) });
-  } catch (err) {
-    throw new Error(webauthnErrorMessage(err));
-  }
-  if (!(credential instanceof PublicKeyCredential)) throw new Error("No passkey answered.");
-  return { credential: assertionToJson(credential) };
 }
 
 // ---------------------------------------------------------------------------------------------

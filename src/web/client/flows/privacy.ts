@@ -3,10 +3,9 @@ import { errorMessage, newIdempotencyKey } from "../api";
 import type { ClosureCheck, ExportArchive, ExportStarted } from "../api-types";
 import type { Ctx } from "../context";
 import { button, h } from "../dom";
-import { confirmationResponse } from "./pay";
 import { pinErrorMessage } from "./pin";
 import { inSheet, progress } from "./sheet-flow";
-import { askStepUp } from "./step-up";
+import { askStepUp, confirmationResponse } from "./step-up";
 
 /** A link that saves text as a file, made in the browser: the export never sits on a server. */
 function saveLink(name: string, type: string, text: string, label: string): HTMLAnchorElement {
@@ -26,12 +25,12 @@ export function downloadMyData(ctx: Ctx): Promise<void> {
     let archive: ExportArchive | undefined;
     let error: string | null = null;
     while (!archive) {
-      const answer = await askStepUp(
-        sheet,
-        "Everything we hold about you is put together once, for you, and not kept.",
-        started.confirmation.methods.map((m) => m.method),
+      const answer = await askStepUp(sheet, {
+        title: "Confirm it is you",
+        lead: h("p", {}, "Everything we hold about you is put together once, for you, and not kept."),
+        methods: started.confirmation.methods.map((m) => m.method),
         error,
-      );
+      });
       sheet.show("Download your data", progress("Putting it together…"));
       try {
         const response = await confirmationResponse(started.confirmation, answer);
