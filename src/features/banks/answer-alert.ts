@@ -6,7 +6,7 @@ import { withTransaction } from "../../platform/db";
 import { lockAlert, updateAlert } from "./banks.repository";
 import { deliverOutbox, queueForBank } from "./deliver-outbox";
 import { logAccess, publishAlert } from "./link-context";
-import { requireActiveLink } from "./require-link";
+import { lockActiveLink, requireActiveLink } from "./require-link";
 
 /**
  * The person's answer to a fraud alert ("It was me" / "Not me"): recorded once, and queued for
@@ -21,6 +21,8 @@ export async function answerAlert(
   const now = deps.clock.now();
   await requireActiveLink(deps.db, { linkId: input.linkId, userId: input.userId, now, scope: "fraud_alerts" });
   const result = await withTransaction(deps.db, async (trx) => {
+    // The link first, then its alert: the order ending a link takes them in (no deadlock with it).
+    await lockActiveLink(trx, input.linkId);
     const alert = await lockAlert(trx, input.alertId);
     if (alert?.link_id !== input.linkId) {
       throw new AppError("BANK_ALERT_NOT_FOUND", { detail: `No alert ${input.alertId} on this link` });

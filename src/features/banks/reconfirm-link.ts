@@ -1,10 +1,9 @@
 import type { BankLink } from "../../../db/schema";
 import type { Deps } from "../../deps";
-import { AppError } from "../../errors";
 import { withTransaction } from "../../platform/db";
-import { lockLink, updateLink } from "./banks.repository";
+import { updateLink } from "./banks.repository";
 import { logAccess } from "./link-context";
-import { requireActiveLink } from "./require-link";
+import { lockActiveLink, requireActiveLink } from "./require-link";
 
 /** The person renews their consent before it expires: the same scopes, another full period from now. */
 export async function reconfirmLink(
@@ -14,8 +13,7 @@ export async function reconfirmLink(
   const now = deps.clock.now();
   await requireActiveLink(deps.db, { ...input, now });
   return withTransaction(deps.db, async (trx) => {
-    const link = await lockLink(trx, input.linkId);
-    if (link?.status !== "active") throw new AppError("BANK_LINK_NOT_ACTIVE", { detail: "This bank link has ended" });
+    const link = await lockActiveLink(trx, input.linkId);
     const renewed = await updateLink(trx, link.id, {
       expires_at: new Date(now.getTime() + deps.config.banks.consentMs),
       reconfirmed_at: now,

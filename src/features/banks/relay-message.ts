@@ -1,13 +1,12 @@
 import type { Deps } from "../../deps";
-import { AppError } from "../../errors";
 import { afterCommit } from "../../platform/after-commit";
 import { withTransaction } from "../../platform/db";
 import { newId } from "../../platform/ids";
 import { postMessageInTransaction } from "../threads";
-import { findOutbox, lockLink } from "./banks.repository";
+import { findOutbox } from "./banks.repository";
 import { deliverOutbox, queueForBank } from "./deliver-outbox";
 import { logAccess } from "./link-context";
-import { requireActiveLink } from "./require-link";
+import { lockActiveLink, requireActiveLink } from "./require-link";
 
 /**
  * What the person writes in the bank's thread, relayed to the bank (only that text, only while
@@ -22,10 +21,7 @@ export async function relayMessage(
   const now = deps.clock.now();
   const link = await requireActiveLink(deps.db, { linkId: input.linkId, userId: input.userId, now });
   const queued = await withTransaction(deps.db, async (trx) => {
-    // The link may have ended since it was read: nothing may be written to it then.
-    if ((await lockLink(trx, link.id))?.status !== "active") {
-      throw new AppError("BANK_LINK_NOT_ACTIVE", { detail: "This bank link has ended; link the bank again" });
-    }
+    await lockActiveLink(trx, link.id);
     const message = await postMessageInTransaction(trx, {
       id: newId("msg"),
       thread_id: link.thread_id ?? "",

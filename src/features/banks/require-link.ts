@@ -1,7 +1,7 @@
 import type { BankLink, BankScope } from "../../../db/schema";
 import { AppError } from "../../errors";
 import type { Db, Trx } from "../../platform/db";
-import { findLinkForUser } from "./banks.repository";
+import { findLinkForUser, lockLink } from "./banks.repository";
 
 /** The person's link (pending ones are not links yet); BANK_LINK_NOT_FOUND for anyone else's, so they learn nothing. */
 export async function requireLink(db: Db | Trx, linkId: string, userId: string): Promise<BankLink> {
@@ -24,6 +24,18 @@ export async function requireActiveLink(
     throw new AppError("BANK_SCOPE_NOT_GRANTED", {
       detail: `You did not allow ${input.scope} when you linked this bank`,
     });
+  }
+  return link;
+}
+
+/**
+ * Locks the link for the caller's transaction and requires it still active: a link read as
+ * active may have ended since, and nothing may be written to an ended one.
+ */
+export async function lockActiveLink(trx: Trx, linkId: string): Promise<BankLink> {
+  const link = await lockLink(trx, linkId);
+  if (link?.status !== "active") {
+    throw new AppError("BANK_LINK_NOT_ACTIVE", { detail: "This bank link has ended; link the bank again" });
   }
   return link;
 }

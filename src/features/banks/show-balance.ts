@@ -6,7 +6,7 @@ import { checkConfirmation, type IssuedConfirmationChallenge, issueConfirmationC
 import { readFdx } from "./bank-client";
 import { lockLink, updateLink } from "./banks.repository";
 import { logAccess } from "./link-context";
-import { requireActiveLink } from "./require-link";
+import { lockActiveLink, requireActiveLink } from "./require-link";
 import { withAccessToken } from "./with-access-token";
 
 /**
@@ -53,8 +53,7 @@ export async function stepUpForBalance(
     response: input.response,
   });
   return withTransaction(deps.db, async (trx) => {
-    const link = await lockLink(trx, input.linkId);
-    if (link?.status !== "active") throw new AppError("BANK_LINK_NOT_ACTIVE", { detail: "This bank link has ended" });
+    const link = await lockActiveLink(trx, input.linkId);
     const confirmation = await checked.useUp(trx);
     const until = new Date(confirmation.confirmedAt.getTime() + deps.config.banks.stepUpIdleMs);
     await updateLink(trx, link.id, { stepped_up_until: until, updated_at: confirmation.confirmedAt });

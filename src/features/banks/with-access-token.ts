@@ -3,10 +3,11 @@ import type { Deps } from "../../deps";
 import { AppError } from "../../errors";
 import { withTransaction } from "../../platform/db";
 import { BankConsentEnded, refreshAccess } from "./bank-client";
-import { findSecret, lockLink, upsertSecret } from "./banks.repository";
+import { findSecret, upsertSecret } from "./banks.repository";
 import { tokenSecret } from "./complete-link";
 import { endLinkInTransaction } from "./end-link";
 import { bankContext } from "./link-context";
+import { lockActiveLink } from "./require-link";
 import { isSealedWithOldKey, openSecret, sealSecret } from "./token-vault";
 
 /** An access token this close to its expiry is refreshed before use. */
@@ -40,7 +41,7 @@ export async function withAccessToken<T>(
       const resealed = await sealSecret(deps.config, link.id, tokenSecret(tokens));
       // The link may have ended while the bank answered: its secret is gone and must stay gone.
       await withTransaction(deps.db, async (trx) => {
-        if ((await lockLink(trx, link.id))?.status !== "active") throw notActive();
+        await lockActiveLink(trx, link.id);
         await upsertSecret(trx, link.id, resealed, ctx.now);
       });
       accessToken = tokens.accessToken;
