@@ -1,4 +1,5 @@
 import net from "node:net";
+import { type ServerType, serve } from "@hono/node-server";
 import { StartupError } from "./startup-error";
 
 /**
@@ -38,4 +39,27 @@ export async function assertPortFree(host: string, port: number, variable: strin
   probe.listen(port, host);
   await whenListening(probe, host, port, variable);
   await new Promise<void>((resolve) => probe.close(() => resolve()));
+}
+
+/** A fetch handler served on loopback (port 0 picks a free one); close() also ends open connections. */
+export function serveOnLoopback(
+  fetch: (request: Request) => Response | Promise<Response>,
+  port: number,
+): Promise<{ host: string; port: number; close(): Promise<void> }> {
+  const host = "127.0.0.1";
+  return new Promise((resolve, reject) => {
+    const server: ServerType = serve({ fetch, hostname: host, port }, (info) =>
+      resolve({
+        host,
+        port: info.port,
+        close: () =>
+          new Promise<void>((done) => {
+            server.close(() => done());
+            "closeAllConnections" in server && server.closeAllConnections();
+          }),
+      }),
+    );
+    // A port in use: the caller says which setting to change.
+    server.once("error", reject);
+  });
 }
