@@ -108,12 +108,12 @@ export function lockSecret(trx: Trx, linkId: string) {
   return trx.selectFrom("bank_link_secrets").selectAll().where("link_id", "=", linkId).forUpdate().executeTakeFirst();
 }
 
-/** Links whose secret another key than this one sealed (left by a key rotation). */
-export async function listLinksSealedWithOtherKeys(db: Db, keyId: string, limit: number): Promise<string[]> {
+/** Links whose secret one of these keys sealed (older keys, after a rotation). */
+export async function listLinksSealedWith(db: Db, keyIds: readonly string[], limit: number): Promise<string[]> {
   const rows = await db
     .selectFrom("bank_link_secrets")
     .select("link_id")
-    .where("key_id", "!=", keyId)
+    .where("key_id", "in", keyIds)
     .orderBy("link_id")
     .limit(limit)
     .execute();

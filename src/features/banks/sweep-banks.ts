@@ -7,7 +7,7 @@ import {
   deleteOutboxBefore,
   deletePendingLink,
   listLinkIds,
-  listLinksSealedWithOtherKeys,
+  listLinksSealedWith,
   listLinksToRemind,
   listLinksWithContentBefore,
   lockLink,
@@ -19,7 +19,7 @@ import {
 import { deliverOutbox } from "./deliver-outbox";
 import { endLink } from "./end-link";
 import { logAccess, postBankMessage } from "./link-context";
-import { currentKeyId, openSecret, sealSecret } from "./token-vault";
+import { keyIds, openSecret, sealSecret } from "./token-vault";
 
 const SWEEP_BATCH = 100;
 
@@ -61,21 +61,23 @@ async function remindToReconfirm(deps: Pick<Deps, "db" | "clock">, linkId: strin
 }
 
 /**
- * Re-seals, with the current key, secrets an older key sealed (a key rotation); returns how
- * many. A secret no listed key opens is left as it is, and logged: its link can still end (the
- * bank is then not told), but not be used.
+ * Re-seals, with the current key, secrets an older listed key sealed (a key rotation); returns
+ * how many. A secret whose key is no longer listed cannot be opened and is left as it is: its
+ * link can still end (the bank is then not told), but not be used.
  */
 async function resealWithCurrentKey(deps: Pick<Deps, "db" | "clock" | "config" | "logger">): Promise<number> {
-  const keyId = await currentKeyId(deps.config);
+  const [current, ...older] = await keyIds(deps.config);
+  if (!current || older.length === 0) return 0;
   let resealed = 0;
-  for (const linkId of await listLinksSealedWithOtherKeys(deps.db, keyId, SWEEP_BATCH)) {
+  for (const linkId of await listLinksSealedWith(deps.db, older, SWEEP_BATCH)) {
     const done = await withTransaction(deps.db, async (trx) => {
       const sealed = await lockSecret(trx, linkId);
-      if (!sealed || sealed.key_id === keyId) return false;
+      if (!sealed || sealed.key_id === current) return false;
       const secret = await openSecret(deps.config, linkId, sealed);
       await upsertSecret(trx, linkId, await sealSecret(deps.config, linkId, secret), deps.clock.now());
       return true;
     }).catch((err: unknown) => {
+      // One that does not open (tampered with) must not hold up the rest of the sweep.
       deps.logger.warn(
         { link_id: linkId, code: err instanceof Error ? err.name : "unknown" },
         "bank secret not re-sealed",

@@ -78,14 +78,13 @@ export async function openSecret(
   return JSON.parse(new TextDecoder().decode(plain)) as Record<string, string>;
 }
 
-/** The id of the key that seals now (the first of BANK_TOKEN_KEYS). */
-export async function currentKeyId(config: Pick<Config, "banks">): Promise<string> {
-  const [current] = await keyringOf(requireKeys(config));
-  if (!current) throw new Error("The bank keyring is empty");
-  return current.id;
+/** The ids of the listed keys: the one that seals now first, then the older ones that still open. */
+export async function keyIds(config: Pick<Config, "banks">): Promise<string[]> {
+  return (await keyringOf(requireKeys(config))).map((key) => key.id);
 }
 
 /** Whether a sealed secret was sealed with an older key (rotation re-seals it with the first). */
 export async function isSealedWithOldKey(config: Pick<Config, "banks">, keyId: string): Promise<boolean> {
-  return (await currentKeyId(config)) !== keyId;
+  const [current] = await keyIds(config);
+  return current !== keyId;
 }
