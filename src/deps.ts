@@ -58,6 +58,13 @@ export type FreshChallenge = { bytes: Uint8Array<ArrayBuffer>; value: string; ha
 export type ChallengeMethod = {
   /** The stable name clients send and challenges record. */
   readonly name: string;
+  /**
+   * Whether verify does slow work (a PIN's attempt counting on its own connection, then tens of
+   * milliseconds of hashing) that must not run while a transaction holds a pooled connection.
+   * A quick method (a passkey's signature) may be checked inside the caller's transaction,
+   * reading through it (deps.db is then that transaction).
+   */
+  readonly slow?: boolean;
   /** Whether this person can answer with it right now (has a PIN, has a passkey...). */
   isAvailable(deps: Deps, userId: string): Promise<boolean>;
   /** What the client needs to prompt (e.g. WebAuthn request options); context is kept with the challenge for verify. */

@@ -37,31 +37,26 @@ export async function confirmPayment(
     acknowledged: readonly string[];
   },
 ): Promise<Payment> {
-  const payment = await findPaymentForParty(deps.db, input.paymentId, input.userId);
-  if (payment?.sender_id !== input.userId) throw notFound(input.paymentId);
-  if (payment.status !== "requires_confirmation") return payment;
-  if (payment.confirm_by <= deps.clock.now()) {
-    await expireUnconfirmed(deps, payment.id);
-    throw new AppError("PAYMENT_EXPIRED", { detail: "Unconfirmed payments expire; send it again" });
-  }
-
-  // The method is checked first, outside the money transaction: a PIN check counts its attempt
-  // on its own connection and hashes for tens of milliseconds, and neither may happen while
-  // this transaction holds a pooled connection (under load that starves the pool). The
-  // challenge is used up inside it, so a refusal there (a limit, no funding) leaves it usable.
-  const checked = await checkConfirmation(deps, {
-    userId: input.userId,
-    confirmable: confirmableOf(payment),
-    challengeId: input.challengeId,
-    method: input.method,
-    response: input.response,
-  });
+  // A slow method (the PIN: its attempt counted on its own connection, then tens of milliseconds
+  // of hashing) is checked first, outside the money transaction: neither may happen while the
+  // transaction holds a pooled connection (under load that starves the pool). A quick one (a
+  // passkey's signature) is checked inside it, reading through it, so that confirmation is one
+  // transaction. Either way the challenge is used up inside it, so a refusal there (a limit, no
+  // funding) leaves it usable.
+  const checkedEarly = isSlow(deps, input.method) ? await checkBeforeTransaction(deps, input) : undefined;
+  if (checkedEarly && "answer" in checkedEarly) return checkedEarly.answer;
   const outcome = await withTransaction(deps.db, async (trx) => {
     await lockPerson(trx, "send", input.userId);
-    const locked = await lockPayment(trx, payment.id);
-    if (locked?.status !== "requires_confirmation") return { payment: locked ?? payment, next: "none" as const };
-    if (locked.confirm_by <= deps.clock.now())
-      throw new AppError("PAYMENT_EXPIRED", { detail: "Unconfirmed payments expire; send it again" });
+    const locked = await lockPayment(trx, input.paymentId);
+    if (locked?.sender_id !== input.userId) throw notFound(input.paymentId);
+    if (locked.status !== "requires_confirmation") return { payment: locked, next: "none" as const };
+    if (locked.confirm_by <= deps.clock.now()) {
+      const expired = await changePayment(deps, trx, locked, "expired");
+      return { payment: expired, next: "refused" as const, refusal: expiredError() };
+    }
+    const checked =
+      checkedEarly?.checked ??
+      (await checkConfirmation({ ...deps, db: trx }, { ...input, confirmable: confirmableOf(locked) }));
     await checkSendingLimits(deps, trx, {
       senderId: locked.sender_id,
       amountMinor: locked.amount_minor,
@@ -74,11 +69,34 @@ export async function confirmPayment(
     await revealPaymentMessage(trx, locked.id, deps.clock.now());
     return fund(deps, trx, locked, input.method, risk.patch);
   });
-  // A refusal the risk decision made is kept (the decision, a block's cancellation), then answered.
+  // A refusal made in the transaction is kept (an expiry, the risk decision, a block's cancellation), then answered.
   if (outcome.next === "refused") throw outcome.refusal;
   if (outcome.next === "charge") return chargeCard(deps, outcome.payment.id);
   if (outcome.next === "payout") await afterCommit(deps, "payout", () => startPayout(deps, outcome.payment.id));
   return outcome.payment;
+}
+
+const isSlow = (deps: Pick<Deps, "security">, method: string) =>
+  deps.security.confirmationMethods.some((m) => m.name === method && m.slow === true);
+
+const expiredError = () => new AppError("PAYMENT_EXPIRED", { detail: "Unconfirmed payments expire; send it again" });
+
+/**
+ * A slow method's check, before the money transaction, against the payment as it is now: the
+ * payment itself when it is past confirmation already (a retry), or the check to use up.
+ */
+async function checkBeforeTransaction(
+  deps: Deps,
+  input: { userId: string; paymentId: string; challengeId: string; method: string; response: unknown },
+): Promise<{ answer: Payment } | { checked: Awaited<ReturnType<typeof checkConfirmation>> }> {
+  const payment = await findPaymentForParty(deps.db, input.paymentId, input.userId);
+  if (payment?.sender_id !== input.userId) throw notFound(input.paymentId);
+  if (payment.status !== "requires_confirmation") return { answer: payment };
+  if (payment.confirm_by <= deps.clock.now()) {
+    await expireUnconfirmed(deps, payment.id);
+    throw expiredError();
+  }
+  return { checked: await checkConfirmation(deps, { ...input, confirmable: confirmableOf(payment) }) };
 }
 
 async function fund(deps: Deps, trx: Trx, payment: Payment, method: string, risk: RiskPatch) {

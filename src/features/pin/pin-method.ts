@@ -10,6 +10,7 @@ const PinResponse = z.strictObject({ pin: z.string().regex(PIN_PATTERN, `must be
 /** Confirming with the payment PIN, under the PIN's lockout rules; the client shows a PIN pad. */
 export const pinConfirmationMethod: ChallengeMethod = {
   name: "pin",
+  slow: true,
   isAvailable: (deps, userId) => hasUsablePin(deps, userId),
   begin: async () => ({}),
   async verify(deps, input) {
