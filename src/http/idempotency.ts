@@ -6,6 +6,7 @@ import type { Deps } from "../deps";
 import { AppError } from "../errors";
 import { canonicalJson } from "../platform/canonical-json";
 import { type Db, type Trx, withTransaction } from "../platform/db";
+import { toHex } from "../platform/hex";
 import { isDatabaseUnavailable } from "../platform/transient";
 import type { AppEnv } from "./app-env";
 import {
@@ -180,7 +181,7 @@ async function fingerprint(key: string, method: string, path: string, body: stri
     ["sign"],
   );
   const digest = await crypto.subtle.sign("HMAC", hmac, new TextEncoder().encode(`${method} ${path}\n${canonical}`));
-  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
+  return toHex(new Uint8Array(digest));
 }
 
 /** Deletes up to `limit` kept answers whose time is up; for the periodic sweep. */

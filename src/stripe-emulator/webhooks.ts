@@ -1,4 +1,5 @@
 import type { Clock } from "../platform/clock";
+import { toHex } from "../platform/hex";
 
 /** What the emulator does with an event: post it somewhere and report the HTTP status. */
 export type Deliver = (payload: string, headers: Record<string, string>) => Promise<number>;
@@ -24,8 +25,7 @@ export async function signPayload(payload: string, secret: string, timestampSeco
     ["sign"],
   );
   const mac = await crypto.subtle.sign("HMAC", key, new TextEncoder().encode(`${timestampSeconds}.${payload}`));
-  const hex = Array.from(new Uint8Array(mac), (b) => b.toString(16).padStart(2, "0")).join("");
-  return `t=${timestampSeconds},v1=${hex}`;
+  return `t=${timestampSeconds},v1=${toHex(new Uint8Array(mac))}`;
 }
 
 type Pending = { payload: string; attempts: number; timer?: ReturnType<typeof setTimeout> };

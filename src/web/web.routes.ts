@@ -3,6 +3,7 @@ import type { Context } from "hono";
 import type { Deps } from "../deps";
 import type { AppEnv } from "../http/app-env";
 import { createRouter } from "../http/router";
+import { toHex } from "../platform/hex";
 import { EMULATOR_PROXY_PATH } from "../platform/stripe";
 import { PAGE_CONFIG_ELEMENT_ID, type PageConfig } from "./page-config";
 import { PAGE_CONFIG_MARKER, type WebClientBundle, type WebClientLoader } from "./web-client";
@@ -93,8 +94,7 @@ function renderPage(bundle: WebClientBundle, config: PageConfig): string {
 
 async function etagOf(body: string): Promise<string> {
   const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(body));
-  const hex = [...new Uint8Array(digest).slice(0, 12)].map((b) => b.toString(16).padStart(2, "0")).join("");
-  return `"${hex}"`;
+  return `"${toHex(new Uint8Array(digest).slice(0, 12))}"`;
 }
 
 /** Serves the reference web client from the loader (compiled once; ETags computed once per body). */

@@ -1,4 +1,4 @@
-import { toHex } from "./hex";
+import { toHex } from "../../platform/hex";
 
 /** The header a bank signs its webhooks with, and the service its calls to the bank. */
 export const BANK_SIGNATURE_HEADER = "Bank-Signature";

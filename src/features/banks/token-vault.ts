@@ -1,6 +1,6 @@
 import type { Config } from "../../config";
 import { AppError } from "../../errors";
-import { toHex } from "./hex";
+import { toHex } from "../../platform/hex";
 
 /** What a link's OAuth material looks like at rest: AES-256-GCM under one key of the keyring. */
 export type SealedSecret = { key_id: string; iv: Uint8Array<ArrayBuffer>; ciphertext: Uint8Array<ArrayBuffer> };

@@ -1,5 +1,6 @@
 import type { Confirmable } from "../../deps";
 import { canonicalJson } from "../../platform/canonical-json";
+import { toHex } from "../../platform/hex";
 
 /** SHA-256 over every field a confirmation vouches for; a challenge keeps it, and any change breaks the match. */
 export async function bindingHash(confirmable: Confirmable): Promise<string> {
@@ -12,5 +13,5 @@ export async function bindingHash(confirmable: Confirmable): Promise<string> {
     currency: confirmable.currency,
   });
   const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(bound));
-  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
+  return toHex(new Uint8Array(digest));
 }

@@ -2,6 +2,7 @@ import type { ChallengePurpose, SecurityChallenge } from "../../../db/schema";
 import type { Deps, FreshChallenge } from "../../deps";
 import { AppError } from "../../errors";
 import { type Db, lockPerson, type Trx, withTransaction } from "../../platform/db";
+import { toHex } from "../../platform/hex";
 import { newId } from "../../platform/ids";
 import {
   countOpenChallenges,
@@ -116,10 +117,6 @@ export function toBase64Url(bytes: Uint8Array): string {
   let binary = "";
   for (const byte of bytes) binary += String.fromCharCode(byte);
   return btoa(binary).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
-}
-
-function toHex(bytes: Uint8Array): string {
-  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
 /** Expired challenges are kept this long, so a late answer still hears "expired" rather than "not found". */
