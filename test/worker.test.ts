@@ -36,6 +36,8 @@ async function stopWorker(started: Started | undefined): Promise<void> {
 let node: Harness;
 let h: Harness;
 let started: Started | undefined;
+/** The start itself, so afterAll can stop a Worker whose start outlived beforeAll's timeout (else its workerd outlives the run). */
+let starting: Promise<Started> | undefined;
 
 beforeAll(async () => {
   const port = await freePort();
@@ -46,21 +48,22 @@ beforeAll(async () => {
     {},
     { clock: createTestClock(new Date()), deliverWebhooks: deliverTo(`${url}/v1/stripe/webhook`) },
   );
-  started = await startWorker(port, node.databaseUrl, {
+  starting = startWorker(port, node.databaseUrl, {
     ...TEST_ENV,
     LOG_LEVEL: "warn",
     STRIPE_EMULATOR_PORT: String(node.emulator.port),
     EVENTS_POLL_SECONDS: "0.2",
     EVENTS_KEEPALIVE_SECONDS: "0.5",
   });
+  started = await starting;
   const request = requestThrough((route, init) => fetch(`${url}${route}`, init));
   h = { ...node, request, signIn: signInThrough(request) };
 }, 120_000);
 
 afterAll(async () => {
-  await stopWorker(started);
+  await stopWorker(started ?? (await starting?.catch(() => undefined)));
   await node?.close();
-});
+}, 120_000);
 
 async function workerConnections(): Promise<number> {
   const { rows } = await sql<{ n: number }>`
