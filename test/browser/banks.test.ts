@@ -1,18 +1,17 @@
 import type { Page } from "playwright-core";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { type BankHarness, createBankHarness, delivered } from "../bank-helpers";
+import { describe, expect, it } from "vitest";
+import { createBankHarness, delivered } from "../bank-helpers";
 import { describeMissingTools } from "../missing-tools";
 import {
-  type BrowserWorld,
   CHROMIUM_PATH,
   chromiumFound,
-  openBrowserWorld,
+  STORY_TIMEOUT_MS,
   screenshot,
   signInAs,
+  useBrowserWorld,
   visible,
 } from "./browser-harness";
 
-const STORY_TIMEOUT_MS = 120_000;
 const PIN = "480917";
 
 const sheet = (page: Page) => page.getByRole("dialog");
@@ -22,21 +21,10 @@ if (!chromiumFound) {
 }
 
 describe.skipIf(!chromiumFound)("bank linking in Chromium", () => {
-  let world: BrowserWorld & { h: BankHarness };
   let page: Page;
-
-  beforeAll(async () => {
-    world = await openBrowserWorld(createBankHarness);
-    page = (await world.person()).page;
-  }, STORY_TIMEOUT_MS);
-
-  afterAll(async () => {
-    await world?.close();
-  }, STORY_TIMEOUT_MS);
-
-  afterEach(() => {
-    expect(world.pageErrors).toEqual([]);
-  });
+  const world = useBrowserWorld(async (w) => {
+    page = (await w.person()).page;
+  }, createBankHarness);
 
   it(
     "links the bank through the consent and the bank's approval screen, answers a fraud alert live, and shows the balance after the PIN",
@@ -68,8 +56,8 @@ describe.skipIf(!chromiumFound)("bank linking in Chromium", () => {
       expect(new URL(page.url()).search).toBe("");
 
       // A fraud alert arrives live; "Not me" goes to the bank and the freeze comes back.
-      world.h.bank.control.fraudAlert({ persona: "alex", merchant: "Gadget Outlet 4410", amountMinor: 91_200 });
-      await delivered(world.h);
+      world().h.bank.control.fraudAlert({ persona: "alex", merchant: "Gadget Outlet 4410", amountMinor: 91_200 });
+      await delivered(world().h);
       await visible(page.getByRole("log").getByText("Was this you? 912.00 USD at Gadget Outlet 4410"));
       await page.getByRole("button", { name: "Not me" }).click();
       await visible(page.getByRole("log").getByText("We froze your card"));
@@ -77,8 +65,8 @@ describe.skipIf(!chromiumFound)("bank linking in Chromium", () => {
       await screenshot(page, "bank-03-alert");
 
       // A receipt.
-      world.h.bank.control.purchase({ persona: "alex", merchant: "Sunrise Bakery 7731", amountMinor: 1_250 });
-      await delivered(world.h);
+      world().h.bank.control.purchase({ persona: "alex", merchant: "Sunrise Bakery 7731", amountMinor: 1_250 });
+      await delivered(world().h);
       await visible(page.getByRole("log").getByText("Receipt: 12.50 USD at Sunrise Bakery 7731"));
 
       // The balance, after the PIN; shown in the sheet only.

@@ -3,6 +3,7 @@ import { mkdir } from "node:fs/promises";
 import path from "node:path";
 import { type ServerType, serve } from "@hono/node-server";
 import { type Browser, type BrowserContext, chromium, type Locator, type Page } from "playwright-core";
+import { afterAll, afterEach, beforeAll, expect } from "vitest";
 import { freePort } from "../free-port";
 import { createHarness, type Harness } from "../harness";
 
@@ -13,6 +14,8 @@ export const SCREENSHOT_DIR = path.resolve("test-results", "screenshots");
 
 /** A guard against a hung page, not a sleep: waits end as soon as the page shows what they wait for. */
 export const UI_WAIT_MS = 20_000;
+/** How long one story (or opening and closing its world) may take. */
+export const STORY_TIMEOUT_MS = 120_000;
 
 const CHROMIUM_ARGS = [
   "--no-sandbox",
@@ -87,6 +90,32 @@ export async function openBrowserWorld<H extends Harness = Harness>(
       });
       await h.close();
     },
+  };
+}
+
+/**
+ * A describe block's world: opened before its stories (setUp then opens the people's pages),
+ * closed after them, and each story fails if any page threw an uncaught script error. Returns
+ * the world once opened.
+ */
+export function useBrowserWorld<H extends Harness = Harness>(
+  setUp: (world: BrowserWorld & { h: H }) => Promise<void>,
+  open?: (env: Record<string, string>) => Promise<H>,
+): () => BrowserWorld & { h: H } {
+  let world: (BrowserWorld & { h: H }) | undefined;
+  beforeAll(async () => {
+    world = await openBrowserWorld(open);
+    await setUp(world);
+  }, STORY_TIMEOUT_MS);
+  afterAll(async () => {
+    await world?.close();
+  }, STORY_TIMEOUT_MS);
+  afterEach(() => {
+    expect(world?.pageErrors).toEqual([]);
+  });
+  return () => {
+    if (!world) throw new Error("the browser world did not open");
+    return world;
   };
 }
 

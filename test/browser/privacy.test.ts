@@ -1,17 +1,16 @@
 import type { Page } from "playwright-core";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { describeMissingTools } from "../missing-tools";
 import {
-  type BrowserWorld,
   CHROMIUM_PATH,
   chromiumFound,
-  openBrowserWorld,
+  STORY_TIMEOUT_MS,
   screenshot,
   signInAs,
+  useBrowserWorld,
   visible,
 } from "./browser-harness";
 
-const STORY_TIMEOUT_MS = 120_000;
 const PIN = "480917";
 const sheet = (page: Page) => page.getByRole("dialog");
 
@@ -23,22 +22,11 @@ if (!chromiumFound) {
 }
 
 describe.skipIf(!chromiumFound)("privacy in Chromium", () => {
-  let world: BrowserWorld;
   let alice: Page;
   let bob: Page;
-
-  beforeAll(async () => {
-    world = await openBrowserWorld();
-    alice = (await world.person()).page;
-    bob = (await world.person()).page;
-  }, STORY_TIMEOUT_MS);
-
-  afterAll(async () => {
-    await world?.close();
-  }, STORY_TIMEOUT_MS);
-
-  afterEach(() => {
-    expect(world.pageErrors).toEqual([]);
+  const world = useBrowserWorld(async (w) => {
+    alice = (await w.person()).page;
+    bob = (await w.person()).page;
   });
 
   it(
@@ -94,7 +82,7 @@ describe.skipIf(!chromiumFound)("privacy in Chromium", () => {
       await screenshot(alice, "privacy-04-close");
       await sheet(alice).getByRole("button", { name: "Close my account" }).click();
       await visible(alice.getByText("Your account is closed. Thank you for using chat-pay."));
-      const left = await world.h.db.selectFrom("users").select("id").where("handle", "=", "alice").execute();
+      const left = await world().h.db.selectFrom("users").select("id").where("handle", "=", "alice").execute();
       expect(left).toEqual([]);
     },
     STORY_TIMEOUT_MS,

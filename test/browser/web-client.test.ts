@@ -1,22 +1,21 @@
 import type { Locator, Page } from "playwright-core";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { describeMissingTools } from "../missing-tools";
 import {
   apart,
-  type BrowserWorld,
   CHROMIUM_PATH,
   chromiumFound,
   newestMessageInView,
-  openBrowserWorld,
   pinPadsShown,
   recordPinPads,
+  STORY_TIMEOUT_MS,
   screenshot,
   signInAs,
+  useBrowserWorld,
   visible,
 } from "./browser-harness";
 
 /** Browser stories take seconds each (argon2 PIN hashes, Stripe round trips); these are ceilings, not waits. */
-const STORY_TIMEOUT_MS = 120_000;
 const ALICE_PIN = "480917";
 const BOB_PIN = "295073";
 /** A first payment asks for a new PIN twice and then confirms with it: no third entry. */
@@ -71,22 +70,11 @@ if (!chromiumFound) {
 }
 
 describe.skipIf(!chromiumFound)("web client in Chromium: Alice and Bob", () => {
-  let world: BrowserWorld;
   let alice: Page;
   let bob: Page;
-
-  beforeAll(async () => {
-    world = await openBrowserWorld();
-    alice = (await world.person()).page;
-    bob = (await world.person()).page;
-  }, STORY_TIMEOUT_MS);
-
-  afterAll(async () => {
-    await world?.close();
-  }, STORY_TIMEOUT_MS);
-
-  afterEach(() => {
-    expect(world.pageErrors).toEqual([]);
+  const world = useBrowserWorld(async (w) => {
+    alice = (await w.person()).page;
+    bob = (await w.person()).page;
   });
 
   it(
@@ -343,8 +331,8 @@ describe.skipIf(!chromiumFound)("web client in Chromium: Alice and Bob", () => {
       await bob.reload();
       await visible(paymentCard(bob, "$7.50").getByText("Paid out to your card"));
       const threadId = new URL(bob.url()).hash.split("/")[2] ?? "";
-      const { token } = await world.h.signIn("alice");
-      const posted = await world.h.request("POST", `/v1/threads/${threadId}/messages`, {
+      const { token } = await world().h.signIn("alice");
+      const posted = await world().h.request("POST", `/v1/threads/${threadId}/messages`, {
         token,
         body: { body: "Sending it now" },
       });
@@ -368,24 +356,13 @@ describe.skipIf(!chromiumFound)("web client in Chromium: Alice and Bob", () => {
 });
 
 describe.skipIf(!chromiumFound)("web client in Chromium: a group of three", () => {
-  let world: BrowserWorld;
   let carol: Page;
   let alice: Page;
   let bob: Page;
-
-  beforeAll(async () => {
-    world = await openBrowserWorld();
-    carol = (await world.person()).page;
-    alice = (await world.person()).page;
-    bob = (await world.person()).page;
-  }, STORY_TIMEOUT_MS);
-
-  afterAll(async () => {
-    await world?.close();
-  }, STORY_TIMEOUT_MS);
-
-  afterEach(() => {
-    expect(world.pageErrors).toEqual([]);
+  useBrowserWorld(async (w) => {
+    carol = (await w.person()).page;
+    alice = (await w.person()).page;
+    bob = (await w.person()).page;
   });
 
   it(
