@@ -1,4 +1,5 @@
 import { sql } from "kysely";
+import pg from "pg";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { buildApp } from "../src/app";
 import { ensureAccount, PLATFORM_OWNER } from "../src/features/ledger/accounts";
@@ -7,6 +8,7 @@ import { PROBLEM_CONTENT_TYPE } from "../src/http/problem";
 import { newId } from "../src/platform/ids";
 import { runSweep } from "../src/sweep";
 import { enrollTestCard } from "./cards-helpers";
+import { until } from "./chaos-helpers";
 import { footprint } from "./footprint";
 import { createHarness, type Harness, requestThrough } from "./harness";
 import {
@@ -42,6 +44,16 @@ afterEach(() => expectMoneyAccountedFor(h));
 
 const person = (base: string, card: string | null = "visa_debit") => sender(h, `${base}_${n++}`, card);
 const close = (who: Person) => h.request("POST", "/v1/me/closure", { token: who.token, body: CLOSE });
+
+const closedAccounts = async (on: Harness) =>
+  Number(
+    (
+      await on.db
+        .selectFrom("closed_accounts")
+        .select((eb) => eb.fn.countAll().as("n"))
+        .executeTakeFirstOrThrow()
+    ).n,
+  );
 
 async function expectBlocked(who: Person, reason: string): Promise<void> {
   const check = (await (await h.request("GET", "/v1/me/closure", { token: who.token })).json()) as {
@@ -147,6 +159,55 @@ describe("closing an account", () => {
       expect(res.headers.get("Content-Type")).toBe(PROBLEM_CONTENT_TYPE);
     }
     expect(await footprint(h.db)).toEqual(before);
+  });
+
+  it("answers 409, closing nothing, when something for the person commits while it closes; asked again, it closes", async () => {
+    // Its own database: the closing it finally makes is no other test's business.
+    const own = await createHarness();
+    const carol = await sender(own, "carol", null);
+    const dan = await sender(own, "dan", null);
+    const closeCarol = () => own.request("POST", "/v1/me/closure", { token: carol.token, body: CLOSE });
+    // Another transaction puts Carol in a new group (as a payment to her would name her) and
+    // holds until closing waits for it: deleting her row waits for that transaction's key lock.
+    const other = new pg.Client({ connectionString: own.databaseUrl });
+    await other.connect();
+    try {
+      const threadId = newId("thr");
+      await other.query("begin");
+      await other.query(
+        "insert into threads (id, kind, title, created_by, created_at) values ($1, 'group', 'Later', $2, now())",
+        [threadId, dan.id],
+      );
+      await other.query(
+        "insert into thread_members (thread_id, user_id, joined_at) values ($1, $2, now()), ($1, $3, now())",
+        [threadId, dan.id, carol.id],
+      );
+      const closedBefore = await closedAccounts(own);
+      const closing = closeCarol();
+      await until(async () => {
+        const { rows } = await sql<{ n: number }>`select count(*)::int as n from pg_stat_activity
+          where wait_event_type = 'Lock' and query ilike 'delete from "users"%'`.execute(own.db);
+        return (rows[0]?.n ?? 0) > 0;
+      }, "closing waiting for the other transaction");
+      await other.query("commit");
+      const res = await closing;
+      expect(res.status, await res.clone().text()).toBe(409);
+      expect(res.headers.get("Content-Type")).toBe(PROBLEM_CONTENT_TYPE);
+      const problem = (await res.json()) as { code: string; errors: { path: string }[] };
+      expect(problem).toMatchObject({ code: "ACCOUNT_CLOSE_BLOCKED", errors: [{ path: "something_arrived" }] });
+      // Nothing was closed: she is still there, with the new thread.
+      expect(await own.db.selectFrom("users").select("id").where("id", "=", carol.id).executeTakeFirst()).toEqual({
+        id: carol.id,
+      });
+      expect(await closedAccounts(own)).toBe(closedBefore);
+      expect((await closeCarol()).status).toBe(200);
+      expect(
+        await own.db.selectFrom("users").select("id").where("id", "=", carol.id).executeTakeFirst(),
+      ).toBeUndefined();
+    } finally {
+      await other.end();
+      await own.close();
+    }
   });
 
   it("after payout leaves nothing identifying anywhere, keeps the other party's history, and is purged after retention", async () => {

@@ -28,6 +28,14 @@ export function isTransient(err: unknown): boolean {
   return CONFLICT_CODES.has(sqlState(err)) || isServerGone(err);
 }
 
+/**
+ * A row this transaction deletes is referenced by one another transaction committed meanwhile
+ * (foreign key violation): the deletion lost a race, and may be tried again once that is seen.
+ */
+export function isForeignKeyViolation(err: unknown): boolean {
+  return err instanceof Error && sqlState(err) === "23503";
+}
+
 export const RETRY_ATTEMPTS_MAX = 6;
 const BACKOFF_BASE_MS = 5;
 

@@ -4,6 +4,7 @@ import { AppError, type FieldError } from "../../errors";
 import { lockPerson, withTransaction } from "../../platform/db";
 import { newId } from "../../platform/ids";
 import { callStripe, isStripeError } from "../../platform/stripe";
+import { isForeignKeyViolation } from "../../platform/transient";
 import {
   clearStripeCleanup,
   countMoneyInFlight,
@@ -114,6 +115,19 @@ export async function closeAccount(deps: Deps, userId: string): Promise<{ closed
     }
     if (own) await deleteRowsAbout(trx, own[0], own[1], userId);
     return { formerId, closedAt: now, cleanup };
+  }).catch((err: unknown) => {
+    // Something for them (a payment, a thread) committed while this ran: nothing was closed;
+    // the person looks at it, and closing is asked again (and judged again).
+    if (!isForeignKeyViolation(err)) throw err;
+    const arrived = {
+      path: "something_arrived",
+      message: "Something arrived for you while the account was closing: look at it, then try again",
+    };
+    throw new AppError("ACCOUNT_CLOSE_BLOCKED", {
+      detail: arrived.message,
+      errors: [arrived],
+      fields: { reason: arrived.path },
+    });
   });
   if (!closing) return { closedAt: deps.clock.now() };
   try {
