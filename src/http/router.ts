@@ -18,6 +18,9 @@ export function createRouter(): OpenAPIHono<AppEnv> {
   });
 }
 
+/** A JSON body or answer of this schema, as a route declares it for the OpenAPI document. */
+export const json = <T>(schema: T) => ({ "application/json": { schema } });
+
 export const Problem = z
   .object({
     type: z.string(),

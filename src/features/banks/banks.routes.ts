@@ -1,7 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { BANK_SCOPES } from "../../../db/schema";
 import { PageQuery } from "../../http/pagination";
-import { bearerSecurity, createRouter, IdempotencyKeyHeader, problemResponses } from "../../http/router";
+import { bearerSecurity, createRouter, IdempotencyKeyHeader, json, problemResponses } from "../../http/router";
 import { toConfirmationChallengeDto } from "../confirmation";
 import { answerAlert } from "./answer-alert";
 import {
@@ -37,7 +37,6 @@ import { requireLink } from "./require-link";
 import { beginBalanceStepUp, showBalance, stepUpForBalance } from "./show-balance";
 import { startLink } from "./start-link";
 
-const json = <T>(schema: T) => ({ "application/json": { schema } });
 const tags = ["Banks"];
 
 /** The path banks post their events to, one per partner. */

@@ -1,5 +1,5 @@
 import { createRoute } from "@hono/zod-openapi";
-import { bearerSecurity, createRouter, IdempotencyKeyHeader, problemResponses } from "../../http/router";
+import { bearerSecurity, createRouter, IdempotencyKeyHeader, json, problemResponses } from "../../http/router";
 import {
   Card,
   CardList,
@@ -13,8 +13,6 @@ import {
 import { enrollCard } from "./enroll-card";
 import { getPayoutDestination, listCards, removeCard, setDefaultCard } from "./manage-cards";
 import { setupCard } from "./setup-card";
-
-const json = <T>(schema: T) => ({ "application/json": { schema } });
 
 const setup = createRoute({
   method: "post",

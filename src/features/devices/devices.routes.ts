@@ -1,5 +1,5 @@
 import { createRoute } from "@hono/zod-openapi";
-import { bearerSecurity, createRouter, IdempotencyKeyHeader, problemResponses } from "../../http/router";
+import { bearerSecurity, createRouter, IdempotencyKeyHeader, json, problemResponses } from "../../http/router";
 import { beginDeviceRegistration } from "./begin-device-registration";
 import {
   Device,
@@ -12,8 +12,6 @@ import {
 import { listDevices } from "./list-devices";
 import { registerDevice } from "./register-device";
 import { removeDevice } from "./remove-device";
-
-const json = <T>(schema: T) => ({ "application/json": { schema } });
 
 const options = createRoute({
   method: "post",

@@ -2,7 +2,7 @@ import { createRoute, type z } from "@hono/zod-openapi";
 import type { Deps } from "../../deps";
 import { keepInTransaction, routeKeepingItsKey } from "../../http/idempotency";
 import { decodeCursor } from "../../http/pagination";
-import { bearerSecurity, createRouter, IdempotencyKeyHeader, problemResponses } from "../../http/router";
+import { bearerSecurity, createRouter, IdempotencyKeyHeader, json, problemResponses } from "../../http/router";
 import { ConfirmationChallenge, issueConfirmationChallenge, toConfirmationChallengeDto } from "../confirmation";
 import { confirmPayment } from "./confirm-payment";
 import { confirmableOf } from "./confirmable";
@@ -22,8 +22,6 @@ import {
 } from "./payments.schemas";
 import { clientSecretFor, getPayment, getReceipt, listPaymentsFor } from "./read-payments";
 import { cancelPayment, declinePayment } from "./return-payment";
-
-const json = <T>(schema: T) => ({ "application/json": { schema } });
 
 const send = createRoute({
   method: "post",

@@ -1,5 +1,5 @@
 import { createRoute } from "@hono/zod-openapi";
-import { bearerSecurity, createRouter, IdempotencyKeyHeader, problemResponses } from "../../http/router";
+import { bearerSecurity, createRouter, IdempotencyKeyHeader, json, problemResponses } from "../../http/router";
 import { beginPinReset } from "./begin-pin-reset";
 import { getPinStatus } from "./get-pin-status";
 import {
@@ -13,8 +13,6 @@ import {
 } from "./pin.schemas";
 import { resetPin } from "./reset-pin";
 import { setPin } from "./set-pin";
-
-const json = <T>(schema: T) => ({ "application/json": { schema } });
 
 const get = createRoute({
   method: "get",

@@ -5,6 +5,7 @@ import {
   createRouter,
   IdempotencyKeyHeader,
   idempotencyKey,
+  json,
   problemResponses,
 } from "../../http/router";
 import { ConfirmBody, toConfirmationChallengeDto } from "../confirmation";
@@ -27,7 +28,6 @@ import {
 } from "./privacy.schemas";
 import { getPrivacySettings, updatePrivacySettings } from "./privacy-settings";
 
-const json = <T>(schema: T) => ({ "application/json": { schema } });
 const tags = ["Privacy"];
 
 const getSettings = createRoute({

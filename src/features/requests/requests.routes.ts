@@ -1,6 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { keepInTransaction, routeKeepingItsKey } from "../../http/idempotency";
-import { bearerSecurity, createRouter, IdempotencyKeyHeader, problemResponses } from "../../http/router";
+import { bearerSecurity, createRouter, IdempotencyKeyHeader, json, problemResponses } from "../../http/router";
 import { ConfirmationChallenge, toConfirmationChallengeDto } from "../confirmation";
 import { Payment, RequiredIdempotencyKeyHeader, ThreadPaymentParams, toPaymentDto } from "../payments";
 import { cancelRequest, declineRequest, getRequest, payRequest } from "./answer-request";
@@ -8,7 +8,6 @@ import { createRequest } from "./create-request";
 import { listShares } from "./requests.repository";
 import { CreateRequestBody, Request, RequestParams, toRequestDto } from "./requests.schemas";
 
-const json = <T>(schema: T) => ({ "application/json": { schema } });
 const PaidShare = z
   .object({ payment: Payment, confirmation: ConfirmationChallenge.nullable() })
   .openapi("RequestPayment");

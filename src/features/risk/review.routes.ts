@@ -3,7 +3,7 @@ import type { MiddlewareHandler } from "hono";
 import type { AppEnv } from "../../http/app-env";
 import { decodeCursor } from "../../http/pagination";
 import { problem } from "../../http/problem";
-import { bearerSecurity, createRouter, IdempotencyKeyHeader, problemResponses } from "../../http/router";
+import { bearerSecurity, createRouter, IdempotencyKeyHeader, json, problemResponses } from "../../http/router";
 import { Payment, toPaymentDto } from "../payments";
 import { cancelHeld, releaseHeld, resolveReport, setPersonRisk } from "./operator-actions";
 import { listHeldCases, listReportCases } from "./review-cases";
@@ -23,7 +23,6 @@ import {
   toReportDto,
 } from "./risk.schemas";
 
-const json = <T>(schema: T) => ({ "application/json": { schema } });
 const PREFIX = "/v1/risk";
 const tags = ["Review (operators)"];
 const description = "Operators only (the RISK_OPERATOR_ROLE in the token's roles); anyone else: 404";

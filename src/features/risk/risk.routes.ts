@@ -1,9 +1,7 @@
 import { createRoute } from "@hono/zod-openapi";
-import { bearerSecurity, createRouter, IdempotencyKeyHeader, problemResponses } from "../../http/router";
+import { bearerSecurity, createRouter, IdempotencyKeyHeader, json, problemResponses } from "../../http/router";
 import { reportPayment, reportPerson } from "./file-report";
 import { PaymentParams, PaymentReportBody, PersonParams, PersonReportBody, Report, toReportDto } from "./risk.schemas";
-
-const json = <T>(schema: T) => ({ "application/json": { schema } });
 
 const reportPaymentRoute = createRoute({
   method: "post",

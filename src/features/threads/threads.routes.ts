@@ -1,6 +1,6 @@
 import { createRoute } from "@hono/zod-openapi";
 import { decodeCursor, PageQuery } from "../../http/pagination";
-import { bearerSecurity, createRouter, IdempotencyKeyHeader, problemResponses } from "../../http/router";
+import { bearerSecurity, createRouter, IdempotencyKeyHeader, json, problemResponses } from "../../http/router";
 import { createThread } from "./create-thread";
 import { getThread } from "./get-thread";
 import { listMessages } from "./list-messages";
@@ -17,8 +17,6 @@ import {
   toMessageDto,
   toThreadDto,
 } from "./threads.schemas";
-
-const json = <T>(schema: T) => ({ "application/json": { schema } });
 
 const list = createRoute({
   method: "get",
