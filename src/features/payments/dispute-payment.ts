@@ -3,17 +3,11 @@ import type { Payment, PaymentDispute } from "../../../db/schema";
 import type { Deps, WebhookEffect } from "../../deps";
 import type { Trx } from "../../platform/db";
 import { newId } from "../../platform/ids";
-import {
-  type AccountPurpose,
-  ensureAccount,
-  ownerBalance,
-  PLATFORM_OWNER,
-  postTransfers,
-  type TransferInput,
-} from "../ledger";
+import { ownerBalance, PLATFORM_OWNER, type TransferInput } from "../ledger";
 import { postMessageInTransaction } from "../threads";
 import { closeDispute, insertDispute, lockDispute } from "./disputes.repository";
 import { formatAmount } from "./format-amount";
+import { mustMove, platformAccount, walletOf } from "./payment-money";
 import { changePayment } from "./payment-state";
 import { findByPaymentIntent, lockPayment } from "./payments.repository";
 
@@ -80,6 +74,8 @@ async function open(
     purpose: "wallet",
     currency: payment.currency,
   });
+  // Sized from the balance read now: if the recipient spends in between, the ledger refuses the
+  // hold, the whole step rolls back (mustMove throws), and Stripe's redelivery sizes it again.
   const available = wallet?.available ?? 0n;
   const held = available <= 0n ? 0n : available < amount ? available : amount;
   const row = await insertDispute(trx, {
@@ -117,7 +113,7 @@ async function open(
       reference: payment.id,
     });
   }
-  await move(trx, now, transfers);
+  await mustMove(trx, now, transfers);
   const amountText = formatAmount(amount, payment.currency);
   await notice(
     trx,
@@ -156,7 +152,7 @@ async function close(
   } else if (row.held_minor > 0n) {
     transfers.push({ id: t.holdPost, type: "post_pending", pendingId: t.hold, reference: payment.id });
   }
-  await move(trx, now, transfers);
+  if (transfers.length > 0) await mustMove(trx, now, transfers);
   await closeDispute(trx, row.id, { status: outcome, closed_at: now });
   // Money still waiting for its recipient went back to the card holder through their bank.
   const locked = outcome === "lost" ? await lockPayment(trx, payment.id) : undefined;
@@ -182,26 +178,11 @@ async function close(
 }
 
 async function accountsOf(trx: Trx, payment: Payment, now: Date) {
-  const platform = (purpose: AccountPurpose) =>
-    ensureAccount(trx, { ownerId: PLATFORM_OWNER, purpose, currency: payment.currency }, now).then((a) => a.id);
   return {
-    disputes: await platform("disputes"),
-    cardFunding: await platform("card_funding"),
-    wallet: (
-      await ensureAccount(trx, { ownerId: payment.recipient_id, purpose: "wallet", currency: payment.currency }, now)
-    ).id,
+    disputes: await platformAccount(trx, "disputes", payment.currency, now),
+    cardFunding: await platformAccount(trx, "card_funding", payment.currency, now),
+    wallet: await walletOf(trx, payment.recipient_id, payment.currency, now),
   };
-}
-
-/**
- * Posts a step's transfers. The hold is sized from the wallet's balance read just before; if the
- * recipient spent in between, the ledger refuses it and the whole step rolls back, so Stripe's
- * redelivery sizes it again.
- */
-async function move(trx: Trx, now: Date, transfers: TransferInput[]): Promise<void> {
-  if (transfers.length === 0) return;
-  const refused = (await postTransfers(trx, transfers, now)).find((r) => r.result === "failed");
-  if (refused) throw new Error(`Ledger refused a dispute step: ${JSON.stringify(refused)}`);
 }
 
 function notice(trx: Trx, payment: Payment, now: Date, body: string) {
