@@ -264,8 +264,8 @@ export type Config = {
     secretKey: string | undefined;
     publishableKey: string | undefined;
     emulatorPort: number;
-    /** A Stripe emulator serving elsewhere (shared by several processes): none is started here. */
-    emulatorUrl: string | undefined;
+    /** A Stripe emulator serving elsewhere (STRIPE_EMULATOR_URL, shared by several processes): none is started here. */
+    sharedEmulator: { host: string; port: number } | undefined;
     maxNetworkRetries: number;
     timeoutMs: number;
   };
@@ -379,7 +379,9 @@ export function parseConfig(source: Record<string, string | undefined>): Config 
       secretKey: env.STRIPE_SECRET_KEY,
       publishableKey: env.STRIPE_PUBLISHABLE_KEY,
       emulatorPort: env.STRIPE_EMULATOR_PORT,
-      emulatorUrl: env.STRIPE_EMULATOR_URL,
+      sharedEmulator: env.STRIPE_EMULATOR_URL
+        ? { host: new URL(env.STRIPE_EMULATOR_URL).hostname, port: Number(new URL(env.STRIPE_EMULATOR_URL).port) }
+        : undefined,
       maxNetworkRetries: env.STRIPE_MAX_NETWORK_RETRIES,
       timeoutMs: env.STRIPE_TIMEOUT_MS,
     },

@@ -37,7 +37,7 @@ async function main(): Promise<void> {
   };
   try {
     const clock = systemClock;
-    const sharedEmulator = config.stripe.emulatorUrl ? new URL(config.stripe.emulatorUrl) : undefined;
+    const { sharedEmulator } = config.stripe;
     const emulator =
       config.stripe.secretKey || sharedEmulator
         ? undefined
@@ -54,10 +54,7 @@ async function main(): Promise<void> {
             (running) => running.close(),
           );
     if (emulator) logger.info({ port: emulator.port }, "Stripe emulator started (no STRIPE_SECRET_KEY: test mode)");
-    const stripe = createStripeClient(
-      config,
-      sharedEmulator ? { host: sharedEmulator.hostname, port: Number(sharedEmulator.port) } : emulator,
-    );
+    const stripe = createStripeClient(config, sharedEmulator ?? emulator);
     // No bank partner configured: outside production, link to a bank emulator of our own.
     const bankSecret = config.banks.emulator.secret;
     const bankEmulator =

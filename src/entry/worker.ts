@@ -84,7 +84,9 @@ function openIsolate(env: Env): Isolate | ConfigError {
     console.error(error.message);
     return error;
   }
-  const emulator = config.stripe.secretKey ? undefined : { host: "127.0.0.1", port: config.stripe.emulatorPort };
+  const emulator = config.stripe.secretKey
+    ? undefined
+    : (config.stripe.sharedEmulator ?? { host: "127.0.0.1", port: config.stripe.emulatorPort });
   const shared = {
     config,
     clock: systemClock,
