@@ -124,15 +124,6 @@ export function insertAlert(trx: Trx, row: Insertable<BankAlertsTable>): Promise
   return trx.insertInto("bank_alerts").values(row).returningAll().executeTakeFirstOrThrow();
 }
 
-export function findAlert(db: Db | Trx, linkId: string, alertId: string): Promise<BankAlert | undefined> {
-  return db
-    .selectFrom("bank_alerts")
-    .selectAll()
-    .where("link_id", "=", linkId)
-    .where("id", "=", alertId)
-    .executeTakeFirst();
-}
-
 export function lockAlertByBankId(trx: Trx, linkId: string, bankAlertId: string): Promise<BankAlert | undefined> {
   return trx
     .selectFrom("bank_alerts")

@@ -274,10 +274,6 @@ export async function insertOperatorAction(trx: Trx, row: Insertable<RiskOperato
   await trx.insertInto("risk_operator_actions").values(row).execute();
 }
 
-export function listOperatorActions(db: Db, subjectId: string) {
-  return db.selectFrom("risk_operator_actions").selectAll().where("subject_id", "=", subjectId).orderBy("id").execute();
-}
-
 /** The two people of a payment, if it exists. */
 export async function findParties(db: Db, paymentId: string): Promise<[string, string] | undefined> {
   const row = await db
