@@ -39,9 +39,30 @@ export function createDb(
   return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
 }
 
+/** Work each open transaction does last, before it commits (see beforeCommit). */
+const lastWork = new WeakMap<Trx, (() => Promise<void>)[]>();
+
 /** Runs fn in a transaction, or inside the caller's when one is given. */
 export function withTransaction<T>(db: Db | Trx, fn: (trx: Trx) => Promise<T>): Promise<T> {
-  return db.isTransaction ? fn(db as Trx) : db.transaction().execute(fn);
+  if (db.isTransaction) return fn(db as Trx);
+  return db.transaction().execute(async (trx) => {
+    const work: (() => Promise<void>)[] = [];
+    lastWork.set(trx, work);
+    const result = await fn(trx);
+    for (const step of work) await step();
+    return result;
+  });
+}
+
+/**
+ * Defers work to the end of a transaction opened by withTransaction, just before it commits
+ * (rows gathered during it, written in one statement); a rollback drops it. False for any
+ * other transaction: the caller does the work at once instead.
+ */
+export function beforeCommit(trx: Trx, work: () => Promise<void>): boolean {
+  const queue = lastWork.get(trx);
+  queue?.push(work);
+  return queue !== undefined;
 }
 
 /**

@@ -18,16 +18,19 @@ export type StreamEvent = { id: bigint; txId: string; type: string; dataJson: st
 // can commit before them any more. Evaluated in the reading statement's own snapshot.
 const settled = sql<boolean>`tx_id < pg_snapshot_xmin(pg_current_snapshot())`;
 
+/**
+ * Records events and queues one notification per person, in one statement: Postgres sends the
+ * notifications at commit (one per person, however many events) and drops them on rollback.
+ */
 export async function insertEvents(
   trx: Trx,
   rows: readonly { user_id: string; type: string; data: string; created_at: Date }[],
 ): Promise<void> {
-  await trx.insertInto("user_events").values(rows).execute();
-}
-
-/** Queues one notification per person, sent by Postgres at commit (and dropped on rollback). */
-export async function notifyUsers(trx: Trx, userIds: readonly string[]): Promise<void> {
-  await sql`select pg_notify(${EVENTS_CHANNEL}, user_id) from unnest(${[...userIds]}::text[]) as user_id`.execute(trx);
+  await trx
+    .with("inserted", (db) => db.insertInto("user_events").values(rows).returning("user_id"))
+    .selectFrom("inserted")
+    .select(sql`pg_notify(${EVENTS_CHANNEL}, user_id)`.as("notified"))
+    .execute();
 }
 
 /** Where a stream that asks for nothing old starts: after the person's newest settled event. */

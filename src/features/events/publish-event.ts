@@ -1,5 +1,5 @@
-import type { Trx } from "../../platform/db";
-import { insertEvents, notifyUsers } from "./events.repository";
+import { beforeCommit, type Trx } from "../../platform/db";
+import { insertEvents } from "./events.repository";
 
 /** Recipients of one event: a thread has at most 50 members, a payment two people. */
 export const EVENT_RECIPIENTS_MAX = 1_000;
@@ -9,7 +9,10 @@ const EVENT_TYPE_MAX_LENGTH = 64;
 /** Dotted lower-case names such as `payment.updated` (the migration checks the same). */
 const EVENT_TYPE = /^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$/;
 
-/** Records a live event for each person, in the caller's transaction (delivered only if it commits). */
+/**
+ * Records a live event for each person, in the caller's transaction (delivered only if it
+ * commits): every event of a transaction is written at its end, in one statement.
+ */
 export async function publishEvent(
   trx: Trx,
   event: { userIds: readonly string[]; type: string; data: Record<string, unknown>; at: Date },
@@ -28,9 +31,16 @@ export async function publishEvent(
   if (bytes > EVENT_DATA_MAX_BYTES) {
     throw new Error(`Event ${event.type} carries ${bytes} bytes; the limit is ${EVENT_DATA_MAX_BYTES}`);
   }
-  await insertEvents(
-    trx,
-    userIds.map((user_id) => ({ user_id, type: event.type, data, created_at: event.at })),
-  );
-  await notifyUsers(trx, userIds);
+  const rows = userIds.map((user_id) => ({ user_id, type: event.type, data, created_at: event.at }));
+  const pending = unwritten.get(trx);
+  if (pending) {
+    pending.push(...rows);
+    return;
+  }
+  // Gathered until the transaction ends, then written with its notifications in one statement.
+  if (beforeCommit(trx, () => insertEvents(trx, unwritten.get(trx) ?? []))) unwritten.set(trx, rows);
+  else await insertEvents(trx, rows);
 }
+
+type EventRow = Parameters<typeof insertEvents>[1][number];
+const unwritten = new WeakMap<Trx, EventRow[]>();

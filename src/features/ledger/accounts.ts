@@ -1,7 +1,7 @@
 import type { LedgerAccount } from "../../../db/schema";
 import type { Db, Trx } from "../../platform/db";
 import { newId } from "../../platform/ids";
-import { findAccountByOwner, insertAccountIfMissing } from "./ledger.repository";
+import { findAccountsByOwner, insertAccountIfMissing } from "./ledger.repository";
 
 /** Owner of the platform's own accounts. */
 export const PLATFORM_OWNER = "platform";
@@ -21,20 +21,35 @@ export type AccountPurpose = keyof typeof ACCOUNT_PURPOSES;
 /** The account for (owner, purpose, currency), created on first use. */
 export async function ensureAccount(
   db: Db | Trx,
-  key: { ownerId: string; purpose: AccountPurpose; currency: string },
+  key: AccountKey,
   now: Date,
 ): Promise<LedgerAccount> {
-  const found = await findAccountByOwner(db, key);
-  if (found) return found;
-  await insertAccountIfMissing(db, {
-    id: newId("acc"),
-    owner_id: key.ownerId,
-    purpose: key.purpose,
-    currency: key.currency,
-    debits_must_not_exceed_credits: ACCOUNT_PURPOSES[key.purpose].mustNotGoNegative,
-    created_at: now,
-  });
-  const created = await findAccountByOwner(db, key);
-  if (!created) throw new Error(`Ledger account ${key.ownerId}/${key.purpose}/${key.currency} missing after insert`);
-  return created;
+  return (await ensureAccounts(db, [key], now))[0] as LedgerAccount;
 }
+
+type AccountKey = { ownerId: string; purpose: AccountPurpose; currency: string };
+
+/** The accounts for these keys, in their order, read in one statement and created on first use. */
+export async function ensureAccounts(db: Db | Trx, keys: readonly AccountKey[], now: Date): Promise<LedgerAccount[]> {
+  const found = await findAccountsByOwner(db, keys);
+  const missing = keys.filter((key) => !found.some((a) => sameKey(a, key)));
+  for (const key of missing) {
+    await insertAccountIfMissing(db, {
+      id: newId("acc"),
+      owner_id: key.ownerId,
+      purpose: key.purpose,
+      currency: key.currency,
+      debits_must_not_exceed_credits: ACCOUNT_PURPOSES[key.purpose].mustNotGoNegative,
+      created_at: now,
+    });
+  }
+  const all = missing.length > 0 ? await findAccountsByOwner(db, keys) : found;
+  return keys.map((key) => {
+    const account = all.find((a) => sameKey(a, key));
+    if (!account) throw new Error(`Ledger account ${key.ownerId}/${key.purpose}/${key.currency} missing after insert`);
+    return account;
+  });
+}
+
+const sameKey = (a: LedgerAccount, key: AccountKey) =>
+  a.owner_id === key.ownerId && a.purpose === key.purpose && a.currency === key.currency;

@@ -3,7 +3,7 @@
  * transfers and the verification `npm run ledger:verify` runs. Everything else in this folder
  * is internal to it.
  */
-export { type AccountPurpose, ensureAccount, PLATFORM_OWNER } from "./accounts";
+export { type AccountPurpose, ensureAccount, ensureAccounts, PLATFORM_OWNER } from "./accounts";
 export { ownerBalance, viewBalance } from "./balances";
 export { CURRENCIES, isCurrency } from "./currencies";
 export { expirePendingTransfers } from "./expire-pending-transfers";

@@ -118,17 +118,29 @@ export function insertAccountIfMissing(
     .execute();
 }
 
-export function findAccountByOwner(
+export async function findAccountByOwner(
   db: Db | Trx,
   key: { ownerId: string; purpose: string; currency: string },
 ): Promise<LedgerAccount | undefined> {
+  return (await findAccountsByOwner(db, [key]))[0];
+}
+
+/** The accounts of any of these (owner, purpose, currency) keys, in one read. */
+export function findAccountsByOwner(
+  db: Db | Trx,
+  keys: readonly { ownerId: string; purpose: string; currency: string }[],
+): Promise<LedgerAccount[]> {
   return db
     .selectFrom("ledger_accounts")
     .selectAll()
-    .where("owner_id", "=", key.ownerId)
-    .where("purpose", "=", key.purpose)
-    .where("currency", "=", key.currency)
-    .executeTakeFirst();
+    .where((eb) =>
+      eb.or(
+        keys.map((key) =>
+          eb.and([eb("owner_id", "=", key.ownerId), eb("purpose", "=", key.purpose), eb("currency", "=", key.currency)]),
+        ),
+      ),
+    )
+    .execute();
 }
 
 export function findAccount(db: Db | Trx, id: string): Promise<LedgerAccount | undefined> {

@@ -13,7 +13,7 @@ import { confirmableOf } from "./confirmable";
 import { spendableWallet } from "./create-payment";
 import { routeToRecipient, startPayout } from "./deliver-payment";
 import { checkSendingLimits } from "./limits";
-import { mustMove, platformAccount, reference, transferIds, walletOf } from "./payment-money";
+import { mustMove, platformAccount, reference, transferIds, walletsOf } from "./payment-money";
 import { decideAtConfirm, hold, isHeldOutcome, type RiskPatch } from "./payment-risk";
 import { changePayment } from "./payment-state";
 import { findPayment, findPaymentForParty, lockPayment } from "./payments.repository";
@@ -102,10 +102,11 @@ async function checkBeforeTransaction(
 async function fund(deps: Deps, trx: Trx, payment: Payment, method: string, risk: RiskPatch) {
   const now = deps.clock.now();
   const ids = transferIds(payment);
-  const senderWallet = await walletOf(trx, payment.sender_id, payment.currency, now);
-  const recipientWallet = await walletOf(trx, payment.recipient_id, payment.currency, now);
+  const wallets = await walletsOf(trx, payment, now);
+  const senderWallet = wallets.sender.id;
+  const recipientWallet = wallets.recipient.id;
   const held = isHeldOutcome(risk.risk_outcome);
-  if ((await spendableWallet(trx, payment.sender_id, payment.currency)) >= payment.amount_minor) {
+  if ((await spendableWallet(trx, payment.sender_id, payment.currency, wallets.sender)) >= payment.amount_minor) {
     const [moved] = await postTransfers(
       trx,
       [

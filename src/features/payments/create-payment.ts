@@ -1,11 +1,11 @@
-import type { Payment } from "../../../db/schema";
+import type { LedgerAccount, Payment } from "../../../db/schema";
 import type { Deps } from "../../deps";
 import { AppError } from "../../errors";
 import { type Db, lockPerson, type Trx, withTransaction } from "../../platform/db";
 import { newId } from "../../platform/ids";
 import { findDefaultCard } from "../cards";
 import { type IssuedConfirmationChallenge, issueConfirmationChallenge } from "../confirmation";
-import { ownerBalance } from "../ledger";
+import { ownerBalance, viewBalance } from "../ledger";
 import { isMember, postMessageInTransaction, requireMembership } from "../threads";
 import { confirmableOf } from "./confirmable";
 import { formatAmount } from "./format-amount";
@@ -161,13 +161,7 @@ async function checkPayable(deps: Deps, input: CreatePaymentInput): Promise<void
   if (!(await canFund(deps, input.senderId, input.amountMinor, input.currency))) {
     throw new AppError("NO_FUNDING_SOURCE", { detail: "Add a debit card to send money" });
   }
-  let methods = 0;
-  for (const method of deps.security.confirmationMethods) if (await method.isAvailable(deps, input.senderId)) methods++;
-  if (methods === 0) {
-    throw new AppError("NO_CONFIRMATION_METHOD", {
-      detail: "Set a payment PIN or register a passkey to confirm payments",
-    });
-  }
+  // No confirmation method: issuing the challenge refuses it, and the rollback leaves nothing.
 }
 
 /** A default debit card, or enough in the wallet that is not waiting to be claimed (which could still go back). */
@@ -181,9 +175,17 @@ async function canFund(
   return (await spendableWallet(deps.db, userId, currency)) >= amountMinor;
 }
 
-/** What the person may spend from their wallet: money waiting to be claimed could still go back. */
-export async function spendableWallet(db: Db | Trx, userId: string, currency: string): Promise<bigint> {
-  const wallet = await ownerBalance(db, { ownerId: userId, purpose: "wallet", currency });
-  if (!wallet) return 0n;
-  return wallet.available - (await awaitingReceivedTotal(db, userId, currency));
+/**
+ * What the person may spend from their wallet (read here unless the caller has it): money
+ * waiting to be claimed could still go back.
+ */
+export async function spendableWallet(
+  db: Db | Trx,
+  userId: string,
+  currency: string,
+  wallet?: LedgerAccount,
+): Promise<bigint> {
+  const balance = wallet ? viewBalance(wallet) : await ownerBalance(db, { ownerId: userId, purpose: "wallet", currency });
+  if (!balance) return 0n;
+  return balance.available - (await awaitingReceivedTotal(db, userId, currency));
 }

@@ -1,7 +1,7 @@
-import type { Payment } from "../../../db/schema";
+import type { LedgerAccount, Payment } from "../../../db/schema";
 import type { Trx } from "../../platform/db";
 import type { TransferInput } from "../ledger";
-import { type AccountPurpose, ensureAccount, PLATFORM_OWNER, postTransfers } from "../ledger";
+import { type AccountPurpose, ensureAccount, ensureAccounts, PLATFORM_OWNER, postTransfers } from "../ledger";
 
 /**
  * The ledger side of a payment: every step has a transfer id derived from the payment id,
@@ -23,6 +23,24 @@ export const transferIds = (p: Pick<Payment, "id" | "payout_attempts">) => ({
 
 export async function walletOf(trx: Trx, userId: string, currency: string, now: Date): Promise<string> {
   return (await ensureAccount(trx, { ownerId: userId, purpose: "wallet", currency }, now)).id;
+}
+
+/** Both people's wallets, with their balances, in one read. */
+export async function walletsOf(
+  trx: Trx,
+  payment: Pick<Payment, "sender_id" | "recipient_id" | "currency">,
+  now: Date,
+): Promise<{ sender: LedgerAccount; recipient: LedgerAccount }> {
+  const [sender, recipient] = await ensureAccounts(
+    trx,
+    [payment.sender_id, payment.recipient_id].map((ownerId) => ({
+      ownerId,
+      purpose: "wallet" as const,
+      currency: payment.currency,
+    })),
+    now,
+  );
+  return { sender: sender as LedgerAccount, recipient: recipient as LedgerAccount };
 }
 
 export async function platformAccount(trx: Trx, purpose: AccountPurpose, currency: string, now: Date): Promise<string> {

@@ -5,6 +5,7 @@ import { withTransaction } from "../../platform/db";
 import { newId } from "../../platform/ids";
 import {
   findStandingConsent,
+  findStandingConsents,
   insertConsentIfNoneStands,
   listBankConsents,
   listConsents,
@@ -93,14 +94,15 @@ export async function withdrawMyConsent(
  */
 export async function requireConsent(deps: Pick<Deps, "db" | "config">, userId: string, purpose: string) {
   const current = deps.config.privacy.termsVersion;
-  const terms = await findStandingConsent(deps.db, userId, "terms");
+  const standing = await findStandingConsents(deps.db, userId, ["terms", purpose]);
+  const terms = standing.find((c) => c.purpose === "terms");
   if (terms?.version !== current) {
     throw new AppError("CONSENT_REQUIRED", {
       detail: `Agree to the terms (version ${current}) first`,
       fields: { purpose: "terms", version: current },
     });
   }
-  if (purpose !== "terms" && !(await findStandingConsent(deps.db, userId, purpose))) {
+  if (!standing.some((c) => c.purpose === purpose)) {
     throw new AppError("CONSENT_REQUIRED", {
       detail: `Agree to ${purpose} first: ${isConsentPurpose(purpose) ? CONSENT_PURPOSES[purpose] : purpose}`,
       fields: { purpose },

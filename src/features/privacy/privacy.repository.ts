@@ -56,14 +56,19 @@ export function listConsents(db: Db | Trx, userId: string): Promise<Consent[]> {
   );
 }
 
-export function findStandingConsent(db: Db | Trx, userId: string, purpose: string): Promise<Consent | undefined> {
+export async function findStandingConsent(db: Db | Trx, userId: string, purpose: string): Promise<Consent | undefined> {
+  return (await findStandingConsents(db, userId, [purpose]))[0];
+}
+
+/** The standing agreements among these purposes, in one read (at most one per purpose). */
+export function findStandingConsents(db: Db | Trx, userId: string, purposes: readonly string[]): Promise<Consent[]> {
   return db
     .selectFrom("consents")
     .selectAll()
     .where("user_id", "=", userId)
-    .where("purpose", "=", purpose)
+    .where("purpose", "in", purposes)
     .where("withdrawn_at", "is", null)
-    .executeTakeFirst();
+    .execute();
 }
 
 /** Records an agreement unless one for the purpose already stands (then undefined). */

@@ -54,8 +54,9 @@ export async function postMessageInTransaction(trx: Trx, row: Insertable<Message
  * waited for confirmation) and tells the members who had not seen it; nothing when it was shown.
  */
 export async function revealPaymentMessage(trx: Trx, paymentId: string, at: Date): Promise<void> {
-  const message = await revealMessageOfPayment(trx, paymentId);
-  if (!message) return;
-  const others = (await listMemberIds(trx, message.thread_id)).filter((id) => id !== message.sender_id);
+  const revealed = await revealMessageOfPayment(trx, paymentId);
+  if (!revealed) return;
+  const { message, memberIds } = revealed;
+  const others = memberIds.filter((id) => id !== message.sender_id);
   await publishEvent(trx, { userIds: others, type: "message.created", data: toMessageDto(message), at });
 }

@@ -1,4 +1,4 @@
-import type { Insertable } from "kysely";
+import { type Insertable, sql } from "kysely";
 import type { Message, MessagesTable, Thread, User } from "../../../db/schema";
 import type { Db, Trx } from "../../platform/db";
 
@@ -81,14 +81,28 @@ export function insertMessage(db: Db | Trx, message: Insertable<MessagesTable>):
 }
 
 /** Clears who alone may see the payment's message; the message, or undefined when it was already shown. */
-export function revealMessageOfPayment(trx: Trx, paymentId: string): Promise<Message | undefined> {
-  return trx
+/** Shows a payment's message to the whole thread; returns it with the thread's members (one statement). */
+export async function revealMessageOfPayment(
+  trx: Trx,
+  paymentId: string,
+): Promise<{ message: Message; memberIds: string[] } | undefined> {
+  const row = await trx
     .updateTable("messages")
     .set({ visible_only_to: null })
     .where("payment_id", "=", paymentId)
     .where("visible_only_to", "is not", null)
     .returningAll()
+    .returning((eb) =>
+      eb
+        .selectFrom("thread_members")
+        .select(sql<string[]>`array_agg(user_id order by user_id)`.as("ids"))
+        .whereRef("thread_members.thread_id", "=", "messages.thread_id")
+        .as("member_ids"),
+    )
     .executeTakeFirst();
+  if (!row) return undefined;
+  const { member_ids, ...message } = row;
+  return { message, memberIds: member_ids ?? [] };
 }
 
 /** A thread's messages as one member sees them (not those still private to someone else). */
