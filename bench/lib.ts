@@ -106,17 +106,17 @@ export async function writeResults(name: string, data: unknown): Promise<string>
   return file;
 }
 
-/** Resolves once a started service prints "Listening on" (the Node entry does, when it accepts requests). */
+/** Resolves once a started service prints "listening on", in any case (the Node entry and the Stripe emulator do, when they accept requests). */
 export function waitForListening(child: ChildProcess, timeoutMs = 180_000): Promise<void> {
   return new Promise((resolve, reject) => {
     let output = "";
     const timer = setTimeout(
-      () => reject(new Error(`no "Listening on" within ${timeoutMs} ms:\n${output}`)),
+      () => reject(new Error(`no "listening on" within ${timeoutMs} ms:\n${output}`)),
       timeoutMs,
     );
     child.stdout?.on("data", (chunk: Buffer) => {
       output += chunk.toString();
-      if (output.includes("Listening on")) {
+      if (/listening on/i.test(output)) {
         clearTimeout(timer);
         resolve();
       }

@@ -54,6 +54,7 @@ const variables = z.object({
   EMBEDDED_POSTGRES_PORT: port.default(54_329),
   DB_POOL_MAX: z.coerce.number().int().min(1).max(200).default(10),
   DB_POOL_ACQUIRE_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
+  DB_PREPARED_STATEMENTS: z.enum(["on", "off"]).default("on"),
   JWT_SECRET: secret.optional(),
   JWT_JWKS_URL: optionalUrl,
   JWT_ISSUER: z.string().min(1).optional(),
@@ -238,6 +239,8 @@ export type Config = {
     embeddedPort: number;
     poolMax: number;
     acquireTimeoutMs: number;
+    /** Named, server-side prepared statements on the pool's connections (off behind PgBouncer before 1.21). */
+    preparedStatements: boolean;
   };
   auth: {
     jwtSecret: string | undefined;
@@ -350,6 +353,7 @@ export function parseConfig(source: Record<string, string | undefined>): Config 
       embeddedPort: env.EMBEDDED_POSTGRES_PORT,
       poolMax: env.DB_POOL_MAX,
       acquireTimeoutMs: env.DB_POOL_ACQUIRE_TIMEOUT_MS,
+      preparedStatements: env.DB_PREPARED_STATEMENTS === "on",
     },
     auth: {
       jwtSecret: env.JWT_SECRET,

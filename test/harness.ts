@@ -86,7 +86,13 @@ export type HarnessOptions = {
 export async function createHarness(env: Record<string, string> = {}, options: HarnessOptions = {}): Promise<Harness> {
   const database = options.database ?? (await createTestDatabase());
   const config = parseConfig({ ...TEST_ENV, DATABASE_URL: database.url, ...env });
-  const db = createDb(database.url, config.database.poolMax, config.database.acquireTimeoutMs);
+  const db = createDb(
+    database.url,
+    config.database.poolMax,
+    config.database.acquireTimeoutMs,
+    undefined,
+    config.database.preparedStatements,
+  );
   const clock = options.clock ?? createTestClock();
   const notifier = createPgEventNotifier({ url: database.url, logger: createLogger("silent") });
   await notifier.start();

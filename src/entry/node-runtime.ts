@@ -11,6 +11,8 @@ import { isDatabaseUnavailable } from "../platform/transient";
 
 /**
  * databaseUrl: where db points, for connections outside the pool (the sweep's election);
+ * networkUrl: the same database over the network, for a local Worker (the embedded Postgres's
+ * TCP address where databaseUrl is its Unix socket);
  * listenUrl: where the event notifier's LISTEN connects (DATABASE_LISTEN_URL, else databaseUrl).
  * variables: what config was parsed from, generated secrets included (handed on to a local Worker).
  */
@@ -20,6 +22,7 @@ export type NodeRuntime = {
   logger: Logger;
   db: Db;
   databaseUrl: string;
+  networkUrl: string;
   listenUrl: string;
   close(): Promise<void>;
 };
@@ -37,6 +40,7 @@ export async function openNodeRuntime(env: Record<string, string | undefined>): 
   const logger = createLogger(config.logLevel);
 
   let databaseUrl = config.database.url;
+  let networkUrl = databaseUrl;
   let stopEmbedded = async () => {};
   if (!databaseUrl) {
     if (!generated) throw new Error("unreachable: production requires DATABASE_URL");
@@ -45,12 +49,19 @@ export async function openNodeRuntime(env: Record<string, string | undefined>): 
       port: config.database.embeddedPort,
       password: generated.EMBEDDED_POSTGRES_PASSWORD,
     });
-    databaseUrl = embedded.url;
+    databaseUrl = embedded.localUrl;
+    networkUrl = embedded.url;
     stopEmbedded = embedded.stop;
     logger.info({ port: config.database.embeddedPort, data_dir: embedded.dataDir }, "embedded postgres started");
   }
 
-  const db = createDb(databaseUrl, config.database.poolMax, config.database.acquireTimeoutMs);
+  const db = createDb(
+    databaseUrl,
+    config.database.poolMax,
+    config.database.acquireTimeoutMs,
+    undefined,
+    config.database.preparedStatements,
+  );
   const close = async () => {
     await db.destroy();
     await stopEmbedded();
@@ -67,5 +78,14 @@ export async function openNodeRuntime(env: Record<string, string | undefined>): 
       `Cannot reach the database at ${which} (${(err as Error).message}): check that it runs and the URL is right.`,
     );
   }
-  return { config, variables, logger, db, databaseUrl, listenUrl: config.database.listenUrl ?? databaseUrl, close };
+  return {
+    config,
+    variables,
+    logger,
+    db,
+    databaseUrl,
+    networkUrl: networkUrl ?? databaseUrl,
+    listenUrl: config.database.listenUrl ?? databaseUrl,
+    close,
+  };
 }

@@ -32,7 +32,7 @@ async function main(): Promise<void> {
   );
   const worker = await startWranglerDev({
     port: config.port,
-    databaseUrl: runtime.databaseUrl,
+    databaseUrl: runtime.networkUrl,
     // wrangler.toml says production; this run is the demo unless NODE_ENV says otherwise.
     variables: { ...variables, NODE_ENV: config.env },
     stateDir: path.join(process.env.DATA_DIR || DEFAULT_DATA_DIR, "worker"),

@@ -1,4 +1,4 @@
-import { Kysely, PostgresDialect, sql, type Transaction } from "kysely";
+import { Kysely, PostgresDialect, type PostgresPool, type PostgresPoolClient, sql, type Transaction } from "kysely";
 import pg from "pg";
 import type { Database } from "../../db/schema";
 
@@ -14,12 +14,18 @@ export const POOL_ACQUIRE_TIMEOUT_MS = 10_000;
 /** What the Worker's connections call themselves in pg_stat_activity (the Node server's: "chat-pay"). */
 export const WORKER_APPLICATION_NAME = "chat-pay-worker";
 
-/** A Kysely pool on node-postgres; int8 becomes bigint (money is never a float). */
+/**
+ * A Kysely pool on node-postgres; int8 becomes bigint (money is never a float). With
+ * preparedStatements, each connection keeps its statements parsed and planned on the server
+ * (see namingStatements); off for connections that live one request (a Worker's) and behind
+ * a pooler that cannot follow them (PgBouncer before 1.21 in transaction mode).
+ */
 export function createDb(
   url: string,
   poolMax: number,
   acquireTimeoutMs = POOL_ACQUIRE_TIMEOUT_MS,
   applicationName = "chat-pay",
+  preparedStatements = false,
 ): Db {
   const pool = new pg.Pool({
     connectionString: url,
@@ -36,7 +42,52 @@ export function createDb(
   // pool drops the client, and whoever uses it next gets the failure as a rejected query.
   pool.on("error", () => {});
   pool.on("connect", (client) => client.on("error", () => {}));
-  return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  return new Kysely<Database>({
+    dialect: new PostgresDialect({ pool: preparedStatements ? namingStatements(pool) : pool }),
+  });
+}
+
+/** How many distinct statements get a name (and so a plan kept by every connection that runs them). */
+export const NAMED_STATEMENTS_MAX = 256;
+
+/** A stale plan: the statement's result columns changed since it was prepared (a migration ran). */
+const isStalePlan = (err: unknown) =>
+  err instanceof Error && (err as { code?: unknown }).code === "0A000" && /cached plan/.test(err.message);
+
+/**
+ * The pool, handing Kysely connections that run each statement with parameters as a named
+ * (server-side prepared) one: parsed and planned once per connection instead of on every run,
+ * which is most of a small statement's cost in Postgres. Names are given to the first
+ * NAMED_STATEMENTS_MAX distinct texts, the rest run unnamed, so the plans kept stay bounded.
+ * A statement whose plan went stale fails once (Postgres refuses it) and its connection is
+ * then closed rather than reused; the failure reads as the database being briefly unavailable.
+ */
+function namingStatements(pool: pg.Pool): PostgresPool {
+  const names = new Map<string, string>();
+  const nameOf = (text: string): string | undefined => {
+    let name = names.get(text);
+    if (name === undefined && names.size < NAMED_STATEMENTS_MAX) {
+      name = `k${names.size + 1}`;
+      names.set(text, name);
+    }
+    return name;
+  };
+  return {
+    connect: async () => {
+      const client = await pool.connect();
+      let stale = false;
+      const query = async (text: string, values: readonly unknown[]) => {
+        try {
+          return await client.query({ text, values: [...values], name: values.length > 0 ? nameOf(text) : undefined });
+        } catch (err) {
+          if (isStalePlan(err)) stale = true;
+          throw err;
+        }
+      };
+      return { query, release: () => client.release(stale) } as unknown as PostgresPoolClient;
+    },
+    end: () => pool.end(),
+  };
 }
 
 /** Work each open transaction does last, before it commits (see beforeCommit). */

@@ -3,9 +3,14 @@ const CONFLICT_CODES = new Set(["40001", "40P01"]);
 /** SQLSTATEs of the server going away (shutdown, crash, restart, a dropped connection). */
 const SERVER_GONE_CODES = new Set(["57P01", "57P02", "57P03", "08000", "08003", "08006", "08001", "08004"]);
 const SERVER_GONE_MESSAGES = /Connection terminated|ECONNRESET|ECONNREFUSED|EPIPE|connection error|Client was closed/i;
-/** Not worth retrying at once, but the database will take work again shortly: too many connections, no pooled connection free in time. */
+/**
+ * Not worth retrying at once, but the database will take work again shortly: too many
+ * connections, no pooled connection free in time, or a prepared statement's plan gone stale
+ * after a migration (its connection is closed, so the next try prepares it afresh).
+ */
 const BUSY_CODES = new Set(["53300"]);
-const BUSY_MESSAGES = /timeout exceeded when trying to connect|ETIMEDOUT|the database system is starting up/i;
+const BUSY_MESSAGES =
+  /timeout exceeded when trying to connect|ETIMEDOUT|the database system is starting up|cached plan must not change result type/i;
 
 const sqlState = (err: Error): string => {
   const code = (err as { code?: unknown }).code;

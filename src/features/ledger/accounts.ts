@@ -19,11 +19,7 @@ export const ACCOUNT_PURPOSES = {
 export type AccountPurpose = keyof typeof ACCOUNT_PURPOSES;
 
 /** The account for (owner, purpose, currency), created on first use. */
-export async function ensureAccount(
-  db: Db | Trx,
-  key: AccountKey,
-  now: Date,
-): Promise<LedgerAccount> {
+export async function ensureAccount(db: Db | Trx, key: AccountKey, now: Date): Promise<LedgerAccount> {
   return (await ensureAccounts(db, [key], now))[0] as LedgerAccount;
 }
 

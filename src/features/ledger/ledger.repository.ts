@@ -136,7 +136,11 @@ export function findAccountsByOwner(
     .where((eb) =>
       eb.or(
         keys.map((key) =>
-          eb.and([eb("owner_id", "=", key.ownerId), eb("purpose", "=", key.purpose), eb("currency", "=", key.currency)]),
+          eb.and([
+            eb("owner_id", "=", key.ownerId),
+            eb("purpose", "=", key.purpose),
+            eb("currency", "=", key.currency),
+          ]),
         ),
       ),
     )

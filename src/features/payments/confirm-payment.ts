@@ -7,6 +7,7 @@ import { lockPerson, type Trx, withTransaction } from "../../platform/db";
 import { callStripe } from "../../platform/stripe";
 import { chargeableCard, findDefaultCard } from "../cards";
 import { checkConfirmation } from "../confirmation";
+import { gatherEvents } from "../events";
 import { postTransfers } from "../ledger";
 import { revealPaymentMessage } from "../threads";
 import { confirmableOf } from "./confirmable";
@@ -46,6 +47,7 @@ export async function confirmPayment(
   const checkedEarly = isSlow(deps, input.method) ? await checkBeforeTransaction(deps, input) : undefined;
   if (checkedEarly && "answer" in checkedEarly) return checkedEarly.answer;
   const outcome = await withTransaction(deps.db, async (trx) => {
+    gatherEvents(trx);
     await lockPerson(trx, "send", input.userId);
     const locked = await lockPayment(trx, input.paymentId);
     if (locked?.sender_id !== input.userId) throw notFound(input.paymentId);
@@ -215,6 +217,7 @@ export async function applyIntent(
   trx?: Trx,
 ): Promise<Payment> {
   const result = await withTransaction(trx ?? deps.db, async (t) => {
+    gatherEvents(t);
     const payment = await lockPayment(t, paymentId);
     if (!payment) throw notFound(paymentId);
     if (payment.status !== "processing" && payment.status !== "requires_action") return { payment, payout: false };

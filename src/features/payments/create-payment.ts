@@ -5,6 +5,7 @@ import { type Db, lockPerson, type Trx, withTransaction } from "../../platform/d
 import { newId } from "../../platform/ids";
 import { findDefaultCard } from "../cards";
 import { type IssuedConfirmationChallenge, issueConfirmationChallenge } from "../confirmation";
+import { gatherEvents } from "../events";
 import { ownerBalance, viewBalance } from "../ledger";
 import { isMember, postMessageInTransaction, requireMembership } from "../threads";
 import { confirmableOf } from "./confirmable";
@@ -51,6 +52,7 @@ export async function createPayment(
   const idempotencyKey = input.idempotencyKey;
   return withTransaction(deps.db, async (trx) => {
     const within: Deps = { ...deps, db: trx };
+    gatherEvents(trx);
     await lockPerson(trx, "send", input.senderId);
     const previous = await findPaymentByKey(trx, input.senderId, idempotencyKey);
     if (previous) return { payment: sameOrRefuse(previous, input), confirmation: null, created: false };
@@ -185,7 +187,9 @@ export async function spendableWallet(
   currency: string,
   wallet?: LedgerAccount,
 ): Promise<bigint> {
-  const balance = wallet ? viewBalance(wallet) : await ownerBalance(db, { ownerId: userId, purpose: "wallet", currency });
+  const balance = wallet
+    ? viewBalance(wallet)
+    : await ownerBalance(db, { ownerId: userId, purpose: "wallet", currency });
   if (!balance) return 0n;
   return balance.available - (await awaitingReceivedTotal(db, userId, currency));
 }

@@ -1,6 +1,7 @@
 import { type Insertable, type RawBuilder, sql } from "kysely";
 import type {
   Payment,
+  RiskDecision,
   RiskOperatorActionsTable,
   RiskOutcome,
   RiskReport,
@@ -145,17 +146,31 @@ export async function insertDecision(
     .insertInto("risk_decisions")
     .values({ ...row, reasons: JSON.stringify(row.reasons) })
     .execute();
+  const known = recordedIn.get(trx) ?? new Map<string, Decision>();
+  known.set(row.payment_id, { outcome: row.outcome, reasons: row.reasons as RiskDecision["reasons"] });
+  recordedIn.set(trx, known);
 }
 
+type Decision = Pick<RiskDecision, "outcome" | "reasons">;
+
+/**
+ * The decisions each open transaction recorded, by payment: the latest one on a payment that
+ * transaction decided (it holds the payment, new or locked) is known without reading it back.
+ */
+const recordedIn = new WeakMap<Db | Trx, Map<string, Decision>>();
+
 /** The latest decision on a payment, if any. */
-export function latestDecision(db: Db | Trx, paymentId: string) {
-  return db
-    .selectFrom("risk_decisions")
-    .select(["outcome", "reasons"])
-    .where("payment_id", "=", paymentId)
-    .orderBy("id", "desc")
-    .limit(1)
-    .executeTakeFirst();
+export async function latestDecision(db: Db | Trx, paymentId: string): Promise<Decision | undefined> {
+  return (
+    recordedIn.get(db)?.get(paymentId) ??
+    db
+      .selectFrom("risk_decisions")
+      .select(["outcome", "reasons"])
+      .where("payment_id", "=", paymentId)
+      .orderBy("id", "desc")
+      .limit(1)
+      .executeTakeFirst()
+  );
 }
 
 export function listDecisions(db: Db, paymentIds: readonly string[]) {
