@@ -4,6 +4,7 @@ import type { PaymentDto } from "../src/features/payments/payments.schemas";
 import { enrollTestCard } from "./cards-helpers";
 import type { Harness } from "./harness";
 import { setPin } from "./security-helpers";
+import type { SoftwareAuthenticator } from "./software-authenticator";
 
 export type Person = { id: string; token: string; handle: string };
 export const PIN = "480917";
@@ -70,6 +71,27 @@ export async function confirmWithPin(h: Harness, from: Person, created: Created,
       challenge_id: created.confirmation?.challenge_id,
       method: "pin",
       response: { pin },
+      acknowledged_warnings: warningsOf(created),
+    },
+  });
+}
+
+/** Confirms with a passkey held by the software authenticator, acknowledging the risk warnings. */
+export async function confirmWithPasskey(
+  h: Harness,
+  from: Person,
+  created: Created,
+  authenticator: SoftwareAuthenticator,
+): Promise<Response> {
+  const webauthn = created.confirmation?.methods.find((m) => m.method === "webauthn");
+  const prompt = webauthn?.prompt as { options: Parameters<SoftwareAuthenticator["assert"]>[0] } | undefined;
+  if (!prompt) throw new Error(`Payment ${created.payment.id} offers no passkey confirmation`);
+  return h.request("POST", `/v1/payments/${created.payment.id}/confirm`, {
+    token: from.token,
+    body: {
+      challenge_id: created.confirmation?.challenge_id,
+      method: "webauthn",
+      response: { credential: await authenticator.assert(prompt.options) },
       acknowledged_warnings: warningsOf(created),
     },
   });

@@ -8,6 +8,7 @@ import { runSweep } from "../src/sweep";
 import { enrollTestCard, enrollThreeDSecureCard } from "./cards-helpers";
 import { createHarness, type Harness } from "./harness";
 import {
+  confirmWithPasskey,
   confirmWithPin,
   directThread,
   expectMoneyAccountedFor,
@@ -18,7 +19,6 @@ import {
   sender,
   sendOk,
   settle,
-  warningsOf,
 } from "./payment-helpers";
 import { setTier } from "./risk-helpers";
 import { newAuthenticator, registerPasskey, setPin } from "./security-helpers";
@@ -275,20 +275,7 @@ describe("sending in a thread", () => {
     await registerPasskey(h, alice, authenticator);
     const thread = await directThread(h, alice, bob);
     const created = await sendOk(h, alice, thread, bob, 700);
-    const webauthn = created.confirmation?.methods.find((m) => m.method === "webauthn");
-    expect(webauthn).toBeDefined();
-    const credential = await authenticator.assert(
-      (webauthn as unknown as { prompt: { options: Parameters<typeof authenticator.assert>[0] } }).prompt.options,
-    );
-    const res = await h.request("POST", `/v1/payments/${created.payment.id}/confirm`, {
-      token: alice.token,
-      body: {
-        challenge_id: created.confirmation?.challenge_id,
-        method: "webauthn",
-        response: { credential },
-        acknowledged_warnings: warningsOf(created),
-      },
-    });
+    const res = await confirmWithPasskey(h, alice, created, authenticator);
     expect(res.status, await res.clone().text()).toBe(200);
     expect(await res.json()).toMatchObject({ status: "awaiting_recipient" });
   });

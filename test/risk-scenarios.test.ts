@@ -9,6 +9,7 @@ import { fundWallets, WALLET_FUNDING_MINOR } from "./fund-wallets";
 import { createHarness, type Harness, TEST_JWT_SECRET } from "./harness";
 import {
   type Created,
+  confirmWithPasskey,
   confirmWithPin,
   directThread,
   expectMoneyAccountedFor,
@@ -512,16 +513,7 @@ describe("step-up and tiers", () => {
     expect(created.confirmation?.methods.map((m) => m.method)).toEqual(["webauthn"]);
     const byPin = await confirmWithPin(h, withPasskey, created);
     expect((await problem(byPin, 422)).code).toBe("CONFIRMATION_METHOD_NOT_ACCEPTED");
-    const prompt = created.confirmation?.methods[0]?.prompt as { options: Parameters<typeof authenticator.assert>[0] };
-    const byPasskey = await h.request("POST", `/v1/payments/${created.payment.id}/confirm`, {
-      token: withPasskey.token,
-      body: {
-        challenge_id: created.confirmation?.challenge_id,
-        method: "webauthn",
-        response: { credential: await authenticator.assert(prompt.options) },
-        acknowledged_warnings: created.payment.risk?.warnings.map((w) => w.code),
-      },
-    });
+    const byPasskey = await confirmWithPasskey(h, withPasskey, created, authenticator);
     expect(byPasskey.status, await byPasskey.clone().text()).toBe(200);
 
     await setTier(h, pinOnly, "verified");
