@@ -26,6 +26,7 @@ const BATCHING: BatchingOptions = {
   maxInFlight: Number(process.env.LEDGER_BATCH_IN_FLIGHT ?? 4),
 };
 const FUNDS = 10n ** 12n;
+const PREPARED = process.env.DB_PREPARED_STATEMENTS !== "off";
 
 type Workload = "uniform" | "hot";
 type Step = {
@@ -46,7 +47,8 @@ async function main() {
   await admin.end();
   const url = server.url.replace(/\/postgres$/, "/ledger_bench");
   const pool = Math.max(...CLIENT_COUNTS) + 4;
-  const db = createDb(url, pool);
+  // As the service's own pool runs: prepared statements unless DB_PREPARED_STATEMENTS=off.
+  const db = createDb(url, pool, undefined, undefined, PREPARED);
   await migrateToLatest(db);
 
   const now = systemClock.now();
@@ -130,7 +132,9 @@ async function main() {
   console.log(
     `\nLedger benchmark, ${SECONDS}s per step, ${ACCOUNTS} accounts; pgbench tpcb-like at scales ${PGBENCH_SCALES}`,
   );
-  console.log(`batching: ${JSON.stringify(BATCHING)}; machine: ${JSON.stringify(machine())}\n`);
+  console.log(
+    `batching: ${JSON.stringify(BATCHING)}; prepared statements: ${PREPARED ? "on" : "off"}; machine: ${JSON.stringify(machine())}\n`,
+  );
   printTable(rows);
   const file = await writeResults("ledger", {
     taken_at: new Date().toISOString(),
