@@ -4,6 +4,7 @@ import type { Config } from "../config";
 import type { Deps } from "../deps";
 import { AppError } from "../errors";
 import type { Clock } from "../platform/clock";
+import { hmacKey } from "../platform/hmac";
 import type { AppEnv } from "./app-env";
 import { isPersonId } from "./fields";
 
@@ -32,7 +33,7 @@ function unauthenticated(detail: string): AppError {
  * `sub` and `exp` are required; `alg: none` and every other algorithm are refused.
  */
 export function createTokenVerifier(auth: Config["auth"], clock: Clock): TokenVerifier {
-  const secret = auth.jwtSecret ? new TextEncoder().encode(auth.jwtSecret) : undefined;
+  const secret = auth.jwtSecret;
   const jwks = auth.jwksUrl ? createRemoteJWKSet(new URL(auth.jwksUrl)) : undefined;
   const claims = { issuer: auth.issuer, audience: auth.audience, requiredClaims: ["exp", "sub"] };
 
@@ -47,7 +48,10 @@ export function createTokenVerifier(auth: Config["auth"], clock: Clock): TokenVe
     try {
       const options = { ...claims, currentDate: clock.now() };
       if (alg === SYMMETRIC_ALGORITHM && secret) {
-        ({ payload } = await jwtVerify(token, secret, { ...options, algorithms: [SYMMETRIC_ALGORITHM] }));
+        ({ payload } = await jwtVerify(token, await hmacKey(secret), {
+          ...options,
+          algorithms: [SYMMETRIC_ALGORITHM],
+        }));
       } else if (alg && jwks && ASYMMETRIC_ALGORITHMS.includes(alg)) {
         ({ payload } = await jwtVerify(token, jwks, { ...options, algorithms: ASYMMETRIC_ALGORITHMS }));
       } else {

@@ -7,6 +7,7 @@ import { AppError } from "../errors";
 import { canonicalJson } from "../platform/canonical-json";
 import { type Db, type Trx, withTransaction } from "../platform/db";
 import { toHex } from "../platform/hex";
+import { hmacSha256 } from "../platform/hmac";
 import { isDatabaseUnavailable } from "../platform/transient";
 import type { AppEnv } from "./app-env";
 import {
@@ -173,15 +174,7 @@ function replay(c: Context<AppEnv>, seen: IdempotencyKey): Response {
  */
 async function fingerprint(key: string, method: string, path: string, body: string): Promise<string> {
   const canonical = body.length > 0 ? canonicalJson(JSON.parse(body)) : "";
-  const hmac = await crypto.subtle.importKey(
-    "raw",
-    new TextEncoder().encode(key),
-    { name: "HMAC", hash: "SHA-256" },
-    false,
-    ["sign"],
-  );
-  const digest = await crypto.subtle.sign("HMAC", hmac, new TextEncoder().encode(`${method} ${path}\n${canonical}`));
-  return toHex(new Uint8Array(digest));
+  return toHex(await hmacSha256(key, `${method} ${path}\n${canonical}`));
 }
 
 /** Deletes up to `limit` kept answers whose time is up; for the periodic sweep. */

@@ -1,5 +1,6 @@
 import type { Clock } from "../platform/clock";
 import { toHex } from "../platform/hex";
+import { hmacSha256 } from "../platform/hmac";
 
 /** What the emulator does with an event: post it somewhere and report the HTTP status. */
 export type Deliver = (payload: string, headers: Record<string, string>) => Promise<number>;
@@ -17,15 +18,7 @@ const RETRY_BACKOFF_MS = [1_000, 5_000, 30_000, 120_000, 600_000];
 
 /** Stripe's scheme: `t=<unix seconds>,v1=<hex HMAC-SHA256 of "t.payload">`. */
 export async function signPayload(payload: string, secret: string, timestampSeconds: number): Promise<string> {
-  const key = await crypto.subtle.importKey(
-    "raw",
-    new TextEncoder().encode(secret),
-    { name: "HMAC", hash: "SHA-256" },
-    false,
-    ["sign"],
-  );
-  const mac = await crypto.subtle.sign("HMAC", key, new TextEncoder().encode(`${timestampSeconds}.${payload}`));
-  return `t=${timestampSeconds},v1=${toHex(new Uint8Array(mac))}`;
+  return `t=${timestampSeconds},v1=${toHex(await hmacSha256(secret, `${timestampSeconds}.${payload}`))}`;
 }
 
 type Pending = { payload: string; attempts: number; timer?: ReturnType<typeof setTimeout> };

@@ -1,16 +1,11 @@
 import { toHex } from "../../platform/hex";
+import { hmacSha256 } from "../../platform/hmac";
 
 /** The header a bank signs its webhooks with, and the service its calls to the bank. */
 export const BANK_SIGNATURE_HEADER = "Bank-Signature";
 
-const encoder = new TextEncoder();
-
-async function mac(secret: string, timestampSeconds: number, payload: string): Promise<Uint8Array> {
-  const key = await crypto.subtle.importKey("raw", encoder.encode(secret), { name: "HMAC", hash: "SHA-256" }, false, [
-    "sign",
-  ]);
-  return new Uint8Array(await crypto.subtle.sign("HMAC", key, encoder.encode(`${timestampSeconds}.${payload}`)));
-}
+const mac = (secret: string, timestampSeconds: number, payload: string) =>
+  hmacSha256(secret, `${timestampSeconds}.${payload}`);
 
 /** `t=<unix seconds>,v1=<hex HMAC-SHA256 of "t.payload">`, the scheme Stripe uses too. */
 export async function signBankPayload(payload: string, secret: string, at: Date): Promise<string> {
