@@ -145,7 +145,8 @@ async function create(baseUrl: string, pair: Pair): Promise<Created> {
   );
 }
 
-async function confirm(baseUrl: string, pair: Pair, created: Created, method: "webauthn" | "pin"): Promise<void> {
+/** Confirms the payment; returns how many requests that took (two when the confirmation's own risk decision added a warning to acknowledge). */
+async function confirm(baseUrl: string, pair: Pair, created: Created, method: "webauthn" | "pin"): Promise<number> {
   const challengeId = created.confirmation?.challenge_id;
   const answer = async (): Promise<Record<string, unknown>> => {
     if (method === "pin") return { pin: PIN };
@@ -164,7 +165,9 @@ async function confirm(baseUrl: string, pair: Pair, created: Created, method: "w
     });
   const seen = created.payment.risk?.warnings.map((w) => w.code) ?? [];
   let confirmed = await send(seen);
+  let requests = 1;
   if (confirmed.status === 409) {
+    requests++;
     const refusal = (await confirmed.json()) as { code: string; warnings?: string };
     if (refusal.code !== "RISK_WARNINGS_NOT_ACKNOWLEDGED") throw new Error(`confirm: 409 ${refusal.code}`);
     confirmed = await send([...seen, ...(refusal.warnings?.split(",") ?? [])]);
@@ -172,6 +175,7 @@ async function confirm(baseUrl: string, pair: Pair, created: Created, method: "w
   if (confirmed.status !== 200)
     throw new Error(`confirm: ${confirmed.status} ${(await confirmed.text()).slice(0, 200)}`);
   await confirmed.arrayBuffer();
+  return requests;
 }
 
 function operation(scenario: Scenario, baseUrl: string): (i: number) => Promise<void> {
@@ -208,7 +212,8 @@ function operation(scenario: Scenario, baseUrl: string): (i: number) => Promise<
 async function sse(command: Extract<Command, { cmd: "sse" }>): Promise<SseResult> {
   const { baseUrl } = command;
   // The (wallet-funded) senders seeded for the payment scenarios: creating a payment needs a funding source.
-  const members = state.wallet.slice(0, command.members).map((pair) => pair.sender);
+  const pairs = state.wallet.slice(0, command.members);
+  const members = pairs.map((pair) => pair.sender);
   if (members.length < command.members) throw new Error(`sse needs ${command.members} seeded senders (BENCH_PAIRS)`);
   const [creator, ...others] = members;
   if (!creator) throw new Error("no members");
@@ -255,8 +260,11 @@ async function sse(command: Extract<Command, { cmd: "sse" }>): Promise<SseResult
   // Give every stream time to go live before the first payment.
   await new Promise((r) => setTimeout(r, 1000));
   const sent = new Map<string, number>();
+  // Until it is confirmed a payment's message is its sender's alone: the others hear of it when the
+  // sender confirms, so each payment is created and confirmed (with the passkey) before the next.
   for (let k = 0; k < command.payments; k++) {
-    const from = members[k % members.length] as Person;
+    const pair = pairs[k % pairs.length] as Pair;
+    const from = pair.sender;
     const to = members[(k + 1) % members.length] as Person;
     const started = performance.now();
     const created = await expectStatus<Created>(
@@ -269,6 +277,7 @@ async function sse(command: Extract<Command, { cmd: "sse" }>): Promise<SseResult
       "sse payment",
     );
     sent.set(created.payment.id, started);
+    await confirm(baseUrl, pair, created, "webauthn");
     await new Promise((r) => setTimeout(r, command.intervalMs));
   }
   await new Promise((r) => setTimeout(r, 2000));
@@ -339,17 +348,21 @@ async function handle(command: Command): Promise<void> {
       send({ type: "sse-done", result: await sse(command) });
       return;
     case "phase": {
+      let requests = 0;
       if (command.phase === "create") {
         state.created = [];
         for (let i = 0; i < command.count; i++) {
           const pair = state.wallet[i % state.wallet.length];
           if (!pair) throw new Error("no wallet pairs seeded");
           state.created.push({ pair, created: await create(command.baseUrl, pair) });
+          requests++;
         }
       } else {
-        for (const { pair, created } of state.created) await confirm(command.baseUrl, pair, created, command.method);
+        for (const { pair, created } of state.created) {
+          requests += await confirm(command.baseUrl, pair, created, command.method);
+        }
       }
-      send({ type: "phase-done", requests: command.count });
+      send({ type: "phase-done", requests });
       return;
     }
     case "exit":

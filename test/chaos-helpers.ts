@@ -403,17 +403,24 @@ export async function enrollCard(call: Call, emulatorUrl: string, pair: Pair, i:
   return { ...pair, funding: "card" };
 }
 
+/** Past the emulator's webhook retries when a delivery is cut or refused (1 s, 5 s, 30 s). */
+const WEBHOOK_RETRIES_MS = 45_000;
+
 /**
- * Waits until no card payment's charge is still in flight: each is settled by its webhook,
- * which the emulator retries (1 s, 5 s, 30 s) when a delivery is cut or refused.
+ * Waits while card payments' charges settle by their webhooks, redelivered when a delivery was
+ * cut; returns how many are still processing once the retries are over: a charge the fault cut
+ * after its payment committed to `processing` and before the request reached Stripe (no webhook
+ * will come), or whose outcome and webhooks all met the fault. The sweep's re-check
+ * (sweepAndCheckPayments runs it) charges those again under the same idempotency key and settles
+ * them, as it does in production.
  */
-export async function untilChargesSettled(db: Db): Promise<void> {
-  await until(
-    async () =>
-      (await db.selectFrom("payments").select("id").where("status", "=", "processing").executeTakeFirst()) ===
-      undefined,
-    "every card charge settled by its webhook",
+export async function chargesLeftToTheSweep(db: Db): Promise<number> {
+  const processing = async () =>
+    (await db.selectFrom("payments").select("id").where("status", "=", "processing").execute()).length;
+  await until(async () => (await processing()) === 0, "charges settled by webhooks", WEBHOOK_RETRIES_MS).catch(
+    () => undefined,
   );
+  return processing();
 }
 
 /** Creates a payment; the confirmation to send for it, or a violation. */
@@ -522,7 +529,7 @@ export function createWorkload(call: Call, violations: string[]) {
 /**
  * The sweep, past every confirmation window, then the checks on what the client was told: every
  * acknowledged payment exists exactly once, with its amount and its pair's funding (wallet or
- * card, its charge settled: see untilChargesSettled), delivered to a wallet, nothing else was
+ * card, its charge settled: see chargesLeftToTheSweep), delivered to a wallet, nothing else was
  * made and nothing waits past its deadline; the ledger balances, no wallet is negative, and
  * each pair's wallets moved exactly their payments. An API process may hold the sweep's election
  * meanwhile, so this one waits its turn. Returns the violations and the sweep rounds skipped.

@@ -112,7 +112,8 @@ export async function createHarness(env: Record<string, string> = {}, options: H
     clock,
     logger: createLogger("silent"),
     pinHasher: createNodePinHasherFromConfig(config),
-    stripe: createStripeClient(config, emulator),
+    // STRIPE_EMULATOR_URL: the one the API processes under test share (the chaos tests), as the entries do.
+    stripe: createStripeClient(config, config.stripe.sharedEmulator ?? emulator),
     notifier,
     election: createPgElection(database.url),
     // Compiled only when a test asks for the page (the browser tests).

@@ -7,7 +7,7 @@ import { findDefaultCard } from "../cards";
 import { type IssuedConfirmationChallenge, issueConfirmationChallenge } from "../confirmation";
 import { gatherEvents } from "../events";
 import { ownerBalance, viewBalance } from "../ledger";
-import { isMember, postMessageInTransaction, requireMembership } from "../threads";
+import { membersAmong, postMessageInTransaction, threadNotFound } from "../threads";
 import { confirmableOf } from "./confirmable";
 import { formatAmount } from "./format-amount";
 import { checkSendingLimits } from "./limits";
@@ -43,7 +43,8 @@ export async function createPayment(
   inTransaction?: (trx: Trx, payment: Payment) => Promise<void>,
 ): Promise<{ payment: Payment; confirmation: IssuedConfirmationChallenge | null; created: boolean }> {
   // Non-members learn nothing, not even what a valid request would need.
-  await requireMembership(deps.db, input.threadId, input.senderId);
+  const members = await membersAmong(deps.db, input.threadId, [input.senderId, input.recipientId]);
+  if (!members.has(input.senderId)) throw threadNotFound(input.threadId);
   if (!input.idempotencyKey) {
     throw new AppError("IDEMPOTENCY_KEY_REQUIRED", {
       detail: "Send an Idempotency-Key header so a retry never pays twice",
@@ -57,7 +58,7 @@ export async function createPayment(
     const previous = await findPaymentByKey(trx, input.senderId, idempotencyKey);
     if (previous) return { payment: sameOrRefuse(previous, input), confirmation: null, created: false };
 
-    await checkPayable(within, input);
+    await checkPayable(within, input, members);
     const now = deps.clock.now();
     const id = newId("pay");
     const verdict = await deps.risk.decide(deps, trx, {
@@ -135,11 +136,11 @@ function sameOrRefuse(previous: Payment, input: CreatePaymentInput): Payment {
   return previous;
 }
 
-async function checkPayable(deps: Deps, input: CreatePaymentInput): Promise<void> {
+async function checkPayable(deps: Deps, input: CreatePaymentInput, members: ReadonlySet<string>): Promise<void> {
   await deps.privacy.requireConsent(deps, input.senderId, "payments");
   if (input.recipientId === input.senderId)
     throw new AppError("CANNOT_PAY_SELF", { detail: "Pick someone else in the thread" });
-  if (!(await isMember(deps.db, input.threadId, input.recipientId))) {
+  if (!members.has(input.recipientId)) {
     throw new AppError("RECIPIENT_NOT_IN_THREAD", { detail: "You can only pay people in this thread" });
   }
   if (!deps.config.payments.currencies.includes(input.currency)) {

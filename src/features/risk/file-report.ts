@@ -5,7 +5,7 @@ import { type Trx, withTransaction } from "../../platform/db";
 import { newId } from "../../platform/ids";
 import { getPayment, isConfirmed } from "../payments";
 import { createRequest } from "../requests";
-import { isMember } from "../threads";
+import { membersAmong } from "../threads";
 import { limitIfReported } from "./limit-person";
 import { insertReport, setReturnRequest } from "./risk.repository";
 
@@ -81,10 +81,8 @@ export async function reportPerson(
   if (input.reason === "mistake" || input.reason === "unauthorized") {
     throw new AppError("REPORT_NOT_ALLOWED", { detail: "Report the payment itself as a mistake or unauthorized" });
   }
-  const shared =
-    (await isMember(deps.db, input.threadId, input.userId)) &&
-    (await isMember(deps.db, input.threadId, input.subjectId));
-  if (!shared) throw notFound;
+  const members = await membersAmong(deps.db, input.threadId, [input.userId, input.subjectId]);
+  if (!members.has(input.userId) || !members.has(input.subjectId)) throw notFound;
   return withTransaction(deps.db, async (trx: Trx) => {
     const { report } = await insertReport(trx, {
       id: newId("rpt"),

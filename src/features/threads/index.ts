@@ -5,7 +5,7 @@
  */
 export { memberIdsOf } from "./get-thread";
 export { postMessageInTransaction, revealPaymentMessage } from "./post-message";
-export { isMember, requireMembership } from "./require-membership";
+export { membersAmong, requireMembership, threadNotFound } from "./require-membership";
 export { deleteThreadMessages, openServiceThread } from "./service-threads";
 export { systemThreadOf } from "./system-thread";
 export { threadsRoutes } from "./threads.routes";

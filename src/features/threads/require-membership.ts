@@ -1,16 +1,20 @@
 import type { Thread } from "../../../db/schema";
 import { AppError } from "../../errors";
 import type { Db, Trx } from "../../platform/db";
-import { findThreadForMember } from "./threads.repository";
+import { findMembersAmong, findThreadForMember } from "./threads.repository";
 
-/** Whether this person is a member of the thread. */
-export async function isMember(db: Db | Trx, threadId: string, userId: string): Promise<boolean> {
-  return (await findThreadForMember(db, threadId, userId)) !== undefined;
+/** Which of these people are members of the thread, in one read. */
+export async function membersAmong(db: Db | Trx, threadId: string, userIds: readonly string[]): Promise<Set<string>> {
+  return new Set(await findMembersAmong(db, threadId, userIds));
 }
 
 /** The thread if this person is in it; otherwise THREAD_NOT_FOUND, so non-members learn nothing. */
 export async function requireMembership(db: Db | Trx, threadId: string, userId: string): Promise<Thread> {
   const thread = await findThreadForMember(db, threadId, userId);
-  if (!thread) throw new AppError("THREAD_NOT_FOUND", { detail: `No thread ${threadId} that you are a member of` });
+  if (!thread) throw threadNotFound(threadId);
   return thread;
 }
+
+/** What a non-member is told about a thread: nothing, not even that it exists. */
+export const threadNotFound = (threadId: string) =>
+  new AppError("THREAD_NOT_FOUND", { detail: `No thread ${threadId} that you are a member of` });

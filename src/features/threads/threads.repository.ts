@@ -37,6 +37,17 @@ export function findThreadForMember(db: Db | Trx, threadId: string, userId: stri
     .executeTakeFirst();
 }
 
+export async function findMembersAmong(db: Db | Trx, threadId: string, userIds: readonly string[]): Promise<string[]> {
+  if (userIds.length === 0) return [];
+  const rows = await db
+    .selectFrom("thread_members")
+    .select("user_id")
+    .where("thread_id", "=", threadId)
+    .where("user_id", "in", userIds)
+    .execute();
+  return rows.map((r) => r.user_id);
+}
+
 export function listThreadsForMember(
   db: Db,
   userId: string,
