@@ -100,7 +100,12 @@ async function main(): Promise<void> {
   const repo = path.resolve(".");
   const dataDir = await mkdtemp(path.join(os.tmpdir(), "chat-pay-service-bench-"));
   await chmod(dataDir, 0o755);
-  const [port, pgPort, emulatorPort] = [await freePort(), await freePort(), await freePort()];
+  const [port, pgPort, emulatorPort, bankPort] = [
+    await freePort(),
+    await freePort(),
+    await freePort(),
+    await freePort(),
+  ];
   const origin = `http://localhost:${port}`;
   const serverEnv: Record<string, string> = {
     ...SERVER_DEFAULTS,
@@ -109,6 +114,7 @@ async function main(): Promise<void> {
     PORT: String(port),
     HOST: "127.0.0.1",
     EMBEDDED_POSTGRES_PORT: String(pgPort),
+    BANK_EMULATOR_PORT: String(bankPort),
     // The Stripe emulator runs in a process of its own (started below), as Stripe is not in ours.
     STRIPE_EMULATOR_URL: `http://127.0.0.1:${emulatorPort}`,
     STRIPE_WEBHOOK_SECRET: randomBytes(32).toString("hex"),
