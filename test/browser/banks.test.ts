@@ -1,26 +1,18 @@
 import type { Page } from "playwright-core";
-import { describe, expect, it } from "vitest";
+import { expect, it } from "vitest";
 import { createBankHarness, delivered } from "../bank-helpers";
-import { describeMissingTools } from "../missing-tools";
+import { PIN } from "../payment-helpers";
 import {
-  CHROMIUM_PATH,
-  chromiumFound,
+  describeInChromium,
   STORY_TIMEOUT_MS,
   screenshot,
+  sheet,
   signInAs,
   useBrowserWorld,
   visible,
 } from "./browser-harness";
 
-const PIN = "480917";
-
-const sheet = (page: Page) => page.getByRole("dialog");
-
-if (!chromiumFound) {
-  describeMissingTools("bank linking in Chromium", `no Chromium at ${CHROMIUM_PATH} (apt-get install chromium)`);
-}
-
-describe.skipIf(!chromiumFound)("bank linking in Chromium", () => {
+describeInChromium("bank linking in Chromium", () => {
   let page: Page;
   const world = useBrowserWorld(async (w) => {
     page = (await w.person()).page;

@@ -3,14 +3,24 @@ import { mkdir } from "node:fs/promises";
 import path from "node:path";
 import { type ServerType, serve } from "@hono/node-server";
 import { type Browser, type BrowserContext, chromium, type Locator, type Page } from "playwright-core";
-import { afterAll, afterEach, beforeAll, expect } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect } from "vitest";
 import { freePort } from "../free-port";
 import { createHarness, type Harness } from "../harness";
+import { describeMissingTools } from "../missing-tools";
 
 /** Debian's Chromium (CI installs it with apt); never a browser downloaded by Playwright. */
-export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
-export const chromiumFound = existsSync(CHROMIUM_PATH);
+const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+const chromiumFound = existsSync(CHROMIUM_PATH);
 export const SCREENSHOT_DIR = path.resolve("test-results", "screenshots");
+
+/** A suite of browser stories; without Chromium, skipped with the reason (and failing in CI). */
+export function describeInChromium(name: string, stories: () => void): void {
+  if (chromiumFound) describe(name, stories);
+  else describeMissingTools(name, `no Chromium at ${CHROMIUM_PATH} (apt-get install chromium, or set CHROMIUM_PATH)`);
+}
+
+/** The sheet a flow opens over the chat (a dialog). */
+export const sheet = (page: Page) => page.getByRole("dialog");
 
 /** A guard against a hung page, not a sleep: waits end as soon as the page shows what they wait for. */
 export const UI_WAIT_MS = 20_000;

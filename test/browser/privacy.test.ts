@@ -1,27 +1,17 @@
 import type { Page } from "playwright-core";
-import { describe, expect, it } from "vitest";
-import { describeMissingTools } from "../missing-tools";
+import { expect, it } from "vitest";
+import { PIN } from "../payment-helpers";
 import {
-  CHROMIUM_PATH,
-  chromiumFound,
+  describeInChromium,
   STORY_TIMEOUT_MS,
   screenshot,
+  sheet,
   signInAs,
   useBrowserWorld,
   visible,
 } from "./browser-harness";
 
-const PIN = "480917";
-const sheet = (page: Page) => page.getByRole("dialog");
-
-if (!chromiumFound) {
-  describeMissingTools(
-    "privacy in Chromium",
-    `no Chromium at ${CHROMIUM_PATH} (apt-get install chromium, or set CHROMIUM_PATH)`,
-  );
-}
-
-describe.skipIf(!chromiumFound)("privacy in Chromium", () => {
+describeInChromium("privacy in Chromium", () => {
   let alice: Page;
   let bob: Page;
   const world = useBrowserWorld(async (w) => {

@@ -1,15 +1,14 @@
 import type { Locator, Page } from "playwright-core";
-import { describe, expect, it } from "vitest";
-import { describeMissingTools } from "../missing-tools";
+import { expect, it } from "vitest";
 import {
   apart,
-  CHROMIUM_PATH,
-  chromiumFound,
+  describeInChromium,
   newestMessageInView,
   pinPadsShown,
   recordPinPads,
   STORY_TIMEOUT_MS,
   screenshot,
+  sheet,
   signInAs,
   useBrowserWorld,
   visible,
@@ -21,7 +20,6 @@ const BOB_PIN = "295073";
 /** A first payment asks for a new PIN twice and then confirms with it: no third entry. */
 const SET_AND_REPEAT = ["New 6-digit PIN", "Enter the same PIN again"];
 
-const sheet = (page: Page) => page.getByRole("dialog");
 const paymentCard = (page: Page, amount: string) =>
   page.locator("article[data-payment-id]").filter({ hasText: amount });
 const requestCard = (page: Page, amount: string) =>
@@ -62,14 +60,7 @@ async function enrollAndSetPin(page: Page, card: RegExp, cardAdded: string, pin:
   await sheet(page).getByLabel("Enter the same PIN again", { exact: true }).fill(pin);
 }
 
-if (!chromiumFound) {
-  describeMissingTools(
-    "web client in Chromium",
-    `no Chromium at ${CHROMIUM_PATH} (apt-get install chromium, or set CHROMIUM_PATH)`,
-  );
-}
-
-describe.skipIf(!chromiumFound)("web client in Chromium: Alice and Bob", () => {
+describeInChromium("web client in Chromium: Alice and Bob", () => {
   let alice: Page;
   let bob: Page;
   const world = useBrowserWorld(async (w) => {
@@ -355,7 +346,7 @@ describe.skipIf(!chromiumFound)("web client in Chromium: Alice and Bob", () => {
   );
 });
 
-describe.skipIf(!chromiumFound)("web client in Chromium: a group of three", () => {
+describeInChromium("web client in Chromium: a group of three", () => {
   let carol: Page;
   let alice: Page;
   let bob: Page;

@@ -3,10 +3,10 @@ import type { Deps } from "../../deps";
 import { AppError } from "../../errors";
 import { withTransaction } from "../../platform/db";
 import { newId } from "../../platform/ids";
-import { publishEvent } from "../events";
 import { findKnownUsers } from "../users";
-import { findThreadByDirectKey, insertThreadIfAbsent, listMembers } from "./threads.repository";
-import { MAX_GROUP_MEMBERS, toThreadDto } from "./threads.schemas";
+import { openThread } from "./open-thread";
+import { findThreadByDirectKey, listMembers } from "./threads.repository";
+import { MAX_GROUP_MEMBERS } from "./threads.schemas";
 
 type Input = { creatorId: string; kind: "direct" | "group"; memberIds: string[]; title: string | undefined };
 
@@ -38,7 +38,8 @@ export async function createThread(
     }
   }
   return withTransaction(deps.db, async (trx) => {
-    const inserted = await insertThreadIfAbsent(
+    // Every member's chat list shows a new thread at once.
+    const opened = await openThread(
       trx,
       {
         id: newId("thr"),
@@ -49,20 +50,12 @@ export async function createThread(
         created_at: deps.clock.now(),
       },
       memberIds,
+      memberIds,
     );
-    const thread = inserted ?? (directKey ? await findThreadByDirectKey(trx, directKey) : undefined);
+    if (opened) return { ...opened, created: true };
+    const thread = directKey ? await findThreadByDirectKey(trx, directKey) : undefined;
     if (!thread) throw new Error("Direct thread conflict without an existing thread");
-    const members = await listMembers(trx, [thread.id]);
-    // Every member's chat list shows a new thread at once, before anyone writes in it.
-    if (inserted) {
-      await publishEvent(trx, {
-        userIds: memberIds,
-        type: "thread.created",
-        data: toThreadDto(thread, members),
-        at: thread.created_at,
-      });
-    }
-    return { thread, members, created: inserted !== undefined };
+    return { thread, members: await listMembers(trx, [thread.id]), created: false };
   });
 }
 

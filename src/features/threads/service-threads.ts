@@ -1,14 +1,8 @@
 import type { Thread } from "../../../db/schema";
 import type { Trx } from "../../platform/db";
-import { forgetEvents, publishEvent } from "../events";
-import {
-  deleteMessagesById,
-  insertThreadIfAbsent,
-  listMemberIds,
-  listMembers,
-  lockThreadMessages,
-} from "./threads.repository";
-import { toThreadDto } from "./threads.schemas";
+import { forgetEvents } from "../events";
+import { openThread } from "./open-thread";
+import { deleteMessagesById, listMemberIds, lockThreadMessages } from "./threads.repository";
 
 /**
  * Threads a service opens for a person with a party that is not a person (a linked bank): the
@@ -18,7 +12,7 @@ export async function openServiceThread(
   trx: Trx,
   input: { id: string; kind: "bank"; title: string; personId: string; partyId: string; at: Date },
 ): Promise<Thread> {
-  const thread = await insertThreadIfAbsent(
+  const opened = await openThread(
     trx,
     {
       id: input.id,
@@ -29,15 +23,10 @@ export async function openServiceThread(
       created_at: input.at,
     },
     [input.personId, input.partyId],
+    [input.personId],
   );
-  if (!thread) throw new Error(`Thread ${input.id} already exists`);
-  await publishEvent(trx, {
-    userIds: [input.personId],
-    type: "thread.created",
-    data: toThreadDto(thread, await listMembers(trx, [thread.id])),
-    at: input.at,
-  });
-  return thread;
+  if (!opened) throw new Error(`Thread ${input.id} already exists`);
+  return opened.thread;
 }
 
 /**

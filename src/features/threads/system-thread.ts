@@ -1,9 +1,8 @@
 import type { Thread } from "../../../db/schema";
 import type { Trx } from "../../platform/db";
 import { newId } from "../../platform/ids";
-import { publishEvent } from "../events";
-import { findThreadByDirectKey, insertThreadIfAbsent, listMembers } from "./threads.repository";
-import { toThreadDto } from "./threads.schemas";
+import { openThread } from "./open-thread";
+import { findThreadByDirectKey } from "./threads.repository";
 
 /**
  * The one thread between a person and the service itself (its `serviceId` is the reserved
@@ -17,7 +16,7 @@ export async function systemThreadOf(
   const directKey = [input.personId, input.serviceId].sort().join(" ");
   const existing = await findThreadByDirectKey(trx, directKey);
   if (existing) return existing;
-  const opened = await insertThreadIfAbsent(
+  const opened = await openThread(
     trx,
     {
       id: newId("thr"),
@@ -28,14 +27,8 @@ export async function systemThreadOf(
       created_at: input.at,
     },
     [input.personId, input.serviceId],
+    [input.personId],
   );
   // Opened meanwhile by another transaction (the unique key waited for it): that one is the thread.
-  if (!opened) return (await findThreadByDirectKey(trx, directKey)) as Thread;
-  await publishEvent(trx, {
-    userIds: [input.personId],
-    type: "thread.created",
-    data: toThreadDto(opened, await listMembers(trx, [opened.id])),
-    at: input.at,
-  });
-  return opened;
+  return opened?.thread ?? ((await findThreadByDirectKey(trx, directKey)) as Thread);
 }
