@@ -48,7 +48,7 @@ async function main() {
   const url = server.url.replace(/\/postgres$/, "/ledger_bench");
   const pool = Math.max(...CLIENT_COUNTS) + 4;
   // As the service's own pool runs: prepared statements unless DB_PREPARED_STATEMENTS=off.
-  const db = createDb(url, pool, undefined, undefined, PREPARED);
+  const db = createDb(url, pool, { preparedStatements: PREPARED });
   await migrateToLatest(db);
 
   const now = systemClock.now();

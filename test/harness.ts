@@ -86,13 +86,10 @@ export type HarnessOptions = {
 export async function createHarness(env: Record<string, string> = {}, options: HarnessOptions = {}): Promise<Harness> {
   const database = options.database ?? (await createTestDatabase());
   const config = parseConfig({ ...TEST_ENV, DATABASE_URL: database.url, ...env });
-  const db = createDb(
-    database.url,
-    config.database.poolMax,
-    config.database.acquireTimeoutMs,
-    undefined,
-    config.database.preparedStatements,
-  );
+  const db = createDb(database.url, config.database.poolMax, {
+    acquireTimeoutMs: config.database.acquireTimeoutMs,
+    preparedStatements: config.database.preparedStatements,
+  });
   const clock = options.clock ?? createTestClock();
   const notifier = createPgEventNotifier({ url: database.url, logger: createLogger("silent") });
   await notifier.start();

@@ -9,7 +9,7 @@ let db: Db;
 beforeAll(async () => {
   database = await createTestDatabase();
   // One connection, so every statement below runs on the same one.
-  db = createDb(database.url, 1, undefined, undefined, true);
+  db = createDb(database.url, 1, { preparedStatements: true });
   await sql`create table prepared_probe (id int primary key, a text)`.execute(db);
   await sql`insert into prepared_probe values (1, 'x')`.execute(db);
 });

@@ -55,13 +55,10 @@ export async function openNodeRuntime(env: Record<string, string | undefined>): 
     logger.info({ port: config.database.embeddedPort, data_dir: embedded.dataDir }, "embedded postgres started");
   }
 
-  const db = createDb(
-    databaseUrl,
-    config.database.poolMax,
-    config.database.acquireTimeoutMs,
-    undefined,
-    config.database.preparedStatements,
-  );
+  const db = createDb(databaseUrl, config.database.poolMax, {
+    acquireTimeoutMs: config.database.acquireTimeoutMs,
+    preparedStatements: config.database.preparedStatements,
+  });
   const close = async () => {
     await db.destroy();
     await stopEmbedded();

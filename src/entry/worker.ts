@@ -106,12 +106,10 @@ function openIsolate(env: Env): Isolate | ConfigError {
 /** Deps for one request or one cron run; `close` ends its connections. */
 function openDeps(isolate: Isolate): { deps: Deps; close: () => Promise<void> } {
   const { config } = isolate.shared;
-  const db = createDb(
-    isolate.databaseUrl,
-    Math.min(config.database.poolMax, POOL_MAX),
-    config.database.acquireTimeoutMs,
-    WORKER_APPLICATION_NAME,
-  );
+  const db = createDb(isolate.databaseUrl, Math.min(config.database.poolMax, POOL_MAX), {
+    acquireTimeoutMs: config.database.acquireTimeoutMs,
+    applicationName: WORKER_APPLICATION_NAME,
+  });
   const deps = createDeps({
     ...isolate.shared,
     db,

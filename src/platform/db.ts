@@ -1,6 +1,7 @@
 import { Kysely, PostgresDialect, type PostgresPool, type PostgresPoolClient, sql, type Transaction } from "kysely";
 import pg from "pg";
 import type { Database } from "../../db/schema";
+import { isStalePlan } from "./transient";
 
 export type Db = Kysely<Database>;
 export type Trx = Transaction<Database>;
@@ -23,9 +24,11 @@ export const WORKER_APPLICATION_NAME = "chat-pay-worker";
 export function createDb(
   url: string,
   poolMax: number,
-  acquireTimeoutMs = POOL_ACQUIRE_TIMEOUT_MS,
-  applicationName = "chat-pay",
-  preparedStatements = false,
+  {
+    acquireTimeoutMs = POOL_ACQUIRE_TIMEOUT_MS,
+    applicationName = "chat-pay",
+    preparedStatements = false,
+  }: { acquireTimeoutMs?: number; applicationName?: string; preparedStatements?: boolean } = {},
 ): Db {
   const pool = new pg.Pool({
     connectionString: url,
@@ -50,10 +53,6 @@ export function createDb(
 /** How many distinct statements get a name (and so a plan kept by every connection that runs them). */
 export const NAMED_STATEMENTS_MAX = 256;
 
-/** A stale plan: the statement's result columns changed since it was prepared (a migration ran). */
-const isStalePlan = (err: unknown) =>
-  err instanceof Error && (err as { code?: unknown }).code === "0A000" && /cached plan/.test(err.message);
-
 /**
  * The pool, handing Kysely connections that run each statement with parameters as a named
  * (server-side prepared) one: parsed and planned once per connection instead of on every run,
@@ -76,9 +75,10 @@ function namingStatements(pool: pg.Pool): PostgresPool {
     connect: async () => {
       const client = await pool.connect();
       let stale = false;
-      const query = async (text: string, values: readonly unknown[]) => {
+      // Kysely hands each query a fresh copy of its parameters, so they are passed on as they are.
+      const query = async (text: string, values: unknown[]) => {
         try {
-          return await client.query({ text, values: [...values], name: values.length > 0 ? nameOf(text) : undefined });
+          return await client.query({ text, values, name: values.length > 0 ? nameOf(text) : undefined });
         } catch (err) {
           if (isStalePlan(err)) stale = true;
           throw err;

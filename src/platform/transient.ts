@@ -3,14 +3,9 @@ const CONFLICT_CODES = new Set(["40001", "40P01"]);
 /** SQLSTATEs of the server going away (shutdown, crash, restart, a dropped connection). */
 const SERVER_GONE_CODES = new Set(["57P01", "57P02", "57P03", "08000", "08003", "08006", "08001", "08004"]);
 const SERVER_GONE_MESSAGES = /Connection terminated|ECONNRESET|ECONNREFUSED|EPIPE|connection error|Client was closed/i;
-/**
- * Not worth retrying at once, but the database will take work again shortly: too many
- * connections, no pooled connection free in time, or a prepared statement's plan gone stale
- * after a migration (its connection is closed, so the next try prepares it afresh).
- */
+/** Not worth retrying at once, but the database will take work again shortly: too many connections, no pooled connection free in time. */
 const BUSY_CODES = new Set(["53300"]);
-const BUSY_MESSAGES =
-  /timeout exceeded when trying to connect|ETIMEDOUT|the database system is starting up|cached plan must not change result type/i;
+const BUSY_MESSAGES = /timeout exceeded when trying to connect|ETIMEDOUT|the database system is starting up/i;
 
 const sqlState = (err: Error): string => {
   const code = (err as { code?: unknown }).code;
@@ -21,10 +16,18 @@ function isServerGone(err: Error): boolean {
   return SERVER_GONE_CODES.has(sqlState(err)) || SERVER_GONE_MESSAGES.test(err.message);
 }
 
-/** The database cannot take work right now (down, restarting, failing over, or no connection free). */
+/**
+ * A prepared statement's plan gone stale: its result columns changed since it was prepared (a
+ * migration ran). Its connection is then closed (see createDb), so the next try prepares it afresh.
+ */
+export function isStalePlan(err: unknown): boolean {
+  return err instanceof Error && sqlState(err) === "0A000" && /cached plan/.test(err.message);
+}
+
+/** The database cannot take work right now (down, restarting, failing over, no connection free, a plan gone stale). */
 export function isDatabaseUnavailable(err: unknown): boolean {
   if (!(err instanceof Error)) return false;
-  return isServerGone(err) || BUSY_CODES.has(sqlState(err)) || BUSY_MESSAGES.test(err.message);
+  return isServerGone(err) || BUSY_CODES.has(sqlState(err)) || BUSY_MESSAGES.test(err.message) || isStalePlan(err);
 }
 
 /** Worth running again at once: a conflict with another transaction, or a connection that died. */

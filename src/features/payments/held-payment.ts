@@ -2,10 +2,10 @@ import type { Payment } from "../../../db/schema";
 import type { Deps } from "../../deps";
 import { AppError } from "../../errors";
 import type { Trx } from "../../platform/db";
-import { notFound } from "./confirm-payment";
 import { mustMove, reference, transferIds } from "./payment-money";
 import { changePayment } from "./payment-state";
 import { lockPayment } from "./payments.repository";
+import { notFound } from "./read-payments";
 
 /**
  * Who ends a hold, and why (kept with the payment's audit entry); `inTransaction` runs in the

@@ -1,10 +1,10 @@
 import type { Payment, PaymentStatus } from "../../../db/schema";
 import type { Deps } from "../../deps";
+import { AppError } from "../../errors";
 import { page } from "../../http/pagination";
 import { callStripe } from "../../platform/stripe";
 import { requireMembership } from "../threads";
 import { displayNamesOf } from "../users";
-import { notFound } from "./confirm-payment";
 import { findPaymentForParty, listAudit, listPayments } from "./payments.repository";
 
 /** The person's payments, newest first; only ones they sent or received, optionally in one thread they are in. */
@@ -64,3 +64,6 @@ export async function clientSecretFor(
   const intent = await callStripe(() => deps.stripe.sdk.paymentIntents.retrieve(intentId));
   return intent.client_secret ?? null;
 }
+
+/** Someone else's payment, or none: the same answer, so ids reveal nothing. */
+export const notFound = (id: string) => new AppError("PAYMENT_NOT_FOUND", { detail: `No payment ${id} of yours` });

@@ -5,7 +5,6 @@ import { afterCommit } from "../../platform/after-commit";
 import type { Trx } from "../../platform/db";
 import { withTransaction } from "../../platform/db";
 import { callStripe } from "../../platform/stripe";
-import { notFound } from "./confirm-payment";
 import { hasOpenDispute } from "./disputes.repository";
 import { voidHold } from "./held-payment";
 import { mustMove, platformAccount, reference, transferIds, walletOf } from "./payment-money";
@@ -17,6 +16,7 @@ import {
   lockPayment,
   updatePayment,
 } from "./payments.repository";
+import { notFound } from "./read-payments";
 
 type Ending = "canceled" | "declined" | "refunded";
 

@@ -1,6 +1,6 @@
 import type Stripe from "stripe";
 import type { Deps, WebhookEffect } from "../../deps";
-import { applyIntent } from "./confirm-payment";
+import { applyIntent } from "./charge-card";
 import { applyPayout, reversePayoutTransfers, startPayout } from "./deliver-payment";
 import { markRefunded } from "./return-payment";
 

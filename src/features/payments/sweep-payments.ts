@@ -1,7 +1,8 @@
 import type { Deps } from "../../deps";
 import { withTransaction } from "../../platform/db";
 import { callStripe } from "../../platform/stripe";
-import { applyIntent, chargeCard, expireUnconfirmed } from "./confirm-payment";
+import { applyIntent, chargeCard } from "./charge-card";
+import { expireUnconfirmed } from "./confirm-payment";
 import { reversePayoutTransfers, startPayout } from "./deliver-payment";
 import { mustMove, reference, transferIds } from "./payment-money";
 import { changePayment } from "./payment-state";
