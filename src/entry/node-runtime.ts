@@ -39,10 +39,11 @@ export async function openNodeRuntime(env: Record<string, string | undefined>): 
   const config = parseConfig(variables);
   const logger = createLogger(config.logLevel);
 
+  // DATABASE_URL serves both; the embedded Postgres gives this process its socket, others TCP.
   let databaseUrl = config.database.url;
-  let networkUrl = databaseUrl;
+  let networkUrl = config.database.url;
   let stopEmbedded = async () => {};
-  if (!databaseUrl) {
+  if (!databaseUrl || !networkUrl) {
     if (!generated) throw new Error("unreachable: production requires DATABASE_URL");
     const embedded = await startEmbeddedPostgres({
       dir: path.join(dataDir, "postgres"),
@@ -81,7 +82,7 @@ export async function openNodeRuntime(env: Record<string, string | undefined>): 
     logger,
     db,
     databaseUrl,
-    networkUrl: networkUrl ?? databaseUrl,
+    networkUrl,
     listenUrl: config.database.listenUrl ?? databaseUrl,
     close,
   };
