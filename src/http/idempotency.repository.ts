@@ -48,10 +48,10 @@ export async function takeOverClaim(db: Db, claim: Claim, seen: IdempotencyKey):
   return result.numUpdatedRows === 1n;
 }
 
+/** Keeps the answer under our in-flight claim (the one locked at `lockedAt`), never one another request took over. */
 export async function completeClaim(
   db: Db,
-  userId: string,
-  key: string,
+  claim: { userId: string; key: string; lockedAt: Date },
   response: { status: number; body: string; contentType: string },
 ): Promise<void> {
   await db
@@ -62,9 +62,10 @@ export async function completeClaim(
       response_body: response.body,
       response_content_type: response.contentType,
     })
-    .where("user_id", "=", userId)
-    .where("key", "=", key)
+    .where("user_id", "=", claim.userId)
+    .where("key", "=", claim.key)
     .where("state", "=", "in_flight")
+    .where("locked_at", "=", claim.lockedAt)
     .execute();
 }
 
@@ -99,18 +100,27 @@ export async function lockKey(trx: Trx, claim: Claim): Promise<boolean> {
   return rows[0]?.locked === true;
 }
 
-/** Keeps a success under its key, in the transaction that did the work (replacing an expired or dead claim). */
-export async function storeAnswer(trx: Trx, claim: Claim, answer: { status: number; body: string }): Promise<void> {
-  const values = {
-    fingerprint: claim.fingerprint,
-    state: "completed" as const,
-    response_status: answer.status,
-    response_body: answer.body,
-    response_content_type: "application/json",
-    locked_at: claim.now,
-    expires_at: claim.expiresAt,
-  };
-  await trx
+/**
+ * Keeps a success under its key (replacing an expired or dead claim), in the transaction that
+ * did the work; or, without an answer yet, holds the key in flight for completeClaim.
+ */
+export async function storeAnswer(
+  db: Db | Trx,
+  claim: Claim,
+  answer: { status: number; body: string } | undefined,
+): Promise<void> {
+  const values = answer
+    ? {
+        fingerprint: claim.fingerprint,
+        state: "completed" as const,
+        response_status: answer.status,
+        response_body: answer.body,
+        response_content_type: "application/json",
+        locked_at: claim.now,
+        expires_at: claim.expiresAt,
+      }
+    : claimValues(claim);
+  await db
     .insertInto("idempotency_keys")
     .values({ user_id: claim.userId, key: claim.key, created_at: claim.now, ...values })
     .onConflict((oc) => oc.columns(["user_id", "key"]).doUpdateSet(values))

@@ -2,7 +2,7 @@ import type { Context, MiddlewareHandler } from "hono";
 import { routePath } from "hono/route";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { IdempotencyKey } from "../../db/schema";
-import type { Deps } from "../deps";
+import type { Deps, KeptKey } from "../deps";
 import { AppError } from "../errors";
 import { canonicalJson } from "../platform/canonical-json";
 import { type Db, type Trx, withTransaction } from "../platform/db";
@@ -97,7 +97,7 @@ export function idempotency(keptInTransaction: ReadonlySet<string> = new Set()):
         await releaseClaim(db, userId, key, now);
         return;
       }
-      await completeClaim(db, userId, key, {
+      await completeClaim(db, ref, {
         status: c.res.status,
         body: await c.res.clone().text(),
         contentType: c.res.headers.get("Content-Type") ?? "application/json",
@@ -115,31 +115,72 @@ export function routeKeepingItsKey(route: { method: string; path: string }): str
   return `${route.method.toUpperCase()} ${route.path.replace(/\{(\w+)\}/g, ":$1")}`;
 }
 
+type Answer<S extends 200 | 201> = { status: S; body: object };
+
+/**
+ * Runs a verb that keeps the request's Idempotency-Key (see KeptKey) and answers for it: the
+ * earlier answer replayed, or the verb's result as `answerOf` puts it (which is what is kept).
+ * The verb resolves undefined exactly when `answered` said true.
+ */
+export async function keepingTheKey<T, S extends 200 | 201>(
+  c: Context<AppEnv>,
+  answerOf: (result: T) => Promise<Answer<S>>,
+  verb: (key: KeptKey<T> | null) => Promise<T | undefined>,
+) {
+  const claim = c.var.idempotencyClaim;
+  const { db } = c.get("deps");
+  let replayed: IdempotencyKey | undefined;
+  // The answer kept is the one given: made once per result.
+  let made: { result: T; answer: Answer<S> } | undefined;
+  const answerFor = async (result: T) => {
+    if (made?.result !== result) made = { result, answer: await answerOf(result) };
+    return made.answer;
+  };
+  const stored = async (result: T) => {
+    const answer = await answerFor(result);
+    return { status: answer.status, body: JSON.stringify(answer.body), contentType: "application/json" };
+  };
+  const key: KeptKey<T> | null = claim
+    ? {
+        async answered(trx) {
+          if (!(await lockKey(trx, claim))) throw inUse();
+          replayed = judgeEarlierUse(await findKey(trx, claim.userId, claim.key), claim);
+          return replayed !== undefined;
+        },
+        keep: async (trx, result) => storeAnswer(trx, claim, result === undefined ? undefined : await stored(result)),
+        settle: async (result) => {
+          const ours = { userId: claim.userId, key: claim.key, lockedAt: claim.now };
+          if (result === undefined) await releaseClaim(db, ours.userId, ours.key, ours.lockedAt);
+          else await completeClaim(db, ours, await stored(result));
+        },
+      }
+    : null;
+  const result = await verb(key);
+  const answer = (fresh: Answer<S>) => c.json(fresh.body, fresh.status);
+  // A replay is the stored text of this route's own earlier answer, so it has that answer's type.
+  if (replayed) return replay(c, replayed) as ReturnType<typeof answer>;
+  if (result === undefined) throw new Error("A verb keeping its Idempotency-Key answered nothing without a replay");
+  return answer(await answerFor(result));
+}
+
 /**
  * A route's work and its Idempotency-Key in one transaction: the key is locked for the
  * transaction (a concurrent request with it answers 409), an earlier success is replayed,
  * and a new success is stored with the work's own writes, so a refusal or a failure, which
  * rolls the work back, leaves nothing under the key. Without a key the work just runs.
  */
-export async function keepInTransaction<T extends object, S extends 200 | 201>(
-  c: Context<AppEnv>,
-  work: (trx: Trx) => Promise<{ status: S; body: T }>,
-) {
-  const claim = c.var.idempotencyClaim;
-  type Outcome = { replayed: IdempotencyKey } | { fresh: { status: S; body: T } };
-  const outcome = await withTransaction(c.get("deps").db, async (trx): Promise<Outcome> => {
-    if (!claim) return { fresh: await work(trx) };
-    if (!(await lockKey(trx, claim))) throw inUse();
-    const answered = judgeEarlierUse(await findKey(trx, claim.userId, claim.key), claim);
-    if (answered) return { replayed: answered };
-    const fresh = await work(trx);
-    await storeAnswer(trx, claim, { status: fresh.status, body: JSON.stringify(fresh.body) });
-    return { fresh };
-  });
-  const answer = (fresh: { status: S; body: T }) => c.json(fresh.body, fresh.status);
-  // A replay is the stored text of this route's own earlier answer, so it has that answer's type.
-  if ("replayed" in outcome) return replay(c, outcome.replayed) as ReturnType<typeof answer>;
-  return answer(outcome.fresh);
+export function keepInTransaction<S extends 200 | 201>(c: Context<AppEnv>, work: (trx: Trx) => Promise<Answer<S>>) {
+  return keepingTheKey(
+    c,
+    async (fresh: Answer<S>) => fresh,
+    (key) =>
+      withTransaction(c.get("deps").db, async (trx) => {
+        if (await key?.answered(trx)) return undefined;
+        const fresh = await work(trx);
+        await key?.keep(trx, fresh);
+        return fresh;
+      }),
+  );
 }
 
 /**

@@ -1,6 +1,7 @@
 import { sql } from "kysely";
 import type { Db, Trx } from "../../platform/db";
 import { EVENTS_CHANNEL } from "../../platform/event-notifier";
+import { appendRows } from "../../platform/gathered-writes";
 
 /**
  * A position in a person's stream. Streams walk rows in (tx_id, id) order, not id order: ids
@@ -19,18 +20,15 @@ export type StreamEvent = { id: bigint; txId: string; type: string; dataJson: st
 const settled = sql<boolean>`tx_id < pg_snapshot_xmin(pg_current_snapshot())`;
 
 /**
- * Records events and queues one notification per person, in one statement: Postgres sends the
- * notifications at commit (one per person, however many events) and drops them on rollback.
+ * Records events and queues one notification per person with them (in one statement, or with
+ * the transaction's other gathered rows): Postgres sends the notifications at commit (one per
+ * person, however many events) and drops them on rollback.
  */
-export async function insertEvents(
+export function insertEvents(
   trx: Trx,
   rows: readonly { user_id: string; type: string; data: string; created_at: Date }[],
 ): Promise<void> {
-  await trx
-    .with("inserted", (db) => db.insertInto("user_events").values(rows).returning("user_id"))
-    .selectFrom("inserted")
-    .select(sql`pg_notify(${EVENTS_CHANNEL}, user_id)`.as("notified"))
-    .execute();
+  return appendRows(trx, "user_events", rows, { channel: EVENTS_CHANNEL, column: "user_id" });
 }
 
 /** Where a stream that asks for nothing old starts: after the person's newest settled event. */

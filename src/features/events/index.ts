@@ -6,5 +6,5 @@
 export { createEventStreams } from "./event-streams";
 export { eventsRoutes } from "./events.routes";
 export { forgetEvents } from "./forget-events";
-export { gatherEvents, publishEvent } from "./publish-event";
+export { publishEvent } from "./publish-event";
 export { purgeOldEvents } from "./purge-old-events";

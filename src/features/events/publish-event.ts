@@ -1,4 +1,4 @@
-import { beforeCommit, type Trx } from "../../platform/db";
+import type { Trx } from "../../platform/db";
 import { insertEvents } from "./events.repository";
 
 /** Recipients of one event: a thread has at most 50 members, a payment two people. */
@@ -11,7 +11,7 @@ const EVENT_TYPE = /^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$/;
 
 /**
  * Records a live event for each person, in the caller's transaction (delivered only if it
- * commits): at once, or at its end when the transaction gathers its events (gatherEvents).
+ * commits): at once, or at its end when the transaction gathers its writes (gatherWrites).
  */
 export async function publishEvent(
   trx: Trx,
@@ -31,26 +31,8 @@ export async function publishEvent(
   if (bytes > EVENT_DATA_MAX_BYTES) {
     throw new Error(`Event ${event.type} carries ${bytes} bytes; the limit is ${EVENT_DATA_MAX_BYTES}`);
   }
-  const rows = userIds.map((user_id) => ({ user_id, type: event.type, data, created_at: event.at }));
-  const gathered = gatheredIn.get(trx);
-  if (gathered) gathered.push(...rows);
-  else await insertEvents(trx, rows);
-}
-
-type EventRow = Parameters<typeof insertEvents>[1][number];
-const gatheredIn = new WeakMap<Trx, EventRow[]>();
-
-/**
- * For a verb that publishes several events in one transaction (a payment's step): from now on
- * they are gathered and written at its end, with their notifications, in one statement. Only
- * for transactions that do not also read or delete events (account closing does, so it writes
- * each as it goes).
- */
-export function gatherEvents(trx: Trx): void {
-  if (gatheredIn.has(trx)) return;
-  const gathered: EventRow[] = [];
-  const write = async () => {
-    if (gathered.length > 0) await insertEvents(trx, gathered);
-  };
-  if (beforeCommit(trx, write)) gatheredIn.set(trx, gathered);
+  await insertEvents(
+    trx,
+    userIds.map((user_id) => ({ user_id, type: event.type, data, created_at: event.at })),
+  );
 }

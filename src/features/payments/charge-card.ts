@@ -3,9 +3,9 @@ import type { Payment } from "../../../db/schema";
 import type { Deps } from "../../deps";
 import { afterCommit } from "../../platform/after-commit";
 import { type Trx, withTransaction } from "../../platform/db";
+import { gatherWrites } from "../../platform/gathered-writes";
 import { callStripe } from "../../platform/stripe";
 import { chargeableCard } from "../cards";
-import { gatherEvents } from "../events";
 import { routeToRecipient, startPayout } from "./deliver-payment";
 import { mustMove, reference, transferIds } from "./payment-money";
 import { hold, isHeldOutcome } from "./payment-risk";
@@ -72,7 +72,7 @@ export async function applyIntent(
   trx?: Trx,
 ): Promise<Payment> {
   const result = await withTransaction(trx ?? deps.db, async (t) => {
-    gatherEvents(t);
+    gatherWrites(t);
     const payment = await lockPayment(t, paymentId);
     if (!payment) throw notFound(paymentId);
     if (payment.status !== "processing" && payment.status !== "requires_action") return { payment, payout: false };

@@ -2,10 +2,10 @@ import type { LedgerAccount, Payment } from "../../../db/schema";
 import type { Deps } from "../../deps";
 import { AppError } from "../../errors";
 import { type Db, lockPerson, type Trx, withTransaction } from "../../platform/db";
+import { gatherWrites } from "../../platform/gathered-writes";
 import { newId } from "../../platform/ids";
 import { findDefaultCard } from "../cards";
 import { type IssuedConfirmationChallenge, issueConfirmationChallenge } from "../confirmation";
-import { gatherEvents } from "../events";
 import { ownerBalance, viewBalance } from "../ledger";
 import { membersAmong, postMessageInTransaction, threadNotFound } from "../threads";
 import { confirmableOf } from "./confirmable";
@@ -53,7 +53,7 @@ export async function createPayment(
   const idempotencyKey = input.idempotencyKey;
   return withTransaction(deps.db, async (trx) => {
     const within: Deps = { ...deps, db: trx };
-    gatherEvents(trx);
+    gatherWrites(trx);
     await lockPerson(trx, "send", input.senderId);
     const previous = await findPaymentByKey(trx, input.senderId, idempotencyKey);
     if (previous) return { payment: sameOrRefuse(previous, input), confirmation: null, created: false };

@@ -1,6 +1,7 @@
 import { type Expression, type ExpressionBuilder, type Insertable, type SqlBool, sql, type Updateable } from "kysely";
 import type { Database, Payment, PaymentStatus, PaymentsTable } from "../../../db/schema";
 import type { Db, Trx } from "../../platform/db";
+import { appendRows } from "../../platform/gathered-writes";
 
 export async function insertPayment(trx: Trx, row: Insertable<PaymentsTable>): Promise<Payment> {
   return trx.insertInto("payments").values(row).returningAll().executeTakeFirstOrThrow();
@@ -52,10 +53,7 @@ export async function insertAudit(
     created_at: Date;
   },
 ): Promise<void> {
-  await trx
-    .insertInto("payment_audit")
-    .values({ ...row, detail: JSON.stringify(row.detail) })
-    .execute();
+  await appendRows(trx, "payment_audit", [{ ...row, detail: JSON.stringify(row.detail) }]);
 }
 
 export function listAudit(db: Db, paymentId: string) {

@@ -1,6 +1,7 @@
 import { createRoute, type z } from "@hono/zod-openapi";
+import type { Payment as PaymentRow } from "../../../db/schema";
 import type { Deps } from "../../deps";
-import { keepInTransaction, routeKeepingItsKey } from "../../http/idempotency";
+import { keepInTransaction, keepingTheKey, routeKeepingItsKey } from "../../http/idempotency";
 import { decodeCursor } from "../../http/pagination";
 import { bearerSecurity, createRouter, IdempotencyKeyHeader, json, problemResponses } from "../../http/router";
 import { ConfirmationChallenge, issueConfirmationChallenge, toConfirmationChallengeDto } from "../confirmation";
@@ -160,7 +161,7 @@ async function paymentPage(deps: Pick<Deps, "db">, userId: string, query: z.infe
 }
 
 /** Routes whose verb keeps the Idempotency-Key in its own transaction (see keepInTransaction). */
-export const PAYMENT_ROUTES_KEEPING_KEYS = [routeKeepingItsKey(send)];
+export const PAYMENT_ROUTES_KEEPING_KEYS = [routeKeepingItsKey(send), routeKeepingItsKey(confirm)];
 
 export const paymentsRoutes = createRouter()
   .openapi(send, async (c) => {
@@ -216,15 +217,27 @@ export const paymentsRoutes = createRouter()
   .openapi(confirm, async (c) => {
     const userId = c.get("userId");
     const body = c.req.valid("json");
-    const payment = await confirmPayment(c.get("deps"), {
-      userId,
-      paymentId: c.req.valid("param").id,
-      challengeId: body.challenge_id,
-      method: body.method,
-      response: body.response,
-      acknowledged: body.acknowledged_warnings ?? [],
-    });
-    return c.json(toPaymentDto(payment, userId, await clientSecretFor(c.get("deps"), payment, userId)), 200);
+    // The Idempotency-Key, if sent, is kept in the money transaction (see confirmPayment).
+    return keepingTheKey(
+      c,
+      async (payment: PaymentRow) => ({
+        status: 200,
+        body: toPaymentDto(payment, userId, await clientSecretFor(c.get("deps"), payment, userId)),
+      }),
+      (key) =>
+        confirmPayment(
+          c.get("deps"),
+          {
+            userId,
+            paymentId: c.req.valid("param").id,
+            challengeId: body.challenge_id,
+            method: body.method,
+            response: body.response,
+            acknowledged: body.acknowledged_warnings ?? [],
+          },
+          key,
+        ),
+    );
   })
   .openapi(cancel, async (c) => {
     const userId = c.get("userId");

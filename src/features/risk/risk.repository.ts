@@ -10,6 +10,7 @@ import type {
 } from "../../../db/schema";
 import type { PaymentFacts } from "../../deps";
 import type { Db, Trx } from "../../platform/db";
+import { appendRows } from "../../platform/gathered-writes";
 import type { Rule } from "./rules";
 
 /** Statuses of a payment that reached (or is on its way to) its recipient. */
@@ -142,10 +143,7 @@ export async function insertDecision(
     created_at: Date;
   },
 ): Promise<void> {
-  await trx
-    .insertInto("risk_decisions")
-    .values({ ...row, reasons: JSON.stringify(row.reasons) })
-    .execute();
+  await appendRows(trx, "risk_decisions", [{ ...row, reasons: JSON.stringify(row.reasons) }]);
   const known = recordedIn.get(trx) ?? new Map<string, Decision>();
   known.set(row.payment_id, { outcome: row.outcome, reasons: row.reasons as RiskDecision["reasons"] });
   recordedIn.set(trx, known);
