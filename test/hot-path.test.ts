@@ -8,7 +8,7 @@ import type { SoftwareAuthenticator } from "./software-authenticator";
 
 /**
  * The payment's hot path at the database: creating a payment and confirming it with a passkey
- * are one transaction each, nothing runs outside them, and neither makes more round trips than
+ * are one transaction each (Idempotency-Key included), nothing runs outside them, and neither makes more round trips than
  * its budget (every statement the app sends is watched on its way to Postgres, on every
  * connection).
  */
@@ -68,8 +68,8 @@ beforeAll(async () => {
   await confirm(await sendOk(h, alice, thread, bob, 100));
 });
 
-async function confirm(created: Created): Promise<void> {
-  const res = await confirmWithPasskey(h, alice, created, authenticator);
+async function confirm(created: Created, key: string | null = null): Promise<void> {
+  const res = await confirmWithPasskey(h, alice, created, authenticator, key);
   expect(res.status, await res.clone().text()).toBe(200);
 }
 
@@ -77,7 +77,9 @@ async function confirm(created: Created): Promise<void> {
  * Round trips each request may make, begin and commit included: what they make today. A change
  * that adds one to the hot path fails here; raise a budget only knowing what the trip buys.
  */
-const STATEMENTS_MAX = { create: 27, confirm: 23 };
+const STATEMENTS_MAX = { create: 25, confirm: 20 };
+/** What keeping an Idempotency-Key in the transaction adds: lock it, read it, store the answer. */
+const KEPT_KEY_STATEMENTS = 3;
 
 it("creates a payment in one transaction, within its round-trip budget", async () => {
   const statements = await statementsOf(async () => {
@@ -93,4 +95,12 @@ it("confirms a wallet payment with a passkey in one transaction, the money moved
   expect(transactions(statements)).toBe(1);
   expect(statements.length).toBeLessThanOrEqual(STATEMENTS_MAX.confirm);
   expect(statements.some((s) => s.text.includes("insert into ledger_transfers"))).toBe(true);
+});
+
+it("keeps a confirmation's Idempotency-Key in that one transaction", async () => {
+  const created = await sendOk(h, alice, thread, bob, 700);
+  const statements = await statementsOf(() => confirm(created, "hot-path-confirm"));
+  expect(transactions(statements)).toBe(1);
+  expect(statements.length).toBeLessThanOrEqual(STATEMENTS_MAX.confirm + KEPT_KEY_STATEMENTS);
+  expect(statements.some((s) => s.text.includes('insert into "idempotency_keys"'))).toBe(true);
 });

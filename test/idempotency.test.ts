@@ -3,8 +3,9 @@ import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { IDEMPOTENCY_LOCK_TIMEOUT_MS } from "../src/http/idempotency";
 import { runSweep } from "../src/sweep";
+import { fundWallets } from "./fund-wallets";
 import { createHarness, type Harness } from "./harness";
-import { directThread, type Person, sender } from "./payment-helpers";
+import { confirmWithPin, directThread, expectMoneyAccountedFor, type Person, sender, sendOk } from "./payment-helpers";
 
 let h: Harness;
 let alice: { id: string; token: string };
@@ -216,5 +217,61 @@ describe("Idempotency-Key kept in the verb's transaction (sending a payment)", (
     expect(refused.status).toBe(422);
     expect(await h.db.selectFrom("idempotency_keys").selectAll().where("user_id", "=", erin.id).execute()).toEqual([]);
     expect((await sendWith(erin, "k-refused", thread, frank.id)).status).toBe(201);
+  });
+});
+
+describe("Idempotency-Key kept in the money transaction (confirming a payment)", () => {
+  const WRONG_PIN = "902613";
+  const keysOf = (person: Person) =>
+    h.db.selectFrom("idempotency_keys").selectAll().where("user_id", "=", person.id).execute();
+  const codeOf = async (res: Response) => ((await res.json()) as { code: string }).code;
+
+  it("replays a confirmation, refuses another body under its key, and keeps nothing for a refusal", async () => {
+    const gina = await sender(h, "gina", null);
+    const hank = await sender(h, "hank", null);
+    await fundWallets(h.databaseUrl, [gina.id]);
+    const created = await sendOk(h, gina, await directThread(h, gina, hank), hank, 300);
+    const sendKeys = await keysOf(gina);
+
+    const wrong = await confirmWithPin(h, gina, created, WRONG_PIN, "c-wallet");
+    expect(await codeOf(wrong)).toBe("PIN_INCORRECT");
+    expect(await keysOf(gina)).toEqual(sendKeys);
+
+    const first = await confirmWithPin(h, gina, created, undefined, "c-wallet");
+    expect(first.status, await first.clone().text()).toBe(200);
+    expect(first.headers.get("Idempotent-Replayed")).toBeNull();
+    const replay = await confirmWithPin(h, gina, created, undefined, "c-wallet");
+    expect(replay.status).toBe(200);
+    expect(replay.headers.get("Idempotent-Replayed")).toBe("true");
+    expect(await replay.json()).toEqual(await first.json());
+    const other = await confirmWithPin(h, gina, created, WRONG_PIN, "c-wallet");
+    expect(other.status).toBe(422);
+    expect(await codeOf(other)).toBe("IDEMPOTENCY_KEY_REUSED");
+
+    const kept = (await keysOf(gina)).filter((k) => k.key === "c-wallet");
+    expect(kept.map((k) => [k.state, k.response_status])).toEqual([["completed", 200]]);
+    await expectMoneyAccountedFor(h);
+  });
+
+  it("holds the key in flight while the card is charged (a retry answers 409), then keeps the charge's answer", async () => {
+    const ivy = await sender(h, "ivy");
+    const jack = await sender(h, "jack", null);
+    const created = await sendOk(h, ivy, await directThread(h, ivy, jack), jack, 400);
+    h.emulator.control.failNext({ delayMs: 1_000, on: /^POST \/v1\/payment_intents/ });
+
+    const first = confirmWithPin(h, ivy, created, undefined, "c-card");
+    await waitFor(async () => (await keysOf(ivy)).some((k) => k.key === "c-card" && k.state === "in_flight"), 5_000);
+    const during = await confirmWithPin(h, ivy, created, undefined, "c-card");
+    expect(during.status).toBe(409);
+    expect(await codeOf(during)).toBe("IDEMPOTENCY_KEY_IN_USE");
+
+    const answered = await first;
+    expect(answered.status, await answered.clone().text()).toBe(200);
+    const replay = await confirmWithPin(h, ivy, created, undefined, "c-card");
+    expect(replay.headers.get("Idempotent-Replayed")).toBe("true");
+    expect(await replay.json()).toEqual(await answered.json());
+    const kept = (await keysOf(ivy)).filter((k) => k.key === "c-card");
+    expect(kept.map((k) => [k.state, k.response_status])).toEqual([["completed", 200]]);
+    await expectMoneyAccountedFor(h);
   });
 });

@@ -64,7 +64,13 @@ export async function sendOk(
 export const warningsOf = (created: Created): string[] => created.payment.risk?.warnings.map((w) => w.code) ?? [];
 
 /** Confirms with the PIN, acknowledging the payment's risk warnings as a person who read them would. */
-export async function confirmWithPin(h: Harness, from: Person, created: Created, pin = PIN): Promise<Response> {
+export async function confirmWithPin(
+  h: Harness,
+  from: Person,
+  created: Created,
+  pin = PIN,
+  key: string | null = null,
+): Promise<Response> {
   return h.request("POST", `/v1/payments/${created.payment.id}/confirm`, {
     token: from.token,
     body: {
@@ -73,6 +79,7 @@ export async function confirmWithPin(h: Harness, from: Person, created: Created,
       response: { pin },
       acknowledged_warnings: warningsOf(created),
     },
+    headers: key ? { "Idempotency-Key": key } : {},
   });
 }
 
@@ -82,6 +89,7 @@ export async function confirmWithPasskey(
   from: Person,
   created: Created,
   authenticator: SoftwareAuthenticator,
+  key: string | null = null,
 ): Promise<Response> {
   const webauthn = created.confirmation?.methods.find((m) => m.method === "webauthn");
   const prompt = webauthn?.prompt as { options: Parameters<SoftwareAuthenticator["assert"]>[0] } | undefined;
@@ -94,6 +102,7 @@ export async function confirmWithPasskey(
       response: { credential: await authenticator.assert(prompt.options) },
       acknowledged_warnings: warningsOf(created),
     },
+    headers: key ? { "Idempotency-Key": key } : {},
   });
 }
 
