@@ -1,7 +1,8 @@
+import type { Expression } from "kysely";
 import { AppError } from "../../errors";
 import { page } from "../../http/pagination";
 import type { Db, Trx } from "../../platform/db";
-import { findAccount, findAccountByOwner, listHistory } from "./ledger.repository";
+import { availableOfOwner, findAccount, findAccountByOwner, listHistory } from "./ledger.repository";
 import type { Balance } from "./ledger.types";
 
 export type BalanceView = { posted: bigint; pending: bigint; available: bigint };
@@ -32,6 +33,17 @@ export async function ownerBalance(
 ): Promise<BalanceView | undefined> {
   const account = await findAccountByOwner(db, key);
   return account ? viewBalance(account) : undefined;
+}
+
+/**
+ * What an owner's account (a person's wallet) may spend now, null while it does not exist, as a
+ * scalar subquery another feature's read embeds, so it costs no round trip of its own.
+ */
+export function ownerAvailableOf(
+  db: Db | Trx,
+  key: { ownerId: string; purpose: string; currency: string },
+): Expression<bigint | null> {
+  return availableOfOwner(db, key);
 }
 
 export type HistoryEntry = {

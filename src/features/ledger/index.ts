@@ -4,7 +4,7 @@
  * is internal to it.
  */
 export { type AccountPurpose, ensureAccount, ensureAccounts, PLATFORM_OWNER } from "./accounts";
-export { ownerBalance, viewBalance } from "./balances";
+export { ownerAvailableOf, ownerBalance, viewBalance } from "./balances";
 export { CURRENCIES, isCurrency } from "./currencies";
 export { expirePendingTransfers } from "./expire-pending-transfers";
 export type { TransferInput } from "./ledger.types";

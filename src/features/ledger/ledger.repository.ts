@@ -1,4 +1,4 @@
-import { sql } from "kysely";
+import { type Expression, sql } from "kysely";
 import type { LedgerAccount, LedgerTransfer, PendingState } from "../../../db/schema";
 import type { Db, Trx } from "../../platform/db";
 import type { Balance } from "./ledger.types";
@@ -123,6 +123,20 @@ export async function findAccountByOwner(
   key: { ownerId: string; purpose: string; currency: string },
 ): Promise<LedgerAccount | undefined> {
   return (await findAccountsByOwner(db, [key]))[0];
+}
+
+/** What the owner's account may spend (posted credits less posted and pending debits), null without one, as a scalar subquery. */
+export function availableOfOwner(
+  db: Db | Trx,
+  key: { ownerId: string; purpose: string; currency: string },
+): Expression<bigint | null> {
+  return db
+    .selectFrom("ledger_accounts")
+    .select(sql<bigint>`credits_posted - debits_posted - debits_pending`.as("available"))
+    .where("owner_id", "=", key.ownerId)
+    .where("purpose", "=", key.purpose)
+    .where("currency", "=", key.currency)
+    .$asScalar();
 }
 
 /** The accounts of any of these (owner, purpose, currency) keys, in one read. */

@@ -6,19 +6,14 @@ import { gatherWrites } from "../../platform/gathered-writes";
 import { newId } from "../../platform/ids";
 import { findDefaultCard } from "../cards";
 import { type IssuedConfirmationChallenge, issueConfirmationChallenge } from "../confirmation";
-import { ownerBalance, viewBalance } from "../ledger";
+import { ownerAvailableOf, viewBalance } from "../ledger";
 import { membersAmong, postMessageInTransaction, threadNotFound } from "../threads";
 import { confirmableOf } from "./confirmable";
 import { formatAmount } from "./format-amount";
 import { checkSendingLimits } from "./limits";
 import { containsCardNumber } from "./memo";
 import { recordCreated } from "./payment-state";
-import {
-  awaitingReceivedTotal,
-  countAwaitingConfirmation,
-  findPaymentByKey,
-  insertPayment,
-} from "./payments.repository";
+import { awaitingReceived, findPaymentByKey, insertPayment } from "./payments.repository";
 
 export type CreatePaymentInput = {
   senderId: string;
@@ -153,14 +148,7 @@ async function checkPayable(deps: Deps, input: CreatePaymentInput, members: Read
       detail: "Never share card numbers in a memo; remove it and try again",
     });
   }
-  const pending = await countAwaitingConfirmation(deps.db, input.senderId);
-  if (pending >= deps.config.payments.maxPendingConfirmations) {
-    throw new AppError("TOO_MANY_PENDING_PAYMENTS", {
-      detail: `Confirm or cancel your ${pending} unconfirmed payments first`,
-      retryAfterSeconds: Math.ceil(deps.config.payments.confirmWindowMs / 1000),
-    });
-  }
-  await checkSendingLimits(deps, deps.db, input);
+  await checkSendingLimits(deps, deps.db, { ...input, pendingMax: deps.config.payments.maxPendingConfirmations });
   if (!(await canFund(deps, input.senderId, input.amountMinor, input.currency))) {
     throw new AppError("NO_FUNDING_SOURCE", { detail: "Add a debit card to send money" });
   }
@@ -179,8 +167,8 @@ async function canFund(
 }
 
 /**
- * What the person may spend from their wallet (read here unless the caller has it): money
- * waiting to be claimed could still go back.
+ * What the person may spend from their wallet (its balance read here, in the same statement,
+ * unless the caller has it): money waiting to be claimed could still go back.
  */
 export async function spendableWallet(
   db: Db | Trx,
@@ -188,9 +176,8 @@ export async function spendableWallet(
   currency: string,
   wallet?: LedgerAccount,
 ): Promise<bigint> {
-  const balance = wallet
-    ? viewBalance(wallet)
-    : await ownerBalance(db, { ownerId: userId, purpose: "wallet", currency });
-  if (!balance) return 0n;
-  return balance.available - (await awaitingReceivedTotal(db, userId, currency));
+  const read = wallet ? undefined : ownerAvailableOf(db, { ownerId: userId, purpose: "wallet", currency });
+  const standing = await awaitingReceived(db, userId, currency, read);
+  const available = wallet ? viewBalance(wallet).available : standing.available;
+  return available === null ? 0n : available - standing.awaiting;
 }

@@ -1,28 +1,46 @@
 import type { Deps } from "../../deps";
 import { AppError } from "../../errors";
 import type { Db, Trx } from "../../platform/db";
-import { isInReducedLimitsWindow } from "../pin";
-import { accountCreatedAt } from "../users";
+import { inReducedLimitsWindow, pinResetAtOf } from "../pin";
+import { accountCreatedAtOf } from "../users";
 import { formatAmount } from "./format-amount";
-import { sentSince } from "./payments.repository";
+import { sendingStanding } from "./payments.repository";
 
 const DAY_MS = 86_400_000;
 
 /**
  * Per-payment, rolling 24-hour and 7-day sending limits; lower for new accounts and for a
- * day after a PIN reset. A refusal names the limit and when enough of it frees up.
+ * day after a PIN reset; and, for a new payment (`pendingMax`), a bound on how many may await
+ * confirmation at once. A refusal names the limit and when enough of it frees up. One read,
+ * through the caller's transaction: asking the pool for a second connection while holding one
+ * starves it under load.
  */
 export async function checkSendingLimits(
   deps: Pick<Deps, "clock" | "config">,
   db: Db | Trx,
-  input: { senderId: string; amountMinor: bigint; currency: string; excludePaymentId?: string },
+  input: { senderId: string; amountMinor: bigint; currency: string; excludePaymentId?: string; pendingMax?: number },
 ): Promise<void> {
   const now = deps.clock.now();
-  const createdAt = await accountCreatedAt(db, input.senderId);
-  const newAccount = now.getTime() - createdAt.getTime() < deps.config.payments.newAccountDays * DAY_MS;
-  // Read through the caller's transaction: asking the pool for a second connection while
-  // holding one starves it under load.
-  const reduced = newAccount || (await isInReducedLimitsWindow({ db, clock: deps.clock }, input.senderId));
+  const windows = [
+    ["daily", DAY_MS],
+    ["weekly", 7 * DAY_MS],
+  ] as const;
+  const standing = await sendingStanding(db, {
+    senderId: input.senderId,
+    currency: input.currency,
+    since: windows.map(([, windowMs]) => new Date(now.getTime() - windowMs)),
+    excludeId: input.excludePaymentId,
+    accountCreatedAt: accountCreatedAtOf(db, input.senderId),
+    pinResetAt: pinResetAtOf(db, input.senderId),
+  });
+  if (input.pendingMax !== undefined && standing.awaitingConfirmation >= input.pendingMax) {
+    throw new AppError("TOO_MANY_PENDING_PAYMENTS", {
+      detail: `Confirm or cancel your ${standing.awaitingConfirmation} unconfirmed payments first`,
+      retryAfterSeconds: Math.ceil(deps.config.payments.confirmWindowMs / 1000),
+    });
+  }
+  const newAccount = now.getTime() - standing.accountCreatedAt.getTime() < deps.config.payments.newAccountDays * DAY_MS;
+  const reduced = newAccount || inReducedLimitsWindow(standing.pinResetAt, now);
   const limits = reduced ? deps.config.payments.reduced : deps.config.payments;
   const why = newAccount ? " (lower while your account is new)" : reduced ? " (lower for a day after a PIN reset)" : "";
 
@@ -36,19 +54,10 @@ export async function checkSendingLimits(
       `At most ${formatAmount(BigInt(limits.maxMinor), input.currency)} per payment${why}`,
     );
   }
-  const windows = [
-    ["daily", DAY_MS, limits.dailyLimitMinor],
-    ["weekly", 7 * DAY_MS, limits.weeklyLimitMinor],
-  ] as const;
-  const sent = await sentSince(
-    db,
-    input.senderId,
-    input.currency,
-    windows.map(([, windowMs]) => new Date(now.getTime() - windowMs)),
-    input.excludePaymentId,
-  );
-  for (const [i, [name, windowMs, limit]] of windows.entries()) {
-    const used = sent[i] ?? { total: 0n, oldest: null };
+  const limitOf = { daily: limits.dailyLimitMinor, weekly: limits.weeklyLimitMinor };
+  for (const [i, [name, windowMs]] of windows.entries()) {
+    const limit = limitOf[name];
+    const used = standing.windows[i] ?? { total: 0n, oldest: null };
     if (used.total + input.amountMinor > BigInt(limit)) {
       const resetsAt = used.oldest ? new Date(used.oldest.getTime() + windowMs) : now;
       const left = BigInt(limit) - used.total;

@@ -93,45 +93,60 @@ export const COUNTED_STATUSES: readonly PaymentStatus[] = [
 ];
 
 /**
- * What the sender has committed since each moment, and when the oldest of it leaves that window:
- * one query for all the limits' rolling windows, each a filtered sum over the widest.
+ * What the sender's limits rest on, in one read: per window, the total of the payments in it
+ * and the oldest one's time; how many of their payments await confirmation; and the other
+ * features' facts the limits need, embedded as scalar subqueries (when the account was made,
+ * when its PIN was last reset).
  */
-export async function sentSince(
+export async function sendingStanding(
   db: Db | Trx,
-  senderId: string,
-  currency: string,
-  since: readonly Date[],
-  excludeId: string | undefined,
-): Promise<{ total: bigint; oldest: Date | null }[]> {
+  input: {
+    senderId: string;
+    currency: string;
+    since: readonly Date[];
+    excludeId: string | undefined;
+    accountCreatedAt: Expression<Date>;
+    pinResetAt: Expression<Date | null>;
+  },
+): Promise<{
+  windows: { total: bigint; oldest: Date | null }[];
+  awaitingConfirmation: number;
+  accountCreatedAt: Date;
+  pinResetAt: Date | null;
+}> {
+  const { senderId, since, excludeId } = input;
   const widest = new Date(Math.min(...since.map((d) => d.getTime())));
+  const awaiting = db
+    .selectFrom("payments")
+    .select((eb) => eb.fn.countAll<bigint>().as("n"))
+    .where("sender_id", "=", senderId)
+    .where("status", "=", "requires_confirmation");
   const row: Record<string, unknown> = await db
     .selectFrom("payments")
-    .select(
-      since.flatMap((from, i) => [
+    .select([
+      ...since.flatMap((from, i) => [
         sql<string>`coalesce(sum(amount_minor) filter (where created_at > ${from}), 0)::text`.as(`total_${i}`),
         sql<Date | null>`min(created_at) filter (where created_at > ${from})`.as(`oldest_${i}`),
       ]),
-    )
+      sql<string>`(${awaiting})::text`.as("awaiting_confirmation"),
+      sql<Date>`(${input.accountCreatedAt})`.as("account_created_at"),
+      sql<Date | null>`(${input.pinResetAt})`.as("pin_reset_at"),
+    ])
     .where("sender_id", "=", senderId)
-    .where("currency", "=", currency)
+    .where("currency", "=", input.currency)
     .where("status", "in", COUNTED_STATUSES)
     .where("created_at", ">", widest)
     .$if(excludeId !== undefined, (q) => q.where("id", "<>", excludeId as string))
     .executeTakeFirstOrThrow();
-  return since.map((_, i) => ({
-    total: BigInt(row[`total_${i}`] as string),
-    oldest: (row[`oldest_${i}`] as Date | null) ?? null,
-  }));
-}
-
-export async function countAwaitingConfirmation(db: Db | Trx, senderId: string): Promise<number> {
-  const row = await db
-    .selectFrom("payments")
-    .select((eb) => eb.fn.countAll<bigint>().as("n"))
-    .where("sender_id", "=", senderId)
-    .where("status", "=", "requires_confirmation")
-    .executeTakeFirstOrThrow();
-  return Number(row.n);
+  return {
+    windows: since.map((_, i) => ({
+      total: BigInt(row[`total_${i}`] as string),
+      oldest: (row[`oldest_${i}`] as Date | null) ?? null,
+    })),
+    awaitingConfirmation: Number(row.awaiting_confirmation),
+    accountCreatedAt: row.account_created_at as Date,
+    pinResetAt: (row.pin_reset_at as Date | null) ?? null,
+  };
 }
 
 export function findByPaymentIntent(db: Db | Trx, paymentIntentId: string): Promise<Payment | undefined> {
@@ -250,13 +265,26 @@ export async function awaitingFor(db: Db, recipientId: string): Promise<string[]
 }
 
 /** Money waiting in this person's wallet for them to claim: it may still go back, so it cannot be spent. */
-export async function awaitingReceivedTotal(db: Db | Trx, recipientId: string, currency: string): Promise<bigint> {
+/**
+ * The total of the payments waiting for the person to claim them, and with `available` (a
+ * scalar subquery: their wallet's spendable balance) that balance, in one read.
+ */
+export async function awaitingReceived(
+  db: Db | Trx,
+  recipientId: string,
+  currency: string,
+  available?: Expression<bigint | null>,
+): Promise<{ awaiting: bigint; available: bigint | null }> {
   const row = await db
     .selectFrom("payments")
-    .select(sql<string>`coalesce(sum(amount_minor), 0)::text`.as("total"))
+    .select([
+      sql<string>`coalesce(sum(amount_minor), 0)::text`.as("total"),
+      ...(available ? [sql<bigint | null>`(${available})`.as("available")] : []),
+    ])
     .where("recipient_id", "=", recipientId)
     .where("currency", "=", currency)
     .where("status", "=", "awaiting_recipient")
     .executeTakeFirstOrThrow();
-  return BigInt(row.total);
+  const availableNow = (row as { available?: bigint | null }).available;
+  return { awaiting: BigInt(row.total), available: availableNow ?? null };
 }

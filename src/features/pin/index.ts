@@ -5,4 +5,4 @@
  */
 export { pinRoutes } from "./pin.routes";
 export { pinConfirmationMethod } from "./pin-method";
-export { isInReducedLimitsWindow } from "./reduced-limits";
+export { inReducedLimitsWindow, pinResetAtOf } from "./reduced-limits";

@@ -1,10 +1,14 @@
-import { sql } from "kysely";
+import { type Expression, sql } from "kysely";
 import type { PaymentPin } from "../../../db/schema";
 import type { Db, Trx } from "../../platform/db";
 import type { PinHash } from "../../platform/pin-hasher";
 
 export function findPin(db: Db | Trx, userId: string): Promise<PaymentPin | undefined> {
   return db.selectFrom("payment_pins").selectAll().where("user_id", "=", userId).executeTakeFirst();
+}
+
+export function resetAtOf(db: Db | Trx, userId: string): Expression<Date | null> {
+  return db.selectFrom("payment_pins").select("reset_at").where("user_id", "=", userId).$asScalar();
 }
 
 /** Undefined when the person already has a PIN (a concurrent first set won). */

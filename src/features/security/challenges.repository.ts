@@ -1,11 +1,28 @@
+import { sql } from "kysely";
 import type { SecurityChallenge } from "../../../db/schema";
 import type { Db, Trx } from "../../platform/db";
 
-export async function insertChallenge(db: Db | Trx, challenge: Omit<SecurityChallenge, "used_at">): Promise<void> {
-  await db
+/**
+ * Stores the challenge and answers how many of the person's challenges were open (unused,
+ * unexpired at `now`) before it, in the same statement: its snapshot predates the insert.
+ */
+export async function insertChallenge(
+  db: Db | Trx,
+  challenge: Omit<SecurityChallenge, "used_at">,
+  now: Date,
+): Promise<number> {
+  const open = db
+    .selectFrom("security_challenges")
+    .select((eb) => eb.fn.countAll<bigint>().as("n"))
+    .where("user_id", "=", challenge.user_id)
+    .where("used_at", "is", null)
+    .where("expires_at", ">", now);
+  const row = await db
     .insertInto("security_challenges")
     .values({ ...challenge, context: JSON.stringify(challenge.context) })
-    .execute();
+    .returning(sql<string>`(${open})::text`.as("open_before"))
+    .executeTakeFirstOrThrow();
+  return Number(row.open_before);
 }
 
 /** The challenge, only if it is this person's. */
@@ -29,17 +46,6 @@ export async function markChallengeUsed(trx: Trx, id: string, now: Date): Promis
     .returning("id")
     .executeTakeFirst();
   return used !== undefined;
-}
-
-export async function countOpenChallenges(db: Db | Trx, userId: string, now: Date): Promise<number> {
-  const row = await db
-    .selectFrom("security_challenges")
-    .select((eb) => eb.fn.countAll<bigint>().as("n"))
-    .where("user_id", "=", userId)
-    .where("used_at", "is", null)
-    .where("expires_at", ">", now)
-    .executeTakeFirstOrThrow();
-  return Number(row.n);
 }
 
 /** Deletes up to `limit` challenges that had expired by `expiredBy`; returns how many. */

@@ -5,7 +5,6 @@ import { type Db, lockPerson, type Trx, withTransaction } from "../../platform/d
 import { toHex } from "../../platform/hex";
 import { newId } from "../../platform/ids";
 import {
-  countOpenChallenges,
   findChallengeForUser,
   insertChallenge,
   markChallengeUsed,
@@ -55,27 +54,32 @@ export async function storeChallenge(
   const id = newId("chl");
   const expiresAt = new Date(now.getTime() + CHALLENGE_TTL_MS);
   await withTransaction(deps.db, async (trx) => {
-    // Count and insert under the person's lock, so concurrent requests cannot all pass the count.
+    // Insert and count under the person's lock, so concurrent requests cannot all pass the count;
+    // one over the bound rolls back with the refusal.
     await lockPerson(trx, "challenges", input.userId);
-    if ((await countOpenChallenges(trx, input.userId, now)) >= OPEN_CHALLENGES_MAX) {
+    const openBefore = await insertChallenge(
+      trx,
+      {
+        id,
+        user_id: input.userId,
+        purpose: input.purpose,
+        challenge_hash: input.fresh.hash,
+        methods: input.methods ?? [],
+        object_kind: input.object?.kind ?? null,
+        object_id: input.object?.id ?? null,
+        binding_hash: input.object?.bindingHash ?? null,
+        context: input.context ?? {},
+        created_at: now,
+        expires_at: expiresAt,
+      },
+      now,
+    );
+    if (openBefore >= OPEN_CHALLENGES_MAX) {
       throw new AppError("CHALLENGE_LIMIT_REACHED", {
         detail: `At most ${OPEN_CHALLENGES_MAX} challenges may be open at once; use or let some expire`,
         retryAfterSeconds: CHALLENGE_TTL_MS / 1000,
       });
     }
-    await insertChallenge(trx, {
-      id,
-      user_id: input.userId,
-      purpose: input.purpose,
-      challenge_hash: input.fresh.hash,
-      methods: input.methods ?? [],
-      object_kind: input.object?.kind ?? null,
-      object_id: input.object?.id ?? null,
-      binding_hash: input.object?.bindingHash ?? null,
-      context: input.context ?? {},
-      created_at: now,
-      expires_at: expiresAt,
-    });
   });
   return { id, expiresAt };
 }

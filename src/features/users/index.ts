@@ -5,6 +5,6 @@
  */
 export { devSessionsRoutes } from "./dev-sessions.routes";
 export { ensureUser } from "./ensure-user";
-export { accountCreatedAt, displayNamesOf, findKnownUsers } from "./lookup-users";
+export { accountCreatedAtOf, displayNamesOf, findKnownUsers } from "./lookup-users";
 export { usersRoutes } from "./users.routes";
 export { toUserDto, User } from "./users.schemas";

@@ -1,6 +1,7 @@
+import type { Expression } from "kysely";
 import type { User } from "../../../db/schema";
 import type { Db, Trx } from "../../platform/db";
-import { findCreatedAt, findUsersByIds, listDisplayNames } from "./users.repository";
+import { createdAtOf, findUsersByIds, listDisplayNames } from "./users.repository";
 
 /** The people among these ids the service knows; ids it has never seen are left out. */
 export function findKnownUsers(db: Db | Trx, ids: readonly string[]): Promise<User[]> {
@@ -12,7 +13,10 @@ export function displayNamesOf(db: Db | Trx, ids: readonly string[]): Promise<{ 
   return listDisplayNames(db, ids);
 }
 
-/** When the person first used payments: a new account sends under lower limits. */
-export function accountCreatedAt(db: Db | Trx, userId: string): Promise<Date> {
-  return findCreatedAt(db, userId);
+/**
+ * When the person first used payments (a new account sends under lower limits), as a scalar
+ * subquery another feature's read embeds, so it costs no round trip of its own.
+ */
+export function accountCreatedAtOf(db: Db | Trx, userId: string): Expression<Date> {
+  return createdAtOf(db, userId);
 }

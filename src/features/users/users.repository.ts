@@ -1,3 +1,4 @@
+import type { Expression } from "kysely";
 import type { User } from "../../../db/schema";
 import type { Db, Trx } from "../../platform/db";
 
@@ -25,9 +26,8 @@ export function listDisplayNames(
 }
 
 /** When the person was first seen; throws when they never were. */
-export async function findCreatedAt(db: Db | Trx, userId: string): Promise<Date> {
-  const user = await db.selectFrom("users").select("created_at").where("id", "=", userId).executeTakeFirstOrThrow();
-  return user.created_at;
+export function createdAtOf(db: Db | Trx, userId: string): Expression<Date> {
+  return db.selectFrom("users").select("created_at").where("id", "=", userId).$asScalar();
 }
 
 export function findUsersByIds(db: Db | Trx, ids: readonly string[]): Promise<User[]> {
