@@ -220,7 +220,7 @@ describe("Idempotency-Key kept in the verb's transaction (sending a payment)", (
   });
 });
 
-describe("Idempotency-Key kept in the money transaction (confirming a payment)", () => {
+describe("Idempotency-Key kept in the money transaction (confirming, declining, canceling)", () => {
   const WRONG_PIN = "902613";
   const keysOf = (person: Person) =>
     h.db.selectFrom("idempotency_keys").selectAll().where("user_id", "=", person.id).execute();
@@ -272,6 +272,32 @@ describe("Idempotency-Key kept in the money transaction (confirming a payment)",
     expect(await replay.json()).toEqual(await answered.json());
     const kept = (await keysOf(ivy)).filter((k) => k.key === "c-card");
     expect(kept.map((k) => [k.state, k.response_status])).toEqual([["completed", 200]]);
+    await expectMoneyAccountedFor(h);
+  });
+
+  it("replays a decline under its key, and keeps nothing for a cancel that is refused", async () => {
+    const kim = await sender(h, "kim", null);
+    const lee = await sender(h, "lee", null);
+    await fundWallets(h.databaseUrl, [kim.id]);
+    const created = await sendOk(h, kim, await directThread(h, kim, lee), lee, 250);
+    expect((await confirmWithPin(h, kim, created)).status).toBe(200);
+    const end = (person: Person, verb: string, key: string) =>
+      h.request("POST", `/v1/payments/${created.payment.id}/${verb}`, {
+        token: person.token,
+        headers: { "Idempotency-Key": key },
+      });
+
+    const declined = await end(lee, "decline", "d-once");
+    expect(declined.status, await declined.clone().text()).toBe(200);
+    const replay = await end(lee, "decline", "d-once");
+    expect(replay.headers.get("Idempotent-Replayed")).toBe("true");
+    expect(await replay.json()).toEqual(await declined.json());
+    expect((await keysOf(lee)).map((k) => [k.key, k.state, k.response_status])).toEqual([["d-once", "completed", 200]]);
+
+    const kimKeys = await keysOf(kim);
+    const refused = await end(kim, "cancel", "c-late");
+    expect(await codeOf(refused)).toBe("PAYMENT_NOT_CANCELABLE");
+    expect(await keysOf(kim)).toEqual(kimKeys);
     await expectMoneyAccountedFor(h);
   });
 });

@@ -2,12 +2,13 @@ import type { Context, MiddlewareHandler } from "hono";
 import { routePath } from "hono/route";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { IdempotencyKey } from "../../db/schema";
-import type { Deps, KeptKey } from "../deps";
+import type { Deps } from "../deps";
 import { AppError } from "../errors";
 import { canonicalJson } from "../platform/canonical-json";
 import { type Db, type Trx, withTransaction } from "../platform/db";
 import { toHex } from "../platform/hex";
 import { hmacSha256 } from "../platform/hmac";
+import { type KeptKey, keptWith } from "../platform/kept-key";
 import { isDatabaseUnavailable } from "../platform/transient";
 import type { AppEnv } from "./app-env";
 import {
@@ -173,13 +174,7 @@ export function keepInTransaction<S extends 200 | 201>(c: Context<AppEnv>, work:
   return keepingTheKey(
     c,
     async (fresh: Answer<S>) => fresh,
-    (key) =>
-      withTransaction(c.get("deps").db, async (trx) => {
-        if (await key?.answered(trx)) return undefined;
-        const fresh = await work(trx);
-        await key?.keep(trx, fresh);
-        return fresh;
-      }),
+    (key) => withTransaction(c.get("deps").db, (trx) => keptWith(trx, key, () => work(trx))),
   );
 }
 

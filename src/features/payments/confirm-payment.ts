@@ -1,9 +1,10 @@
 import type { Payment } from "../../../db/schema";
-import type { Deps, KeptKey } from "../../deps";
+import type { Deps } from "../../deps";
 import { AppError } from "../../errors";
 import { afterCommit } from "../../platform/after-commit";
 import { lockPerson, type Trx, withTransaction } from "../../platform/db";
 import { gatherWrites } from "../../platform/gathered-writes";
+import type { KeptKey } from "../../platform/kept-key";
 import { findDefaultCard } from "../cards";
 import { checkConfirmation } from "../confirmation";
 import { postTransfers } from "../ledger";

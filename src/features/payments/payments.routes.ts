@@ -161,7 +161,7 @@ async function paymentPage(deps: Pick<Deps, "db">, userId: string, query: z.infe
 }
 
 /** Routes whose verb keeps the Idempotency-Key in its own transaction (see keepInTransaction). */
-export const PAYMENT_ROUTES_KEEPING_KEYS = [routeKeepingItsKey(send), routeKeepingItsKey(confirm)];
+export const PAYMENT_ROUTES_KEEPING_KEYS = [send, confirm, cancel, decline].map(routeKeepingItsKey);
 
 export const paymentsRoutes = createRouter()
   .openapi(send, async (c) => {
@@ -241,15 +241,19 @@ export const paymentsRoutes = createRouter()
   })
   .openapi(cancel, async (c) => {
     const userId = c.get("userId");
-    return c.json(
-      toPaymentDto(await cancelPayment(c.get("deps"), { userId, paymentId: c.req.valid("param").id }), userId),
-      200,
+    return keepingTheKey(c, paymentAnswer(userId), (key) =>
+      cancelPayment(c.get("deps"), { userId, paymentId: c.req.valid("param").id }, key),
     );
   })
   .openapi(decline, async (c) => {
     const userId = c.get("userId");
-    return c.json(
-      toPaymentDto(await declinePayment(c.get("deps"), { userId, paymentId: c.req.valid("param").id }), userId),
-      200,
+    return keepingTheKey(c, paymentAnswer(userId), (key) =>
+      declinePayment(c.get("deps"), { userId, paymentId: c.req.valid("param").id }, key),
     );
   });
+
+/** A payment as its viewer gets it back from a verb (200). */
+const paymentAnswer = (userId: string) => async (payment: PaymentRow) => ({
+  status: 200 as const,
+  body: toPaymentDto(payment, userId),
+});
