@@ -30,12 +30,14 @@ export async function checkSendingLimits(
     currency: input.currency,
     since: windows.map(([, windowMs]) => new Date(now.getTime() - windowMs)),
     excludeId: input.excludePaymentId,
+    countAwaiting: input.pendingMax !== undefined,
     accountCreatedAt: accountCreatedAtOf(db, input.senderId),
     pinResetAt: pinResetAtOf(db, input.senderId),
   });
-  if (input.pendingMax !== undefined && standing.awaitingConfirmation >= input.pendingMax) {
+  const awaiting = standing.awaitingConfirmation;
+  if (input.pendingMax !== undefined && awaiting !== undefined && awaiting >= input.pendingMax) {
     throw new AppError("TOO_MANY_PENDING_PAYMENTS", {
-      detail: `Confirm or cancel your ${standing.awaitingConfirmation} unconfirmed payments first`,
+      detail: `Confirm or cancel your ${awaiting} unconfirmed payments first`,
       retryAfterSeconds: Math.ceil(deps.config.payments.confirmWindowMs / 1000),
     });
   }

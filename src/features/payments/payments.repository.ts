@@ -94,9 +94,9 @@ export const COUNTED_STATUSES: readonly PaymentStatus[] = [
 
 /**
  * What the sender's limits rest on, in one read: per window, the total of the payments in it
- * and the oldest one's time; how many of their payments await confirmation; and the other
- * features' facts the limits need, embedded as scalar subqueries (when the account was made,
- * when its PIN was last reset).
+ * and the oldest one's time; with `countAwaiting`, how many of their payments await
+ * confirmation; and the other features' facts the limits need, embedded as scalar subqueries
+ * (when the account was made, when its PIN was last reset).
  */
 export async function sendingStanding(
   db: Db | Trx,
@@ -105,12 +105,13 @@ export async function sendingStanding(
     currency: string;
     since: readonly Date[];
     excludeId: string | undefined;
+    countAwaiting: boolean;
     accountCreatedAt: Expression<Date>;
     pinResetAt: Expression<Date | null>;
   },
 ): Promise<{
   windows: { total: bigint; oldest: Date | null }[];
-  awaitingConfirmation: number;
+  awaitingConfirmation: number | undefined;
   accountCreatedAt: Date;
   pinResetAt: Date | null;
 }> {
@@ -128,7 +129,7 @@ export async function sendingStanding(
         sql<string>`coalesce(sum(amount_minor) filter (where created_at > ${from}), 0)::text`.as(`total_${i}`),
         sql<Date | null>`min(created_at) filter (where created_at > ${from})`.as(`oldest_${i}`),
       ]),
-      sql<string>`(${awaiting})::text`.as("awaiting_confirmation"),
+      ...(input.countAwaiting ? [sql<string>`(${awaiting})::text`.as("awaiting_confirmation")] : []),
       sql<Date>`(${input.accountCreatedAt})`.as("account_created_at"),
       sql<Date | null>`(${input.pinResetAt})`.as("pin_reset_at"),
     ])
@@ -143,7 +144,7 @@ export async function sendingStanding(
       total: BigInt(row[`total_${i}`] as string),
       oldest: (row[`oldest_${i}`] as Date | null) ?? null,
     })),
-    awaitingConfirmation: Number(row.awaiting_confirmation),
+    awaitingConfirmation: input.countAwaiting ? Number(row.awaiting_confirmation) : undefined,
     accountCreatedAt: row.account_created_at as Date,
     pinResetAt: (row.pin_reset_at as Date | null) ?? null,
   };
