@@ -365,6 +365,15 @@ async function handle(command: Command): Promise<void> {
       send({ type: "phase-done", requests });
       return;
     }
+    case "greet": {
+      for (const pair of state.wallet) {
+        const res = await call(command.baseUrl, "GET", "/v1/payments?limit=1", { token: pair.sender.token });
+        if (res.status !== 200) throw new Error(`greet: ${res.status}`);
+        await res.arrayBuffer();
+      }
+      send({ type: "greeted" });
+      return;
+    }
     case "exit":
       process.exit(0);
   }

@@ -18,6 +18,8 @@ export type Command =
   | { cmd: "sse"; baseUrl: string; members: number; payments: number; intervalMs: number }
   /** One request kind alone, one at a time: creates (kept for the confirm phase), or their confirms. */
   | { cmd: "phase"; baseUrl: string; phase: "create" | "confirm"; method: "webauthn" | "pin"; count: number }
+  /** One signed-in request per wallet sender, so the auth layer has recorded each (at most once a minute) before a phase. */
+  | { cmd: "greet"; baseUrl: string }
   | { cmd: "exit" };
 
 export type SseResult = {
@@ -39,4 +41,5 @@ export type Report =
   | { type: "soak-done"; result: StepResult }
   | { type: "sse-done"; result: SseResult }
   | { type: "phase-done"; requests: number }
+  | { type: "greeted" }
   | { type: "error"; message: string };
