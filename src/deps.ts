@@ -65,19 +65,23 @@ export type ChallengeMethod = {
    * reading through it (deps.db is then that transaction).
    */
   readonly slow?: boolean;
-  /** Whether this person can answer with it right now (has a PIN, has a passkey...). */
-  isAvailable(deps: Deps, userId: string): Promise<boolean>;
-  /** What the client needs to prompt (e.g. WebAuthn request options); context is kept with the challenge for verify. */
-  begin(
-    deps: Deps,
-    input: { userId: string; challenge: FreshChallenge },
-  ): Promise<{ prompt?: JsonObject; context?: Record<string, string> }>;
+  /**
+   * Whether this person can answer with it right now (has a PIN, has a passkey...): undefined
+   * when not, else how to begin a challenge with it, from what was read to decide (one read
+   * serves both).
+   */
+  availableTo(deps: Deps, userId: string): Promise<BeginChallenge | undefined>;
   /** Checks the client's response against the stored challenge; throws an AppError when it does not hold. */
   verify(
     deps: Deps,
     input: { userId: string; challenge: SecurityChallenge; context: Record<string, string>; response: unknown },
   ): Promise<ChallengeVerification>;
 };
+
+/** What the client needs to prompt (e.g. WebAuthn request options); context is kept with the challenge for verify. */
+export type BeginChallenge = (
+  challenge: FreshChallenge,
+) => Promise<{ prompt?: JsonObject; context?: Record<string, string> }>;
 
 export type ChallengeVerification = {
   /** Facts safe for the audit row (a device id), never a secret. */

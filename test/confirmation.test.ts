@@ -309,8 +309,7 @@ describe("confirmation hooks", () => {
     // A toy method: the client proves it saw the challenge by echoing it.
     const echo: ChallengeMethod = {
       name: "echo",
-      isAvailable: async () => true,
-      begin: async (_deps, input) => ({ prompt: { echo: input.challenge.value } }),
+      availableTo: async () => async (challenge) => ({ prompt: { echo: challenge.value } }),
       verify: async (_deps, input) => {
         const echoed = (input.response as { echo?: unknown }).echo;
         if (typeof echoed !== "string" || !(await challengeMatches(echoed, input.challenge.challenge_hash))) {

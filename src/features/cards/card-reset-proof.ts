@@ -16,19 +16,21 @@ const CardProofResponse = z.strictObject({});
  */
 export const cardResetProof: ChallengeMethod = {
   name: "card",
-  isAvailable: async (deps, userId) => (await listActiveCards(deps.db, userId)).length > 0,
-  async begin(deps, input) {
-    const customer = await ensureCustomer(deps, input.userId);
-    const intent = await callStripe(() =>
-      deps.stripe.sdk.setupIntents.create({
-        customer,
-        usage: "on_session",
-        metadata: { user_id: input.userId, purpose: "pin_reset" },
-      }),
-    );
-    return {
-      prompt: { setup_intent_id: intent.id, client_secret: intent.client_secret ?? "" },
-      context: { setup_intent_id: intent.id },
+  async availableTo(deps, userId) {
+    if ((await listActiveCards(deps.db, userId)).length === 0) return undefined;
+    return async () => {
+      const customer = await ensureCustomer(deps, userId);
+      const intent = await callStripe(() =>
+        deps.stripe.sdk.setupIntents.create({
+          customer,
+          usage: "on_session",
+          metadata: { user_id: userId, purpose: "pin_reset" },
+        }),
+      );
+      return {
+        prompt: { setup_intent_id: intent.id, client_secret: intent.client_secret ?? "" },
+        context: { setup_intent_id: intent.id },
+      };
     };
   },
   async verify(deps, input) {

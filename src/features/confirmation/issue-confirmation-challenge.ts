@@ -1,4 +1,4 @@
-import type { Confirmable, Deps, JsonObject } from "../../deps";
+import type { BeginChallenge, Confirmable, Deps, JsonObject } from "../../deps";
 import { AppError } from "../../errors";
 import { newChallenge, storeChallenge } from "../security";
 import { bindingHash } from "./binding";
@@ -23,12 +23,16 @@ export async function issueConfirmationChallenge(
     throw new AppError("CONFIRMABLE_NOT_FOUND", { detail: `Nothing of yours to confirm at ${confirmable.id}` });
   }
   const registered = deps.security.confirmationMethods;
-  const available: string[] = [];
+  const available = new Map<string, BeginChallenge>();
   for (const method of registered) {
-    if (await method.isAvailable(deps, input.userId)) available.push(method.name);
+    const begin = await method.availableTo(deps, input.userId);
+    if (begin) available.set(method.name, begin);
   }
-  const allowed = new Set(await deps.security.confirmationPolicy(deps, { ...input, available }));
-  const accepted = registered.filter((m) => available.includes(m.name) && allowed.has(m.name));
+  const allowed = new Set(await deps.security.confirmationPolicy(deps, { ...input, available: [...available.keys()] }));
+  const accepted = registered.flatMap((m) => {
+    const begin = available.get(m.name);
+    return begin && allowed.has(m.name) ? [{ name: m.name, begin }] : [];
+  });
   if (accepted.length === 0) {
     throw new AppError("NO_CONFIRMATION_METHOD", {
       detail: "Set a payment PIN or register a passkey to confirm this",
@@ -36,7 +40,7 @@ export async function issueConfirmationChallenge(
   }
 
   const fresh = await newChallenge();
-  const begun = await Promise.all(accepted.map((m) => m.begin(deps, { userId: input.userId, challenge: fresh })));
+  const begun = await Promise.all(accepted.map((m) => m.begin(fresh)));
   const stored = await storeChallenge(deps, {
     userId: input.userId,
     purpose: "confirmation",

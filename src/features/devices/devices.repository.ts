@@ -11,16 +11,6 @@ export function listDevicesForUser(db: Db | Trx, userId: string): Promise<Webaut
     .execute();
 }
 
-export async function hasDevice(db: Db | Trx, userId: string): Promise<boolean> {
-  const row = await db
-    .selectFrom("webauthn_credentials")
-    .select("id")
-    .where("user_id", "=", userId)
-    .limit(1)
-    .executeTakeFirst();
-  return row !== undefined;
-}
-
 /** The credential, only if it belongs to this person. */
 export function findDeviceByCredentialId(
   db: Db | Trx,

@@ -1,7 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import type { ChallengeMethod } from "../../deps";
 import { parseMethodResponse } from "../security";
-import { hasDevice } from "./devices.repository";
+import { listDevicesForUser } from "./devices.repository";
 import { AssertionCredential } from "./devices.schemas";
 import { assertionOptions, verifyAssertion } from "./verify-assertion";
 
@@ -14,9 +14,10 @@ const PasskeyResponse = z.strictObject({ credential: AssertionCredential });
 export function passkeyMethod(name: string): ChallengeMethod {
   return {
     name,
-    isAvailable: (deps, userId) => hasDevice(deps.db, userId),
-    async begin(deps, input) {
-      return { prompt: { options: await assertionOptions(deps, input) } };
+    async availableTo(deps, userId) {
+      const devices = await listDevicesForUser(deps.db, userId);
+      if (devices.length === 0) return undefined;
+      return async (challenge) => ({ prompt: { options: await assertionOptions(deps, devices, challenge) } });
     },
     async verify(deps, input) {
       const { credential } = parseMethodResponse(PasskeyResponse, input.response, "response");

@@ -4,22 +4,23 @@ import {
   type PublicKeyCredentialRequestOptionsJSON,
   verifyAuthenticationResponse,
 } from "@simplewebauthn/server";
+import type { WebauthnCredential } from "../../../db/schema";
 import type { Deps, FreshChallenge } from "../../deps";
 import type { Trx } from "../../platform/db";
 import { CHALLENGE_TTL_MS, challengeMatches } from "../security";
-import { findDeviceByCredentialId, listDevicesForUser, recordDeviceUse } from "./devices.repository";
+import { findDeviceByCredentialId, recordDeviceUse } from "./devices.repository";
 import { webauthnFailure } from "./webauthn";
 
 /** WebAuthn request options over this person's passkeys, answering the given challenge; user verification required. */
 export async function assertionOptions(
-  deps: Pick<Deps, "db" | "config">,
-  input: { userId: string; challenge: FreshChallenge },
+  deps: Pick<Deps, "config">,
+  devices: readonly Pick<WebauthnCredential, "credential_id" | "transports">[],
+  challenge: FreshChallenge,
 ): Promise<PublicKeyCredentialRequestOptionsJSON> {
-  const devices = await listDevicesForUser(deps.db, input.userId);
   return generateAuthenticationOptions({
     rpID: deps.config.webauthn.rpId,
     allowCredentials: devices.map((d) => ({ id: d.credential_id, transports: d.transports })),
-    challenge: input.challenge.bytes,
+    challenge: challenge.bytes,
     timeout: CHALLENGE_TTL_MS,
     userVerification: "required",
   });

@@ -11,11 +11,12 @@ export async function beginPinReset(
   const proof = pickMethod(deps.security.resetProofs, input.proof, "proof");
   if (!(await findPin(deps.db, input.userId)))
     throw new AppError("PIN_NOT_SET", { detail: "There is no PIN to reset" });
-  if (!(await proof.isAvailable(deps, input.userId))) {
+  const begin = await proof.availableTo(deps, input.userId);
+  if (!begin) {
     throw new AppError("RESET_PROOF_UNAVAILABLE", { detail: `You cannot prove it is you with ${proof.name} yet` });
   }
   const fresh = await newChallenge();
-  const begun = await proof.begin(deps, { userId: input.userId, challenge: fresh });
+  const begun = await begin(fresh);
   const stored = await storeChallenge(deps, {
     userId: input.userId,
     purpose: "pin_reset",

@@ -11,8 +11,7 @@ const PinResponse = z.strictObject({ pin: z.string().regex(PIN_PATTERN, `must be
 export const pinConfirmationMethod: ChallengeMethod = {
   name: "pin",
   slow: true,
-  isAvailable: (deps, userId) => hasUsablePin(deps, userId),
-  begin: async () => ({}),
+  availableTo: async (deps, userId) => ((await hasUsablePin(deps, userId)) ? async () => ({}) : undefined),
   async verify(deps, input) {
     const { pin } = parseMethodResponse(PinResponse, input.response, "response");
     await verifyPin(deps, { userId: input.userId, pin, purpose: "confirmation" });
