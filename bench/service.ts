@@ -41,7 +41,7 @@ const list = (name: string, fallback: string) =>
     .map((s) => s.trim())
     .filter(Boolean);
 
-const SCENARIOS = list("BENCH_SCENARIOS", "xacts,wallet,risk,card,pin,history,sse,baselines,soak");
+const SCENARIOS = list("BENCH_SCENARIOS", "xacts,wallet,risk,card,pin,history,sse,depth,baselines,soak");
 const STEP_SECONDS = num("BENCH_STEP_SECONDS", 5);
 const SOAK_SECONDS = num("BENCH_SOAK_SECONDS", 300);
 const PAIRS = num("BENCH_PAIRS", 100);
@@ -84,6 +84,9 @@ const RATES: Record<Exclude<Scenario, "sse">, number[]> = {
 };
 /** Wallet payment rates the risk decision's cost is measured at, each with and without rules: around the wallet scenario's maximum on a 2-core machine, below overload (where both only measure the queue). */
 const RISK_RATES = list("BENCH_RATES_RISK", "10,20,40,60").map(Number);
+/** The depth scenario: wallet payments at this rate before and after every sender gets this many past payments, one an hour. */
+const DEPTH_RATE = num("BENCH_DEPTH_RATE", 20);
+const DEPTH_PAYMENTS = num("BENCH_DEPTH_PAYMENTS", 5000);
 
 /** Settings passed to the server (anything in the environment wins). */
 const SERVER_DEFAULTS: Record<string, string> = {
@@ -151,6 +154,7 @@ async function main(): Promise<void> {
   let seeding: { seconds: number; note: string } | undefined;
   let transactions: Record<string, number> | undefined;
   let riskCost: RiskCost | undefined;
+  let depthCost: DepthCost | undefined;
 
   const startServer = async (): Promise<ChildProcess> => {
     const child = spawn(process.execPath, [...SERVER_NODE_ARGS, "--import", "tsx", "src/entry/node.ts"], {
@@ -206,7 +210,7 @@ async function main(): Promise<void> {
 
     // PIN last: past its ceiling it can leave the server unable to answer (see the report's notes).
     const paymentScenarios = (["wallet", "card", "history", "pin"] as const).filter((s) => SCENARIOS.includes(s));
-    if (paymentScenarios.length > 0 || ["soak", "sse", "xacts", "risk"].some((s) => SCENARIOS.includes(s))) {
+    if (paymentScenarios.length > 0 || ["soak", "sse", "xacts", "risk", "depth"].some((s) => SCENARIOS.includes(s))) {
       const seeded = await ask(load, {
         cmd: "seed",
         baseUrl,
@@ -295,6 +299,12 @@ async function main(): Promise<void> {
       });
       for (const r of results) steps.push(row(r, BOUNDS.pin, rss, cpu));
       await checkpoint("pin");
+    }
+
+    // After every other payment scenario: it leaves each sender a long history.
+    if (SCENARIOS.includes("depth")) {
+      depthCost = await measureDepthCost(load, baseUrl, dbUrl, { rss, cpu });
+      await checkpoint("depth");
     }
 
     if (SCENARIOS.includes("baselines")) {
@@ -451,6 +461,30 @@ async function main(): Promise<void> {
       })),
     );
   }
+  if (depthCost) {
+    console.log(
+      `\nA long history: wallet create+confirm at ${DEPTH_RATE}/s, then again after every sender was given ${DEPTH_PAYMENTS} past payments (one an hour, ${depthCost.seedSeconds.toFixed(0)} s to write)\n`,
+    );
+    printTable(
+      (
+        [
+          ["as seeded", depthCost.shallow],
+          [`${DEPTH_PAYMENTS} past payments each`, depthCost.deep],
+        ] as const
+      ).map(([history, step]) => {
+        return {
+          history,
+          achieved: step.achieved_rps.toFixed(0),
+          p50_ms: step.p50_ms.toFixed(1),
+          p99_ms: step.p99_ms.toFixed(1),
+          errors: step.errors,
+          server_cores: step.cpu.server_cores.toFixed(2),
+          db_cores: step.cpu.db_cores.toFixed(2),
+          cpu_ms_per_op: step.cpu.cpu_ms_per_op.toFixed(1),
+        };
+      }),
+    );
+  }
   console.log(`\nGET /readyz after each scenario: ${JSON.stringify(readiness)}`);
   const pinMax = maxSustainable(steps, "pin");
   const ofPgbench = (scenario: "wallet" | "card", share: number) => {
@@ -494,6 +528,7 @@ async function main(): Promise<void> {
     sse: sseResult,
     transactions_per_request: transactions,
     risk_cost: riskCost,
+    depth_cost: depthCost,
     readyz_after_each_scenario: readiness,
     soak,
     targets,
@@ -560,6 +595,62 @@ async function measureRiskCost(load: ChildProcess, baseUrl: string, dbUrl: strin
       );
     }
     return { rulesVersion, rules: Number(rows[0]?.n), pairs };
+  } finally {
+    await client.end();
+  }
+}
+
+type DepthCost = { payments: number; seedSeconds: number; shallow: StepRow; deep: StepRow };
+
+/**
+ * What a person's history costs a payment: wallet create+confirm at one rate, then every wallet
+ * sender is given DEPTH_PAYMENTS past payments (paid out, one an hour back from their first, written
+ * straight to the database, then vacuumed and analysed as a table that old would be), then the same rate again. The reads every payment
+ * makes (limits, risk windows, what waits to be claimed) should cost the same either way.
+ */
+async function measureDepthCost(
+  load: ChildProcess,
+  baseUrl: string,
+  dbUrl: string,
+  sampled: { rss: readonly RssSample[]; cpu: readonly CpuSample[] },
+): Promise<DepthCost> {
+  const step = async () => {
+    const [result] = await runSteps(load, {
+      cmd: "steps",
+      scenario: "wallet",
+      baseUrl,
+      rates: [DEPTH_RATE],
+      seconds: STEP_SECONDS,
+      boundMs: BOUNDS.wallet,
+    });
+    if (!result) throw new Error(`depth: no result at ${DEPTH_RATE}/s`);
+    return row(normalise(result), BOUNDS.wallet, sampled.rss, sampled.cpu);
+  };
+  const client = new pg.Client({ connectionString: dbUrl });
+  await client.connect();
+  try {
+    await step();
+    const shallow = await step();
+    const started = performance.now();
+    await client.query(
+      `insert into payments (id, thread_id, sender_id, recipient_id, amount_minor, currency, status, funding,
+                             idempotency_key, confirm_by, created_at, updated_at)
+       select 'pay_history_' || first.seq || '_' || g, first.thread_id, first.sender_id, first.recipient_id, 100,
+              first.currency, 'paid_out', 'wallet', 'history-' || g, at, at, at
+       from (select distinct on (sender_id) * from payments where funding = 'wallet' order by sender_id, seq) first,
+            generate_series(1, $1::int) g,
+            lateral (select first.created_at - make_interval(hours => g) as at) t`,
+      [DEPTH_PAYMENTS],
+    );
+    await client.query("vacuum (analyze) payments");
+    // Written out now, so the step after does not pay for flushing what seeding wrote.
+    await client.query("checkpoint");
+    const seedSeconds = (performance.now() - started) / 1000;
+    const deep = await step();
+    console.error(
+      `depth at ${DEPTH_RATE}/s: p50 ${shallow.p50_ms.toFixed(1)} -> ${deep.p50_ms.toFixed(1)} ms, cpu/op ${shallow.cpu.cpu_ms_per_op.toFixed(1)} -> ${deep.cpu.cpu_ms_per_op.toFixed(1)} ms`,
+    );
+    return { payments: DEPTH_PAYMENTS, seedSeconds, shallow, deep };
   } finally {
     await client.end();
   }

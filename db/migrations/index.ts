@@ -11,6 +11,7 @@ import * as disputes from "./2026-12-03T0800-disputes";
 import * as risk from "./2026-12-03T0900-risk";
 import * as banks from "./2026-12-03T1000-banks";
 import * as privacy from "./2026-12-03T1100-privacy";
+import * as paymentReads from "./2026-12-04T0900-payment-reads";
 
 /** Every migration, by name in the order they run; static imports so Workers can read the list too. */
 export const migrations: Record<string, Migration> = {
@@ -26,4 +27,5 @@ export const migrations: Record<string, Migration> = {
   "2026-12-03T0900-risk": risk,
   "2026-12-03T1000-banks": banks,
   "2026-12-03T1100-privacy": privacy,
+  "2026-12-04T0900-payment-reads": paymentReads,
 };

@@ -103,7 +103,7 @@ export async function readSignalRow(
       sp.tier as sender_tier,
       sp.limited as sender_limited,
       rp.limited as recipient_limited,
-      exists (select 1 from payments p where p.sender_id = s.id and p.recipient_id = r.id
+      exists (select 1 from payments p where p.sender_id = ${payment.senderId} and p.recipient_id = ${payment.recipientId}
               and p.status in (${sql.join(DELIVERED)}) and p.id <> ${payment.id}) as paid_before,
       h.history_count, h.history_max,
       (select count(distinct reporter_id) from risk_reports rr where rr.subject_id = r.id and rr.status <> 'dismissed'
@@ -123,8 +123,8 @@ export async function readSignalRow(
     left join payment_requests q on q.id = ${payment.requestId}
     left join users a on a.id = q.author_id
     cross join lateral (select count(*)::text as history_count, max(amount_minor)::text as history_max
-      from (select amount_minor from payments where sender_id = s.id and status in (${sql.join(DELIVERED)})
-              and id <> ${payment.id} order by seq desc limit ${HISTORY_PAYMENTS_MAX}) recent) h
+      from (select amount_minor from payments where sender_id = ${payment.senderId} and status in (${sql.join(DELIVERED)})
+              and id <> ${payment.id} order by created_at desc limit ${HISTORY_PAYMENTS_MAX}) recent) h
     ${velocityFrom}
     where s.id = ${payment.senderId}`.execute(db);
   const row = result.rows[0];
