@@ -5,7 +5,7 @@ import { beforeCommit, type Trx } from "./db";
 type Table = keyof Database & string;
 
 /** Each appended row's `column` is sent as a notification on `channel` when the transaction commits. */
-export type Notify = { channel: string; column: string };
+type Notify = { channel: string; column: string };
 
 type Gathered = Map<Table, { rows: object[]; notify: Notify | undefined }>;
 

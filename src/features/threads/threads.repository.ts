@@ -91,8 +91,10 @@ export function insertMessage(db: Db | Trx, message: Insertable<MessagesTable>):
   return db.insertInto("messages").values(message).returningAll().executeTakeFirstOrThrow();
 }
 
-/** Clears who alone may see the payment's message; the message, or undefined when it was already shown. */
-/** Shows a payment's message to the whole thread; returns it with the thread's members (one statement). */
+/**
+ * Clears who alone may see the payment's message, in one statement: the message with its
+ * thread's members, or undefined when it was already shown.
+ */
 export async function revealMessageOfPayment(
   trx: Trx,
   paymentId: string,
