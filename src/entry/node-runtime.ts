@@ -2,7 +2,7 @@ import path from "node:path";
 import { type Config, DEFAULT_DATA_DIR, parseConfig } from "../config";
 import type { Db } from "../platform/db";
 import { createDb } from "../platform/db";
-import { loadOrCreateDevSecrets } from "../platform/dev-secrets";
+import { type DevSecrets, loadOrCreateDevSecrets } from "../platform/dev-secrets";
 import { startEmbeddedPostgres } from "../platform/embedded-postgres";
 import { createLogger, type Logger } from "../platform/logger";
 import { migrateToLatest } from "../platform/migrate";
@@ -39,22 +39,9 @@ export async function openNodeRuntime(env: Record<string, string | undefined>): 
   const config = parseConfig(variables);
   const logger = createLogger(config.logLevel);
 
-  // DATABASE_URL serves both; the embedded Postgres gives this process its socket, others TCP.
-  let databaseUrl = config.database.url;
-  let networkUrl = config.database.url;
-  let stopEmbedded = async () => {};
-  if (!databaseUrl || !networkUrl) {
-    if (!generated) throw new Error("unreachable: production requires DATABASE_URL");
-    const embedded = await startEmbeddedPostgres({
-      dir: path.join(dataDir, "postgres"),
-      port: config.database.embeddedPort,
-      password: generated.EMBEDDED_POSTGRES_PASSWORD,
-    });
-    databaseUrl = embedded.localUrl;
-    networkUrl = embedded.url;
-    stopEmbedded = embedded.stop;
-    logger.info({ port: config.database.embeddedPort, data_dir: embedded.dataDir }, "embedded postgres started");
-  }
+  const { databaseUrl, networkUrl, stopEmbedded } = config.database.url
+    ? { databaseUrl: config.database.url, networkUrl: config.database.url, stopEmbedded: async () => {} }
+    : await startLocalDatabase(config, generated, dataDir, logger);
 
   const db = createDb(databaseUrl, config.database.poolMax, {
     acquireTimeoutMs: config.database.acquireTimeoutMs,
@@ -86,4 +73,21 @@ export async function openNodeRuntime(env: Record<string, string | undefined>): 
     listenUrl: config.database.listenUrl ?? databaseUrl,
     close,
   };
+}
+
+/** The embedded Postgres (outside production): this process uses its socket, a local Worker its TCP address. */
+async function startLocalDatabase(
+  config: Config,
+  generated: DevSecrets | undefined,
+  dataDir: string,
+  logger: Logger,
+): Promise<{ databaseUrl: string; networkUrl: string; stopEmbedded: () => Promise<void> }> {
+  if (!generated) throw new Error("unreachable: production requires DATABASE_URL");
+  const embedded = await startEmbeddedPostgres({
+    dir: path.join(dataDir, "postgres"),
+    port: config.database.embeddedPort,
+    password: generated.EMBEDDED_POSTGRES_PASSWORD,
+  });
+  logger.info({ port: config.database.embeddedPort, data_dir: embedded.dataDir }, "embedded postgres started");
+  return { databaseUrl: embedded.localUrl, networkUrl: embedded.url, stopEmbedded: embedded.stop };
 }
