@@ -9,7 +9,7 @@ import { type KeptKey, keptWith } from "../../platform/kept-key";
 import { callStripe } from "../../platform/stripe";
 import { hasOpenDispute } from "./disputes.repository";
 import { voidHold } from "./held-payment";
-import { mustMove, platformAccount, reference, transferIds, walletOf } from "./payment-money";
+import { mustMove, platformAccount, reference, transferIds, walletOf, walletsOf } from "./payment-money";
 import { changePayment } from "./payment-state";
 import {
   findByPaymentIntent,
@@ -94,17 +94,21 @@ async function end(
   if (await hasOpenDispute(trx, payment.id)) {
     throw refuse("The card payment is disputed: it ends when the dispute is decided");
   }
-  // The money goes back the way it came: to the sender's wallet, or to the card through a refund.
-  const back =
+  // The money goes back the way it came: to the sender's wallet (both wallets in one read), or
+  // to the card through a refund.
+  const way =
     payment.funding === "card"
-      ? await platformAccount(trx, "card_funding", payment.currency, now)
-      : await walletOf(trx, payment.sender_id, payment.currency, now);
+      ? {
+          from: await walletOf(trx, payment.recipient_id, payment.currency, now),
+          to: await platformAccount(trx, "card_funding", payment.currency, now),
+        }
+      : await walletsOf(trx, payment, now).then((w) => ({ from: w.recipient.id, to: w.sender.id }));
   await mustMove(trx, now, [
     {
       id: transferIds(payment).refund,
       type: "posted",
-      debitAccountId: await walletOf(trx, payment.recipient_id, payment.currency, now),
-      creditAccountId: back,
+      debitAccountId: way.from,
+      creditAccountId: way.to,
       amountMinor: payment.amount_minor,
       currency: payment.currency,
       ...reference(payment),
